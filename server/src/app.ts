@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Deps } from './deps.ts';
+import { adminRoutes } from './features/admin/admin.routes.ts';
+import { registerAuthentication } from './features/auth/auth.hooks.ts';
+import { authRoutes } from './features/auth/auth.routes.ts';
+import { filesRoutes } from './features/files/files.routes.ts';
+import { nodesRoutes } from './features/nodes/nodes.routes.ts';
+import { systemRoutes } from './features/system/system.routes.ts';
+import { usersRoutes } from './features/users/users.routes.ts';
+import { isDatabaseUnavailable } from './platform/database/database.ts';
+import { createServices, type RouteOptions } from './services.ts';
+import { AppError } from './shared/errors.ts';
+
+export const API_PREFIX = '/api/v1';
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+function sendError(reply: import('fastify').FastifyReply, status: number, code: string, message: string) {
+  return reply.code(status).type('application/json; charset=utf-8').send({ error: { code, message } });
+}
+
+/** Builds the HTTP application on the backing services it is given; it opens and closes none of them. */
+export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    trustProxy: deps.config.trustProxy,
+    requestIdHeader: false,
+    // A proxy's request id is kept (when it looks like one) so one request can be followed through both logs.
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true },
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof AppError) {
+      reply.headers(error.headers);
+      return sendError(reply, error.status, error.code, error.message);
+    }
+    if (error.validation) return sendError(reply, 400, 'invalid_request', error.message);
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'the database is unavailable');
+      return sendError(reply, 503, 'database_unavailable', 'The database is unavailable; try again shortly.');
+    }
+    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+      const code = (error.code ?? 'bad_request').replace(/^FST_ERR_(CTP_)?/, '').toLowerCase();
+      return sendError(reply, error.statusCode, code, error.message);
+    }
+    request.log.error({ err: error }, 'request failed');
+    return sendError(reply, 500, 'internal_error', 'Something went wrong on our side.');
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, 404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`),
+  );
+
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Fileshare API',
+        version: '1.0.0',
+        description: 'A self-hosted cloud drive. Every error answers {"error":{"code","message"}}.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'The token from /auth/login or /auth/register',
+          },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'fileshare_session' },
+        },
+      },
+      security: [{ bearer: [] }, { cookie: [] }],
+    },
+    transform: ({ schema, url, route }) => {
+      const publicRoute = (route.config as { access?: string } | undefined)?.access === 'public';
+      return { schema: publicRoute ? { ...schema, security: [] } : schema, url };
+    },
+  });
+  // Registered before the authentication hook, so the documentation page is public like the document.
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+
+  const services = createServices(deps);
+  registerAuthentication(app, services.auth, deps.config);
+  const options: RouteOptions = { deps, services };
+  await app.register(
+    async (api) => {
+      await api.register(systemRoutes, options);
+      await api.register(authRoutes, options);
+      await api.register(usersRoutes, options);
+      await api.register(nodesRoutes, options);
+      await api.register(filesRoutes, options);
+      await api.register(adminRoutes, options);
+    },
+    { prefix: API_PREFIX },
+  );
+
+  app.addHook('onClose', async () => {
+    await Promise.allSettled([deps.cache.close(), deps.blobs.close()]);
+    await deps.database.close();
+  });
+  return app;
+}

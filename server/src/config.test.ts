@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.ts';
+
+describe('configuration', () => {
+  it('defaults to the embedded drivers on 127.0.0.1:8080 with data under ./data', () => {
+    const config = loadConfig({ INIT_CWD: '/srv/fileshare' });
+    expect(config.port).toBe(8080);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.dataDir).toBe('/srv/fileshare/data');
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.s3).toBeUndefined();
+  });
+
+  it('reads the scaled-out drivers', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://db/fileshare',
+      REDIS_URL: 'redis://cache:6379',
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_BUCKET: 'files',
+      S3_ACCESS_KEY_ID: 'key',
+      S3_SECRET_ACCESS_KEY: 'secret',
+      S3_FORCE_PATH_STYLE: 'true',
+    });
+    expect(config.databaseUrl).toBe('postgres://db/fileshare');
+    expect(config.s3).toEqual({
+      endpoint: 'http://minio:9000',
+      bucket: 'files',
+      region: 'us-east-1',
+      accessKeyId: 'key',
+      secretAccessKey: 'secret',
+      forcePathStyle: true,
+    });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /^PORT: /],
+    [{ PORT: '70000' }, /^PORT: /],
+    [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL: .*postgres/],
+    [{ DATABASE_URL: 'not a url' }, /^DATABASE_URL: /],
+    [{ REDIS_URL: 'http://x' }, /^REDIS_URL: /],
+    [{ S3_ENDPOINT: 'http://minio:9000' }, /^S3_BUCKET: /],
+    [{ S3_BUCKET: 'b', S3_ACCESS_KEY_ID: 'k' }, /^S3_SECRET_ACCESS_KEY: /],
+    [{ S3_BUCKET: 'b', S3_FORCE_PATH_STYLE: 'maybe' }, /^S3_FORCE_PATH_STYLE: /],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: /],
+  ])('stops on bad configuration %o, naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

@@ -1,0 +1,12 @@
+import { AppError } from '../../shared/errors.ts';
+
+export const notAuthenticated = () =>
+  new AppError(401, 'not_authenticated', 'Sign in first: send a session token or cookie.');
+export const invalidCredentials = () =>
+  new AppError(401, 'invalid_credentials', 'The username or password is wrong.');
+export const wrongPassword = () => new AppError(403, 'wrong_password', 'The current password is wrong.');
+export const accountDisabled = () => new AppError(403, 'account_disabled', 'This account is disabled.');
+export const adminOnly = () => new AppError(403, 'forbidden', 'Only an administrator can do this.');
+export const crossOrigin = () =>
+  new AppError(403, 'cross_origin_request', 'A request authenticated by cookie must come from this site.');
+export const sessionNotFound = () => new AppError(404, 'not_found', 'No such session.');

@@ -1,0 +1,145 @@
+import { type Algorithm, hash, verify } from '@node-rs/argon2';
+import { sql } from 'drizzle-orm';
+import type { Deps } from '../../deps.ts';
+import { hashToken, newToken } from '../../shared/tokens.ts';
+import type { NodesService } from '../nodes/nodes.service.ts';
+import { usernameTaken } from '../users/users.errors.ts';
+import * as usersRepository from '../users/users.repository.ts';
+import type { UsersService } from '../users/users.service.ts';
+import type { UserRow } from '../users/users.table.ts';
+import { accountDisabled, invalidCredentials, sessionNotFound, wrongPassword } from './auth.errors.ts';
+import * as repository from './auth.repository.ts';
+import type { SessionRow } from './sessions.table.ts';
+
+// OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane.
+const ARGON2ID = 2 as Algorithm.Argon2id;
+const ARGON2 = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+const SESSION_CACHE_SECONDS = 300;
+// A session's last use is written at most this often, so reading doesn't mean writing on every request.
+const TOUCH_INTERVAL_MS = 60_000;
+// Registration takes this lock so that only one of several simultaneous first accounts becomes admin.
+const FIRST_USER_LOCK = 727_002;
+
+type CachedSession = Pick<SessionRow, 'id' | 'userId' | 'lastUsedAt' | 'expiresAt'>;
+const sessionKey = (tokenHash: string) => `session:${tokenHash}`;
+
+export interface Authenticated {
+  user: UserRow;
+  session: CachedSession;
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;
+
+export function createAuthService(
+  { config, database, cache, clock, rateLimiters }: Deps,
+  users: UsersService,
+  nodes: NodesService,
+) {
+  const { db } = database;
+  const ttlMs = config.sessionTtlDays * 86_400_000;
+  // Verifying against a real hash when the user doesn't exist keeps the timing the same either way.
+  const decoyHash = hash('decoy password that matches nothing', ARGON2);
+
+  async function startSession(user: UserRow, userAgent: string | undefined) {
+    const token = newToken();
+    await repository.insertSession(db, {
+      userId: user.id,
+      tokenHash: hashToken(token),
+      userAgent: userAgent?.slice(0, 512) ?? null,
+      expiresAt: new Date(clock.now().getTime() + ttlMs),
+    });
+    return { token, user };
+  }
+
+  async function forgetSessions(rows: SessionRow[]) {
+    await cache.delete(...rows.map((row) => sessionKey(row.tokenHash)));
+  }
+
+  return {
+    async register(username: string, password: string, userAgent: string | undefined) {
+      const passwordHash = await hash(password, ARGON2);
+      const user = await db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(${FIRST_USER_LOCK})`);
+        if ((await usersRepository.findUserByUsername(tx, username)) !== undefined) {
+          throw usernameTaken();
+        }
+        const isAdmin = (await usersRepository.countUsers(tx)) === 0;
+        const created = await usersRepository.insertUser(tx, {
+          username,
+          passwordHash,
+          isAdmin,
+          quotaBytes: null,
+        });
+        await nodes.createRootFolder(tx, created.id);
+        return created;
+      });
+      return startSession(user, userAgent);
+    },
+
+    async login(username: string, password: string, address: string, userAgent: string | undefined) {
+      const accountKey = username.toLowerCase();
+      await rateLimiters.loginPerAddress.consume(address);
+      await rateLimiters.loginPerAccount.assertAllowed(accountKey);
+      const user = await users.findByUsername(username);
+      const valid = await verify(user?.passwordHash ?? (await decoyHash), password);
+      if (user === undefined || !valid) {
+        await rateLimiters.loginPerAccount.consume(accountKey).catch(() => {});
+        throw invalidCredentials();
+      }
+      if (user.disabledAt !== null) throw accountDisabled();
+      await rateLimiters.loginPerAccount.reset(accountKey);
+      return startSession(user, userAgent);
+    },
+
+    /** The user behind a token, or undefined for an unknown, expired or disabled one. */
+    async authenticate(token: string): Promise<Authenticated | undefined> {
+      const tokenHash = hashToken(token);
+      let session = await cache.get<CachedSession>(sessionKey(tokenHash));
+      if (session === undefined) {
+        const row = await repository.findSessionByTokenHash(db, tokenHash);
+        if (row === undefined) return undefined;
+        session = { id: row.id, userId: row.userId, lastUsedAt: row.lastUsedAt, expiresAt: row.expiresAt };
+        await cache.set(sessionKey(tokenHash), session, SESSION_CACHE_SECONDS);
+      }
+      const now = clock.now();
+      if (session.expiresAt <= now) return undefined;
+      const user = await users.getUser(session.userId);
+      if (user === undefined || user.disabledAt !== null) return undefined;
+      if (now.getTime() - session.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
+        // Sliding expiry: a session in use keeps going; one left alone for the TTL ends.
+        session = { ...session, lastUsedAt: now, expiresAt: new Date(now.getTime() + ttlMs) };
+        await repository.touchSession(db, session.id, session.lastUsedAt, session.expiresAt);
+        await cache.set(sessionKey(tokenHash), session, SESSION_CACHE_SECONDS);
+      }
+      return { user, session };
+    },
+
+    async logout(userId: string, sessionId: string) {
+      await forgetSessions(await repository.deleteSession(db, userId, sessionId));
+    },
+
+    async changePassword(
+      user: UserRow,
+      currentSessionId: string,
+      currentPassword: string,
+      newPassword: string,
+    ) {
+      if (!(await verify(user.passwordHash, currentPassword))) throw wrongPassword();
+      await users.update(user.id, { passwordHash: await hash(newPassword, ARGON2) });
+      await forgetSessions(await repository.deleteSessionsOf(db, user.id, currentSessionId));
+    },
+
+    /** Ends every session of the user (an administrator disabling the account). */
+    async revokeAllSessions(userId: string) {
+      await forgetSessions(await repository.deleteSessionsOf(db, userId));
+    },
+
+    listSessions: (userId: string) => repository.listSessions(db, userId),
+
+    async revokeSession(userId: string, sessionId: string) {
+      const deleted = await repository.deleteSession(db, userId, sessionId);
+      if (deleted.length === 0) throw sessionNotFound();
+      await forgetSessions(deleted);
+    },
+  };
+}

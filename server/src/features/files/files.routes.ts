@@ -1,0 +1,190 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { create as contentDisposition } from 'content-disposition';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import parseRange from 'range-parser';
+import { Type } from 'typebox';
+import { BlobNotFoundError } from '../../platform/blobs/blob-store.ts';
+import type { RouteOptions } from '../../services.ts';
+import { errors, IdParams } from '../../shared/http.ts';
+import { currentUser } from '../auth/auth.hooks.ts';
+import { FolderId, Node, NodeName, toApiNode } from '../nodes/nodes.schemas.ts';
+import type { NodeRow } from '../nodes/nodes.table.ts';
+import { blobMissing, invalidChecksum } from './files.errors.ts';
+
+/** Uploaded content never runs in our origin: no scripts, no plugins, no same-origin access. */
+const CONTENT_SECURITY_POLICY = "default-src 'none'; sandbox";
+
+/** The SHA-256 a client declared, as X-Content-SHA256 (hex) or Content-Digest (RFC 9530, base64). */
+function declaredSha256(request: FastifyRequest): string | undefined {
+  const hex = request.headers['x-content-sha256'];
+  if (typeof hex === 'string') {
+    if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw invalidChecksum();
+    return hex.toLowerCase();
+  }
+  const digest = request.headers['content-digest'];
+  if (typeof digest === 'string') {
+    const match = /(?:^|,)\s*sha-256=:([A-Za-z0-9+/]{43}=):/.exec(digest);
+    if (match?.[1] === undefined) throw invalidChecksum();
+    return Buffer.from(match[1], 'base64').toString('hex');
+  }
+  return undefined;
+}
+
+/** RFC 6266: an ASCII fallback `filename` and the exact name as UTF-8 in `filename*`. */
+export function attachmentHeader(name: string): string {
+  const header = contentDisposition(name, { type: 'attachment' });
+  if (header.includes('filename*=')) return header;
+  const encoded = encodeURIComponent(name).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `${header}; filename*=UTF-8''${encoded}`;
+}
+
+function etagOf(file: NodeRow): string {
+  return `"${file.sha256}"`;
+}
+
+/** The byte range to send, or undefined for the whole file; 'unsatisfiable' for a 416. */
+function requestedRange(request: FastifyRequest, file: NodeRow, size: number) {
+  const header = request.headers.range;
+  if (header === undefined) return undefined;
+  const ifRange = request.headers['if-range'];
+  // If-Range with anything but this file's current strong ETag means "send it all".
+  if (ifRange !== undefined && ifRange !== etagOf(file)) return undefined;
+  const ranges = parseRange(size, header, { combine: true });
+  if (ranges === -1) return 'unsatisfiable' as const;
+  // Malformed, or several ranges: the whole file is a correct answer to either.
+  if (ranges === -2 || ranges.length !== 1 || ranges.type !== 'bytes') return undefined;
+  return ranges[0];
+}
+
+export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deps, services }) => {
+  const { files, nodes } = services;
+
+  // The upload body is the file: it is not parsed but handed to the route as the raw stream.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+
+  app.put(
+    '/folders/:id/files/:name',
+    {
+      schema: {
+        operationId: 'uploadFile',
+        tags: ['files'],
+        summary: 'Upload a file: the request body is the file, streamed',
+        description:
+          'Send the bytes as the body with Content-Length (or chunked). Optionally X-Content-SHA256 (hex) or ' +
+          'Content-Digest: sha-256=:…: to have them verified. Nothing is stored unless the whole body arrives intact.',
+        params: Type.Object({ id: FolderId, name: NodeName }),
+        querystring: Type.Object({
+          onConflict: Type.Union([Type.Literal('fail'), Type.Literal('rename'), Type.Literal('replace')], {
+            default: 'fail',
+            description:
+              'When the name is taken: 409 (fail), store as "name (2)" (rename), or replace the file.',
+          }),
+        }),
+        consumes: ['application/octet-stream'],
+        body: Type.Unknown({ description: 'The file’s bytes' }),
+        response: { 200: Node, 201: Node, ...errors(400, 401, 403, 404, 409, 413, 507) },
+      },
+    },
+    async (request, reply) => {
+      const length = request.headers['content-length'];
+      const result = await files.upload({
+        ownerId: currentUser(request).id,
+        folderId: request.params.id,
+        name: request.params.name,
+        onConflict: request.query.onConflict,
+        body: request.raw,
+        declaredSize: length === undefined ? undefined : Number(length),
+        declaredSha256: declaredSha256(request),
+        contentType: request.headers['content-type'],
+        clientConnected: () => !request.raw.socket.destroyed,
+      });
+      return reply.code(result.created ? 201 : 200).send(toApiNode(result.node));
+    },
+  );
+
+  app.get(
+    '/files/:id',
+    {
+      schema: {
+        operationId: 'getFile',
+        tags: ['files'],
+        summary: 'A file’s metadata',
+        params: IdParams,
+        response: { 200: Node, ...errors(401, 404) },
+      },
+    },
+    async (request) => toApiNode(await nodes.getFile(currentUser(request).id, request.params.id)),
+  );
+
+  app.get(
+    '/files/:id/content',
+    {
+      schema: {
+        operationId: 'downloadFile',
+        tags: ['files'],
+        summary: 'Download a file: streamed, with Range, If-Range, ETag and If-None-Match',
+        params: IdParams,
+        response: {
+          200: Type.Unknown({ description: 'The file' }),
+          206: Type.Unknown({ description: 'Part of the file' }),
+          304: Type.Null({ description: 'Not modified' }),
+          416: Type.Null({ description: 'Range not satisfiable' }),
+          ...errors(401, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const file = await nodes.getFile(currentUser(request).id, request.params.id);
+      return sendFile(request, reply, file);
+    },
+  );
+
+  async function openBlob(
+    request: FastifyRequest,
+    file: NodeRow,
+    range: { start: number; end: number } | undefined,
+  ) {
+    try {
+      return await deps.blobs.get(file.blobKey ?? '', range);
+    } catch (error) {
+      if (!(error instanceof BlobNotFoundError)) throw error;
+      request.log.error({ nodeId: file.id, blobKey: file.blobKey }, 'a file points at a missing blob');
+      throw blobMissing();
+    }
+  }
+
+  async function sendFile(request: FastifyRequest, reply: FastifyReply, file: NodeRow) {
+    const size = file.size ?? 0;
+    const ifNoneMatch = request.headers['if-none-match'];
+    const notModified =
+      ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etagOf(file)) ?? false;
+    const range = notModified ? undefined : requestedRange(request, file, size);
+    if (range === 'unsatisfiable') {
+      return reply.code(416).header('content-range', `bytes */${size}`).send();
+    }
+    const length = range === undefined ? size : range.end - range.start + 1;
+    const body =
+      notModified || request.method === 'HEAD' || length === 0
+        ? undefined
+        : await openBlob(request, file, range);
+    reply.headers({
+      etag: etagOf(file),
+      'last-modified': file.updatedAt.toUTCString(),
+      'cache-control': 'private, no-cache',
+      'accept-ranges': 'bytes',
+      'content-type': file.contentType ?? 'application/octet-stream',
+      'content-disposition': attachmentHeader(file.name),
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': CONTENT_SECURITY_POLICY,
+    });
+    if (notModified) return reply.code(304).send();
+    if (range !== undefined)
+      reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${size}`);
+    reply.header('content-length', length);
+    return reply.send(body);
+  }
+};

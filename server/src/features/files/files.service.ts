@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import mime from 'mime-types';
+import type { Deps } from '../../deps.ts';
+import { StorageFullError } from '../../platform/blobs/blob-store.ts';
+import { AppError } from '../../shared/errors.ts';
+import { DigestCounter, TooManyBytesError } from '../../shared/streams.ts';
+import type { ConflictPolicy, NodesService } from '../nodes/nodes.service.ts';
+import { quotaExceeded } from '../users/users.errors.ts';
+import type { UsersService } from '../users/users.service.ts';
+import { checksumMismatch, sizeMismatch, storageFull, uploadInterrupted } from './files.errors.ts';
+
+export interface SimpleUpload {
+  ownerId: string;
+  folderId: string;
+  name: string;
+  onConflict: ConflictPolicy;
+  body: Readable;
+  /** The size the client announced (Content-Length), if it did. */
+  declaredSize: number | undefined;
+  declaredSha256: string | undefined;
+  contentType: string | undefined;
+  /** Asked before committing: a client that went away never gets a file it can't know was stored. */
+  clientConnected: () => boolean;
+}
+
+export type FilesService = ReturnType<typeof createFilesService>;
+
+/** A MIME type worth keeping: the client's when it said something specific, else one from the name. */
+export function contentTypeFor(name: string, declared: string | undefined): string {
+  const essence = declared?.split(';')[0]?.trim().toLowerCase();
+  if (
+    essence !== undefined &&
+    essence !== 'application/octet-stream' &&
+    /^[a-z0-9.+-]+\/[a-z0-9.+-]+$/.test(essence)
+  ) {
+    return declared?.trim() ?? essence;
+  }
+  return mime.lookup(name) || 'application/octet-stream';
+}
+
+export function newBlobKey(): string {
+  return `blobs/${randomUUID()}`;
+}
+
+export function createFilesService(
+  { blobs, logger }: Pick<Deps, 'blobs' | 'logger'>,
+  nodes: NodesService,
+  users: UsersService,
+) {
+  /** Deletes a blob nobody will point at; a failure is left to the garbage collector. */
+  async function discardBlob(key: string) {
+    await blobs
+      .delete(key)
+      .catch((error) => logger.warn({ err: error, blobKey: key }, 'could not delete a blob'));
+  }
+
+  /** Deletes a trashed node for good: the rows first, then the blobs no row points at any more. */
+  async function purge(ownerId: string, nodeId: string) {
+    const blobKeys = await nodes.purge(ownerId, nodeId);
+    await Promise.all(blobKeys.map(discardBlob));
+  }
+
+  return {
+    discardBlob,
+    purge,
+
+    async emptyTrash(ownerId: string) {
+      for (const id of await nodes.trashedIds(ownerId)) {
+        try {
+          await purge(ownerId, id);
+        } catch (error) {
+          // Already gone with a trashed folder above it.
+          if (!(error instanceof AppError && error.status === 404)) throw error;
+        }
+      }
+    },
+
+    /**
+     * The simple upload: the body is streamed into a new blob while its size and SHA-256 are
+     * taken; only when it is complete, checked and the client is still there is the node written.
+     * Any failure before that leaves no node and no blob.
+     */
+    async upload(request: SimpleUpload) {
+      const folder = await nodes.liveFolder(request.ownerId, request.folderId);
+      if (request.onConflict === 'fail') await nodes.assertNameFree(folder.id, request.name);
+      if (
+        request.declaredSize !== undefined &&
+        !(await users.hasRoomFor(request.ownerId, request.declaredSize))
+      ) {
+        throw quotaExceeded();
+      }
+      const blobKey = newBlobKey();
+      const counter = new DigestCounter(request.declaredSize);
+      // Wait for both sides, so that a failed body never races a store still finishing its write.
+      const [read, stored] = await Promise.allSettled([
+        pipeline(request.body, counter),
+        blobs.put(blobKey, counter),
+      ]);
+      const error =
+        read.status === 'rejected' ? read.reason : stored.status === 'rejected' ? stored.reason : undefined;
+      if (error !== undefined) {
+        await discardBlob(blobKey);
+        if (error instanceof StorageFullError) throw storageFull();
+        if (error instanceof TooManyBytesError) throw sizeMismatch(request.declaredSize ?? 0, counter.bytes);
+        if (!request.clientConnected()) throw uploadInterrupted();
+        throw error;
+      }
+      const sha256 = counter.sha256();
+      const failure =
+        request.declaredSize !== undefined && counter.bytes !== request.declaredSize
+          ? sizeMismatch(request.declaredSize, counter.bytes)
+          : request.declaredSha256 !== undefined && request.declaredSha256 !== sha256
+            ? checksumMismatch()
+            : !request.clientConnected()
+              ? uploadInterrupted()
+              : undefined;
+      if (failure !== undefined) {
+        await discardBlob(blobKey);
+        throw failure;
+      }
+      try {
+        const result = await nodes.commitFile(request.ownerId, folder.id, request.name, request.onConflict, {
+          blobKey,
+          size: counter.bytes,
+          storedSize: counter.bytes,
+          sha256,
+          contentType: contentTypeFor(request.name, request.contentType),
+          encoding: 'identity',
+        });
+        if (result.replacedBlobKey !== undefined) await discardBlob(result.replacedBlobKey);
+        return result;
+      } catch (error) {
+        // The rollback of blob-first, metadata-last: no row points at this blob, so it goes.
+        await discardBlob(blobKey);
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,14 @@
+import { AppError } from '../../shared/errors.ts';
+
+export const nodeNotFound = () => new AppError(404, 'not_found', 'No such file or folder.');
+export const folderNotFound = () => new AppError(404, 'not_found', 'No such folder.');
+export const fileNotFound = () => new AppError(404, 'not_found', 'No such file.');
+export const nameTaken = (name: string) =>
+  new AppError(409, 'name_taken', `Something named "${name}" is already in that folder.`);
+export const moveIntoItself = () =>
+  new AppError(400, 'invalid_move', 'A folder can not be moved into itself or one of its subfolders.');
+export const rootIsFixed = () =>
+  new AppError(400, 'invalid_operation', 'The root folder can not be changed.');
+export const notInTrash = () => new AppError(404, 'not_found', 'No such item in the trash.');
+export const invalidCursor = () =>
+  new AppError(400, 'invalid_cursor', 'The cursor is not one this server issued.');

@@ -1,0 +1,74 @@
+import type { Deps } from '../../deps.ts';
+import type { Queryable } from '../../platform/database/database.ts';
+import { sqlState, UNIQUE_VIOLATION } from '../../platform/database/database.ts';
+import { quotaExceeded, userNotFound, usernameTaken } from './users.errors.ts';
+import * as repository from './users.repository.ts';
+import type { UserRow } from './users.table.ts';
+
+const USER_TTL_SECONDS = 300;
+const userKey = (id: string) => `user:${id}`;
+
+export type UsersService = ReturnType<typeof createUsersService>;
+
+export function createUsersService({ database, cache }: Pick<Deps, 'database' | 'cache'>) {
+  const { db } = database;
+
+  async function getUser(id: string): Promise<UserRow | undefined> {
+    const cached = await cache.get<UserRow>(userKey(id));
+    if (cached !== undefined) return cached;
+    const row = await repository.findUserById(db, id);
+    if (row !== undefined) await cache.set(userKey(id), row, USER_TTL_SECONDS);
+    return row;
+  }
+
+  function forgetUser(id: string) {
+    return cache.delete(userKey(id));
+  }
+
+  /** Runs an update and maps a duplicate username to its 409; drops the cached copy after. */
+  async function update(id: string, changes: Parameters<typeof repository.updateUser>[2]): Promise<UserRow> {
+    let row: UserRow | undefined;
+    try {
+      row = await repository.updateUser(db, id, changes);
+    } catch (error) {
+      if (sqlState(error) === UNIQUE_VIOLATION) throw usernameTaken();
+      throw error;
+    }
+    await forgetUser(id);
+    if (row === undefined) throw userNotFound();
+    return row;
+  }
+
+  return {
+    getUser,
+    forgetUser,
+    update,
+    findByUsername: (username: string) => repository.findUserByUsername(db, username),
+
+    /** Charges (or with a negative delta, refunds) stored bytes inside the caller's transaction; 413 over quota. */
+    async chargeStorage(tx: Queryable, userId: string, delta: number) {
+      if (!(await repository.chargeUsedBytes(tx, userId, delta))) throw quotaExceeded();
+    },
+
+    /** Whether `bytes` more would still fit, for refusing an upload before reading its body. */
+    async hasRoomFor(userId: string, bytes: number): Promise<boolean> {
+      const user = await repository.findUserById(db, userId);
+      return user !== undefined && (user.quotaBytes === null || user.usedBytes + bytes <= user.quotaBytes);
+    },
+
+    list: (after: string | undefined, limit: number) => repository.listUsers(db, after, limit),
+    totals: () => repository.storageTotals(db),
+  };
+}
+
+export function toPublicUser(user: UserRow) {
+  return {
+    id: user.id,
+    username: user.username,
+    isAdmin: user.isAdmin,
+    disabled: user.disabledAt !== null,
+    quotaBytes: user.quotaBytes,
+    usedBytes: user.usedBytes,
+    createdAt: user.createdAt.toISOString(),
+  };
+}

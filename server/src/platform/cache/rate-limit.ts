@@ -1,0 +1,76 @@
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { AppError } from '../../shared/errors.ts';
+
+export interface RateLimitPolicy {
+  points: number;
+  durationSeconds: number;
+}
+
+export interface RateLimiter {
+  /** Counts one attempt; throws 429 (with Retry-After) once the key is over its limit. */
+  consume(key: string): Promise<void>;
+  /** Throws 429 if the key is already over its limit, without counting. */
+  assertAllowed(key: string): Promise<void>;
+  reset(key: string): Promise<void>;
+}
+
+export interface RateLimiters {
+  loginPerAccount: RateLimiter;
+  loginPerAddress: RateLimiter;
+}
+
+function tooManyRequests(msBeforeNext: number): AppError {
+  const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  return new AppError(429, 'rate_limited', `Too many attempts. Try again in ${seconds} seconds.`, {
+    'retry-after': String(seconds),
+  });
+}
+
+function wrap(limiter: RateLimiterMemory | RateLimiterRedis, points: number): RateLimiter {
+  return {
+    async consume(key) {
+      try {
+        await limiter.consume(key);
+      } catch (error) {
+        if (error instanceof RateLimiterRes) throw tooManyRequests(error.msBeforeNext);
+        throw error;
+      }
+    },
+    async assertAllowed(key) {
+      const state = await limiter.get(key);
+      if (state !== null && state.consumedPoints >= points) throw tooManyRequests(state.msBeforeNext);
+    },
+    async reset(key) {
+      await limiter.delete(key);
+    },
+  };
+}
+
+/**
+ * Limiters shared by every API instance through Redis when there is one, with an in-process
+ * limiter standing in while Redis is unreachable; in-process only in the embedded topology.
+ */
+export function createRateLimiters(
+  policies: { loginPerAccount: RateLimitPolicy; loginPerAddress: RateLimitPolicy },
+  redis: Redis | undefined,
+  keyPrefix = 'fileshare:',
+): RateLimiters {
+  const make = (name: string, policy: RateLimitPolicy) => {
+    const options = {
+      points: policy.points,
+      duration: policy.durationSeconds,
+      keyPrefix: `${keyPrefix}rl:${name}`,
+    };
+    const memory = new RateLimiterMemory(options);
+    const limiter =
+      redis === undefined
+        ? memory
+        : new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: memory });
+    return wrap(limiter, policy.points);
+  };
+  return {
+    loginPerAccount: make('login-account', policies.loginPerAccount),
+    loginPerAddress: make('login-address', policies.loginPerAddress),
+  };
+}

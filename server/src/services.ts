@@ -1,0 +1,26 @@
+import type { Deps } from './deps.ts';
+import { type AuthService, createAuthService } from './features/auth/auth.service.ts';
+import { createFilesService, type FilesService } from './features/files/files.service.ts';
+import { createNodesService, type NodesService } from './features/nodes/nodes.service.ts';
+import { createUsersService, type UsersService } from './features/users/users.service.ts';
+
+export interface Services {
+  users: UsersService;
+  auth: AuthService;
+  nodes: NodesService;
+  files: FilesService;
+}
+
+export function createServices(deps: Deps): Services {
+  const users = createUsersService(deps);
+  const nodes = createNodesService(deps, users);
+  const auth = createAuthService(deps, users, nodes);
+  const files = createFilesService(deps, nodes, users);
+  return { users, auth, nodes, files };
+}
+
+/** What every feature's routes plugin receives. */
+export interface RouteOptions {
+  deps: Deps;
+  services: Services;
+}

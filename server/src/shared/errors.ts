@@ -1,0 +1,30 @@
+import { Type } from 'typebox';
+
+/** An error a client is meant to see: a stable code, an HTTP status and a human message. */
+export class AppError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.name = 'AppError';
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
+  }
+}
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Stable, snake_case; safe to branch on.' }),
+      message: Type.String({ description: 'For people; may change.' }),
+    }),
+  },
+  { title: 'Error' },
+);
+
+export const badRequest = (code: string, message: string) => new AppError(400, code, message);
+export const notFound = (message = 'Not found.') => new AppError(404, 'not_found', message);
+export const conflict = (code: string, message: string) => new AppError(409, code, message);

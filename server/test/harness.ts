@@ -1,0 +1,130 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import type { Deps } from '../src/deps.ts';
+import { createFsBlobStore } from '../src/platform/blobs/fs.blob-store.ts';
+import { createS3BlobStore } from '../src/platform/blobs/s3.blob-store.ts';
+import { createMemoryCache } from '../src/platform/cache/memory.cache.ts';
+import { createRateLimiters } from '../src/platform/cache/rate-limit.ts';
+import { createRedisCache, createRedisClient } from '../src/platform/cache/redis.cache.ts';
+import { openPglite, openPostgres } from '../src/platform/database/database.ts';
+import type { Clock } from '../src/shared/clock.ts';
+import {
+  assertRedisReachable,
+  createPostgresDatabase,
+  REDIS_URL,
+  runId,
+  startS3,
+  tempDir,
+} from './services.ts';
+
+/**
+ * The driver sets the HTTP suite runs against: `embedded` (PGlite, in-process cache, a directory)
+ * and `services` (PostgreSQL, Redis, S3). TEST_DRIVERS picks them; npm test runs embedded.
+ */
+export type DriverSet = 'embedded' | 'services';
+
+export function driverSets(): DriverSet[] {
+  const names = (process.env.TEST_DRIVERS ?? 'embedded').split(',').map((name) => name.trim());
+  for (const name of names) {
+    if (name !== 'embedded' && name !== 'services')
+      throw new Error(`TEST_DRIVERS: unknown driver set "${name}"`);
+  }
+  return names as DriverSet[];
+}
+
+/** A clock a test can move forward. */
+export class TestClock implements Clock {
+  private offsetMs = 0;
+  now() {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  advance(ms: number) {
+    this.offsetMs += ms;
+  }
+}
+
+export interface TestServer {
+  app: FastifyInstance;
+  deps: Deps;
+  clock: TestClock;
+  /** http://127.0.0.1:port */
+  origin: string;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  env?: Record<string, string>;
+  /** Use this Redis instead of the machine's (services set only). */
+  redisUrl?: string;
+  /** Where the server's log lines go (JSON, one per line). */
+  logTo?: NodeJS.WritableStream;
+}
+
+/** Starts the real app on real drivers with temporary data, listening on a free port. */
+export async function startServer(set: DriverSet, options: TestServerOptions = {}): Promise<TestServer> {
+  const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...options.env });
+  const logger =
+    options.logTo === undefined ? pino({ level: config.logLevel }) : pino({ level: 'info' }, options.logTo);
+  const cleanups: (() => Promise<void>)[] = [];
+  const clock = new TestClock();
+  let deps: Deps;
+  if (set === 'embedded') {
+    const data = await tempDir();
+    cleanups.push(data.remove);
+    const database = await openPglite(undefined);
+    await database.migrate();
+    deps = {
+      config: { ...config, dataDir: data.path },
+      database,
+      cache: createMemoryCache(),
+      blobs: await createFsBlobStore(`${data.path}/blobs`),
+      rateLimiters: createRateLimiters(
+        { loginPerAccount: config.loginLimits.perAccount, loginPerAddress: config.loginLimits.perAddress },
+        undefined,
+      ),
+      clock,
+      logger,
+    };
+  } else {
+    const redisUrl = options.redisUrl ?? REDIS_URL;
+    await assertRedisReachable(redisUrl);
+    const postgres = await createPostgresDatabase();
+    cleanups.push(postgres.drop);
+    const s3 = await startS3();
+    cleanups.push(s3.close);
+    const database = await openPostgres(postgres.url);
+    await database.migrate();
+    const redis = createRedisClient(redisUrl);
+    await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+    const keyPrefix = `fileshare-test-${runId()}:`;
+    deps = {
+      config: { ...config, databaseUrl: postgres.url, redisUrl, s3: s3.config },
+      database,
+      cache: createRedisCache({ redis, logger, keyPrefix }),
+      blobs: createS3BlobStore(s3.config),
+      rateLimiters: createRateLimiters(
+        { loginPerAccount: config.loginLimits.perAccount, loginPerAddress: config.loginLimits.perAddress },
+        redis,
+        keyPrefix,
+      ),
+      clock,
+      logger,
+    };
+  }
+  const app = await buildApp(deps);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  return {
+    app,
+    deps,
+    clock,
+    origin: `http://127.0.0.1:${port}`,
+    async close() {
+      await app.close();
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    },
+  };
+}
