@@ -1,0 +1,101 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Api, uniqueName } from './client.ts';
+import { freePort, tempDir } from './services.ts';
+
+const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+
+/** Runs `main.ts` as `npm start` does, on the embedded drivers. */
+function startMain(env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  let output = '';
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  return { child, output: () => output };
+}
+
+async function waitForHealth(origin: string, child: ChildProcess) {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
+    const ok = await fetch(`${origin}/api/v1/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the server did not come up');
+}
+
+describe('the server process', () => {
+  let data: Awaited<ReturnType<typeof tempDir>>;
+  beforeAll(async () => {
+    data = await tempDir();
+  });
+  afterAll(() => data.remove());
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://localhost/x' }, 'DATABASE_URL'],
+    [{ S3_ENDPOINT: 'http://127.0.0.1:9000' }, 'S3_BUCKET'],
+  ])('refuses to start on bad configuration %o and names the variable', async (env, variable) => {
+    const { child, output } = startMain({ DATA_DIR: data.path, ...env });
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(1);
+    expect(output()).toContain(`Fileshare can not start: ${variable}:`);
+  });
+
+  it('finishes an upload in flight on SIGTERM, exits cleanly, and keeps the file across a restart', async () => {
+    const port = await freePort();
+    const origin = `http://127.0.0.1:${port}`;
+    const env = { DATA_DIR: data.path, PORT: String(port) };
+    const first = startMain(env);
+    await waitForHealth(origin, first.child);
+    const api = new Api(origin);
+    const name = uniqueName();
+    api.token = (
+      await api.expect(201, 'POST', '/auth/register', { json: { username: name, password: 'sigterm test' } })
+    ).token;
+
+    const content = randomBytes(2 * 1024 * 1024);
+    const upload = http.request(`${origin}/api/v1/folders/root/files/inflight.bin`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${api.token}`, 'content-length': content.length },
+    });
+    const response = once(upload, 'response');
+    upload.write(content.subarray(0, 1024 * 1024));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    first.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(first.child.exitCode).toBeNull();
+    upload.end(content.subarray(1024 * 1024));
+    const [res] = (await response) as [http.IncomingMessage];
+    let body = '';
+    for await (const chunk of res) body += chunk;
+    expect(res.statusCode, body).toBe(201);
+    const [code] = await once(first.child, 'exit');
+    expect(code).toBe(0);
+
+    const second = startMain(env);
+    try {
+      await waitForHealth(origin, second.child);
+      const node = JSON.parse(body);
+      const download = await api.request('GET', `/files/${node.id}/content`);
+      expect(Buffer.from(await download.arrayBuffer()).equals(content)).toBe(true);
+    } finally {
+      second.child.kill('SIGTERM');
+      await once(second.child, 'exit');
+    }
+  }, 120_000);
+});
