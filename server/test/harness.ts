@@ -59,6 +59,10 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** Use this Redis instead of the machine's (services set only). */
   redisUrl?: string;
+  /** Lets a test put something (a proxy it can cut) between the app and its PostgreSQL database. */
+  routeDatabase?: (url: string) => string;
+  /** Keep blobs in this directory (embedded set only). */
+  blobDir?: string;
   /** Where the server's log lines go (JSON, one per line). */
   logTo?: NodeJS.WritableStream;
 }
@@ -80,7 +84,7 @@ export async function startServer(set: DriverSet, options: TestServerOptions = {
       config: { ...config, dataDir: data.path },
       database,
       cache: createMemoryCache(),
-      blobs: await createFsBlobStore(`${data.path}/blobs`),
+      blobs: await createFsBlobStore(options.blobDir ?? `${data.path}/blobs`),
       rateLimiters: createRateLimiters(
         { loginPerAccount: config.loginLimits.perAccount, loginPerAddress: config.loginLimits.perAddress },
         undefined,
@@ -95,7 +99,7 @@ export async function startServer(set: DriverSet, options: TestServerOptions = {
     cleanups.push(postgres.drop);
     const s3 = await startS3();
     cleanups.push(s3.close);
-    const database = await openPostgres(postgres.url);
+    const database = await openPostgres(options.routeDatabase?.(postgres.url) ?? postgres.url);
     await database.migrate();
     const redis = createRedisClient(redisUrl);
     await new Promise<void>((resolve) => redis.once('ready', () => resolve()));

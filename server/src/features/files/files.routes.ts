@@ -91,6 +91,11 @@ export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
     },
     async (request, reply) => {
       const length = request.headers['content-length'];
+      // Refused before the whole body was read: close the connection rather than leave the rest unread on it.
+      const { socket } = request.raw;
+      reply.raw.once('finish', () => {
+        if (!request.raw.complete) socket.destroySoon();
+      });
       const result = await files.upload({
         ownerId: currentUser(request).id,
         folderId: request.params.id,

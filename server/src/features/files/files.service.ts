@@ -98,8 +98,10 @@ export function createFilesService(
         pipeline(request.body, counter),
         blobs.put(blobKey, counter),
       ]);
-      const error =
-        read.status === 'rejected' ? read.reason : stored.status === 'rejected' ? stored.reason : undefined;
+      // A store that ran out of room fails the body too; the store's reason is the one to tell.
+      const storeError = stored.status === 'rejected' ? stored.reason : undefined;
+      const readError = read.status === 'rejected' ? read.reason : undefined;
+      const error = storeError instanceof StorageFullError ? storeError : (readError ?? storeError);
       if (error !== undefined) {
         await discardBlob(blobKey);
         if (error instanceof StorageFullError) throw storageFull();
