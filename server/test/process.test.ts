@@ -3,9 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createS3BlobStore } from '../src/platform/blobs/s3.blob-store.ts';
 import { Api, uniqueName } from './client.ts';
-import { freePort, tempDir } from './services.ts';
+import { driverSets } from './harness.ts';
+import { createPostgresDatabase, freePort, REDIS_URL, startS3, tempDir } from './services.ts';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
@@ -98,4 +101,58 @@ describe('the server process', () => {
       await once(second.child, 'exit');
     }
   }, 120_000);
+
+  // Part of the `services` driver set (TEST_DRIVERS=embedded,services), which CI runs.
+  it.runIf(driverSets().includes('services'))(
+    'runs the same build on PostgreSQL, Redis and S3 given only the environment',
+    async () => {
+      const postgres = await createPostgresDatabase();
+      const s3 = await startS3();
+      const port = await freePort();
+      const origin = `http://127.0.0.1:${port}`;
+      const { child } = startMain({
+        PORT: String(port),
+        DATA_DIR: data.path,
+        DATABASE_URL: postgres.url,
+        REDIS_URL,
+        S3_ENDPOINT: s3.config.endpoint ?? '',
+        S3_BUCKET: s3.config.bucket,
+        S3_REGION: s3.config.region,
+        S3_ACCESS_KEY_ID: s3.config.accessKeyId ?? '',
+        S3_SECRET_ACCESS_KEY: s3.config.secretAccessKey ?? '',
+        S3_FORCE_PATH_STYLE: 'true',
+      });
+      try {
+        await waitForHealth(origin, child);
+        const api = new Api(origin);
+        expect((await api.expect(200, 'GET', '/ready')).checks).toEqual({
+          database: 'ok',
+          cache: 'ok',
+          blobs: 'ok',
+        });
+        api.token = (
+          await api.expect(201, 'POST', '/auth/register', {
+            json: { username: uniqueName(), password: 'services run' },
+          })
+        ).token;
+        const content = randomBytes(300_000);
+        const node = await (await api.upload('root', 'on-s3.bin', content)).json();
+        const download = await api.request('GET', `/files/${node.id}/content`);
+        expect(Buffer.from(await download.arrayBuffer()).equals(content)).toBe(true);
+        // The bytes are in the bucket, the row in PostgreSQL.
+        const client = new pg.Client({ connectionString: postgres.url });
+        await client.connect();
+        const { rows } = await client.query('select blob_key from nodes where id = $1', [node.id]);
+        await client.end();
+        expect(rows).toHaveLength(1);
+        expect((await createS3BlobStore(s3.config).stat(rows[0].blob_key))?.size).toBe(content.length);
+      } finally {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+        await s3.close();
+        await postgres.drop();
+      }
+    },
+    120_000,
+  );
 });
