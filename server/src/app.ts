@@ -11,6 +11,7 @@ import { authRoutes } from './features/auth/auth.routes.ts';
 import { filesRoutes } from './features/files/files.routes.ts';
 import { nodesRoutes } from './features/nodes/nodes.routes.ts';
 import { systemRoutes } from './features/system/system.routes.ts';
+import { uploadsRoutes } from './features/uploads/uploads.routes.ts';
 import { usersRoutes } from './features/users/users.routes.ts';
 import { isDatabaseUnavailable } from './platform/database/database.ts';
 import { createServices, type RouteOptions } from './services.ts';
@@ -19,8 +20,17 @@ import { AppError } from './shared/errors.ts';
 export const API_PREFIX = '/api/v1';
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
-function sendError(reply: import('fastify').FastifyReply, status: number, code: string, message: string) {
-  return reply.code(status).type('application/json; charset=utf-8').send({ error: { code, message } });
+function sendError(
+  reply: import('fastify').FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+  details?: Record<string, unknown>,
+) {
+  return reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .send({ error: details === undefined ? { code, message } : { code, message, details } });
 }
 
 /** Builds the HTTP application on the backing services it is given; it opens and closes none of them. */
@@ -46,7 +56,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AppError) {
       reply.headers(error.headers);
-      return sendError(reply, error.status, error.code, error.message);
+      return sendError(reply, error.status, error.code, error.message, error.details);
     }
     if (error.validation) return sendError(reply, 400, 'invalid_request', error.message);
     if (isDatabaseUnavailable(error)) {
@@ -103,6 +113,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       await api.register(usersRoutes, options);
       await api.register(nodesRoutes, options);
       await api.register(filesRoutes, options);
+      await api.register(uploadsRoutes, options);
       await api.register(adminRoutes, options);
     },
     { prefix: API_PREFIX },

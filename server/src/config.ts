@@ -12,6 +12,16 @@ export interface Config {
   redisUrl: string | undefined;
   s3: S3Config | undefined;
   sessionTtlDays: number;
+  uploads: {
+    /** An upload session left alone this long is aborted and its parts deleted. */
+    sessionTtlSeconds: number;
+    /** How long a presigned part URL stays valid. */
+    partUrlTtlSeconds: number;
+    /** Unreferenced blobs and stray multipart uploads younger than this are left alone by the sweeper. */
+    gcGraceSeconds: number;
+    /** How often the sweeper runs in each instance (only one at a time does the work); 0 turns it off. */
+    gcIntervalSeconds: number;
+  };
   loginLimits: {
     perAccount: { points: number; durationSeconds: number };
     perAddress: { points: number; durationSeconds: number };
@@ -120,6 +130,12 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     s3: s3(env),
     sessionTtlDays: integer(env, 'SESSION_TTL_DAYS', 30, 1, 3650),
+    uploads: {
+      sessionTtlSeconds: integer(env, 'UPLOAD_SESSION_TTL_SECONDS', 24 * 3600, 60, 30 * 86_400),
+      partUrlTtlSeconds: integer(env, 'UPLOAD_PART_URL_TTL_SECONDS', 900, 60, 7 * 86_400),
+      gcGraceSeconds: integer(env, 'GC_GRACE_SECONDS', 3600, 0, 30 * 86_400),
+      gcIntervalSeconds: integer(env, 'GC_INTERVAL_SECONDS', 600, 0, 86_400),
+    },
     loginLimits: {
       perAccount: {
         points: integer(env, 'LOGIN_LIMIT_PER_ACCOUNT', 10, 1, 1_000_000),

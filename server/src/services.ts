@@ -2,6 +2,7 @@ import type { Deps } from './deps.ts';
 import { type AuthService, createAuthService } from './features/auth/auth.service.ts';
 import { createFilesService, type FilesService } from './features/files/files.service.ts';
 import { createNodesService, type NodesService } from './features/nodes/nodes.service.ts';
+import { createUploadsService, type UploadsService } from './features/uploads/uploads.service.ts';
 import { createUsersService, type UsersService } from './features/users/users.service.ts';
 
 export interface Services {
@@ -9,6 +10,7 @@ export interface Services {
   auth: AuthService;
   nodes: NodesService;
   files: FilesService;
+  uploads: UploadsService;
 }
 
 export function createServices(deps: Deps): Services {
@@ -16,7 +18,8 @@ export function createServices(deps: Deps): Services {
   const nodes = createNodesService(deps, users);
   const auth = createAuthService(deps, users, nodes);
   const files = createFilesService(deps, nodes, users);
-  return { users, auth, nodes, files };
+  const uploads = createUploadsService(deps, nodes, users, files);
+  return { users, auth, nodes, files, uploads };
 }
 
 /** What every feature's routes plugin receives. */

@@ -7,6 +7,7 @@ import path from 'node:path';
 import pg from 'pg';
 import S3rver from 's3rver';
 import type { S3Config } from '../src/config.ts';
+import { addMultipartOperations } from './s3rver-extras.ts';
 
 /**
  * The real services the tests talk to. PostgreSQL and Redis are the machine's (each run gets its
@@ -87,6 +88,7 @@ export async function startS3(): Promise<TestS3> {
     directory: dir.path,
     configureBuckets: [{ name: bucket, configs: [] }],
   });
+  addMultipartOperations(server, dir.path);
   const address = (await server.run()) as net.AddressInfo;
   return {
     config: {

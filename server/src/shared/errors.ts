@@ -5,13 +5,22 @@ export class AppError extends Error {
   readonly status: number;
   readonly code: string;
   readonly headers: Record<string, string>;
+  /** Machine-readable specifics (e.g. which parts are missing), sent as `error.details`. */
+  readonly details: Record<string, unknown> | undefined;
 
-  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    headers: Record<string, string> = {},
+    details?: Record<string, unknown>,
+  ) {
     super(message);
     this.name = 'AppError';
     this.status = status;
     this.code = code;
     this.headers = headers;
+    this.details = details;
   }
 }
 
@@ -20,6 +29,9 @@ export const ErrorBody = Type.Object(
     error: Type.Object({
       code: Type.String({ description: 'Stable, snake_case; safe to branch on.' }),
       message: Type.String({ description: 'For people; may change.' }),
+      details: Type.Optional(
+        Type.Record(Type.String(), Type.Unknown(), { description: 'Specifics, for some codes.' }),
+      ),
     }),
   },
   { title: 'Error' },

@@ -40,3 +40,45 @@ export class DigestCounter extends Transform {
     return this.hash.digest('hex');
   }
 }
+
+export class WrongLengthError extends Error {
+  constructor(expected: number, actual: string) {
+    super(`expected ${expected} bytes, got ${actual}`);
+    this.name = 'WrongLengthError';
+  }
+}
+
+/**
+ * Passes exactly `length` bytes, or fails: it holds back the latest chunk until the source ends,
+ * so a stream with more or fewer bytes fails before its last byte goes out and a client that
+ * was promised `length` bytes can never take a wrong body for a whole one.
+ */
+export class ExactLength extends Transform {
+  private seen = 0;
+  private held: Buffer | undefined;
+  private readonly length: number;
+
+  constructor(length: number) {
+    super();
+    this.length = length;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
+    this.seen += chunk.length;
+    if (this.seen > this.length) {
+      callback(new WrongLengthError(this.length, 'more'));
+      return;
+    }
+    const previous = this.held;
+    this.held = chunk;
+    callback(null, previous);
+  }
+
+  override _flush(callback: TransformCallback) {
+    if (this.seen !== this.length) {
+      callback(new WrongLengthError(this.length, String(this.seen)));
+      return;
+    }
+    callback(null, this.held);
+  }
+}

@@ -1,3 +1,6 @@
+import { pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import negotiate from '@fastify/accept-negotiator';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { create as contentDisposition } from 'content-disposition';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -6,6 +9,7 @@ import { Type } from 'typebox';
 import { BlobNotFoundError } from '../../platform/blobs/blob-store.ts';
 import type { RouteOptions } from '../../services.ts';
 import { errors, IdParams } from '../../shared/http.ts';
+import { ExactLength } from '../../shared/streams.ts';
 import { currentUser } from '../auth/auth.hooks.ts';
 import { FolderId, Node, NodeName, toApiNode } from '../nodes/nodes.schemas.ts';
 import type { NodeRow } from '../nodes/nodes.table.ts';
@@ -41,8 +45,9 @@ export function attachmentHeader(name: string): string {
   return `${header}; filename*=UTF-8''${encoded}`;
 }
 
+/** Strong: a blob key's content never changes (replacing a file gives it a new blob). */
 function etagOf(file: NodeRow): string {
-  return `"${file.sha256}"`;
+  return `"${file.sha256 ?? file.blobKey?.replace(/^blobs\//, '')}"`;
 }
 
 /** The byte range to send, or undefined for the whole file; 'unsatisfiable' for a 416. */
@@ -162,7 +167,38 @@ export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
     }
   }
 
+  /**
+   * A gzip-stored file: its stored bytes with Content-Encoding: gzip to a client that accepts
+   * that, otherwise inflated here, checked to be exactly the declared size. No ranges: a range
+   * of one representation would be wrong for the other.
+   */
+  async function sendCompressed(request: FastifyRequest, reply: FastifyReply, file: NodeRow) {
+    const passThrough = negotiate(request.headers['accept-encoding'] ?? '', ['gzip', 'identity']) === 'gzip';
+    reply.headers({
+      etag: etagOf(file),
+      'last-modified': file.updatedAt.toUTCString(),
+      'cache-control': 'private, no-cache',
+      'accept-ranges': 'none',
+      vary: 'Accept-Encoding',
+      'content-type': file.contentType ?? 'application/octet-stream',
+      'content-disposition': attachmentHeader(file.name),
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': CONTENT_SECURITY_POLICY,
+    });
+    if (passThrough) reply.header('content-encoding', 'gzip');
+    reply.header('content-length', passThrough ? file.storedSize : file.size);
+    if (request.method === 'HEAD') return reply.send();
+    const stored = await openBlob(request, file, undefined);
+    if (passThrough) return reply.send(stored);
+    const inflated = pipeline(stored, createGunzip(), new ExactLength(file.size ?? 0), (error) => {
+      if (error)
+        request.log.error({ err: error, nodeId: file.id }, 'a compressed file did not inflate to its size');
+    });
+    return reply.send(inflated);
+  }
+
   async function sendFile(request: FastifyRequest, reply: FastifyReply, file: NodeRow) {
+    if (file.encoding === 'gzip') return sendCompressed(request, reply, file);
     const size = file.size ?? 0;
     const ifNoneMatch = request.headers['if-none-match'];
     const notModified =

@@ -1,4 +1,4 @@
-import { and, eq, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../../platform/database/database.ts';
 import { type NodeRow, nodes } from './nodes.table.ts';
 
@@ -175,3 +175,10 @@ export const liveChildrenOf = (parentId: string) =>
   and(eq(nodes.parentId, parentId), isNull(nodes.trashedAt)) as SQL;
 export const trashedOf = (ownerId: string) =>
   and(eq(nodes.ownerId, ownerId), isNotNull(nodes.trashedAt)) as SQL;
+
+/** Of these blob keys, the ones some node points at. */
+export async function referencedBlobKeys(db: Queryable, keys: string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const rows = await db.select({ key: nodes.blobKey }).from(nodes).where(inArray(nodes.blobKey, keys));
+  return new Set(rows.flatMap((row) => (row.key === null ? [] : [row.key])));
+}

@@ -35,7 +35,8 @@ export interface StoredContent {
   blobKey: string;
   size: number;
   storedSize: number;
-  sha256: string;
+  /** Null when the content went straight to the store and nobody declared it. */
+  sha256: string | null;
   contentType: string;
   encoding: 'identity' | 'gzip';
 }
@@ -274,6 +275,9 @@ export function createNodesService(
       return removed.blobKeys;
     },
 
+    /** Of these blob keys, the ones a node points at (for the garbage collector). */
+    referencedBlobKeys: (keys: string[]) => repository.referencedBlobKeys(db, keys),
+
     /** Every top-level id in the trash, for emptying it. */
     async trashedIds(ownerId: string): Promise<string[]> {
       const ids: string[] = [];
@@ -301,10 +305,19 @@ export function createNodesService(
       rawName: string,
       onConflict: ConflictPolicy,
       content: StoredContent,
+      /**
+       * More writes that must commit or fail together with the node (settling an upload session):
+       * `before` runs ahead of the quota charge, `after` once the node is written.
+       */
+      settle: {
+        before?: (tx: Queryable) => Promise<void>;
+        after?: (tx: Queryable, node: NodeRow) => Promise<void>;
+      } = {},
     ): Promise<{ node: NodeRow; replacedBlobKey: string | undefined; created: boolean }> {
       const name = normaliseNodeName(rawName);
       const result = await withNameCheck(name, () =>
         db.transaction(async (tx) => {
+          await settle.before?.(tx);
           const existing = await repository.findLiveChild(tx, parentId, name);
           if (existing !== undefined && (onConflict === 'fail' || existing.kind === 'folder')) {
             throw nameTaken(name);
@@ -313,6 +326,7 @@ export function createNodesService(
             await users.chargeStorage(tx, ownerId, content.storedSize - (existing.storedSize ?? 0));
             const node = await repository.updateNode(tx, existing.id, { ...content });
             if (node === undefined) throw nodeNotFound();
+            await settle.after?.(tx, node);
             return { node, replacedBlobKey: existing.blobKey ?? undefined, created: false };
           }
           const finalName = existing === undefined ? name : await freeName(tx, parentId, name);
@@ -324,6 +338,7 @@ export function createNodesService(
             name: finalName,
             ...content,
           });
+          await settle.after?.(tx, node);
           return { node, replacedBlobKey: undefined, created: true };
         }),
       );

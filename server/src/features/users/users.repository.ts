@@ -57,7 +57,22 @@ export async function chargeUsedBytes(db: Queryable, userId: string, delta: numb
     .update(users)
     .set({ usedBytes: sql`${users.usedBytes} + ${delta}` })
     .where(
-      sql`${users.id} = ${userId} and (${delta} <= 0 or ${users.quotaBytes} is null or ${users.usedBytes} + ${delta} <= ${users.quotaBytes})`,
+      sql`${users.id} = ${userId} and (${delta} <= 0 or ${users.quotaBytes} is null or ${users.usedBytes} + ${users.reservedBytes} + ${delta} <= ${users.quotaBytes})`,
+    )
+    .returning({ id: users.id });
+  return rows.length === 1;
+}
+
+/**
+ * Sets `delta` bytes aside for an upload in progress (negative: gives them back), refusing when
+ * stored plus reserved bytes would exceed the quota. Atomic like `chargeUsedBytes`.
+ */
+export async function reserveBytes(db: Queryable, userId: string, delta: number): Promise<boolean> {
+  const rows = await db
+    .update(users)
+    .set({ reservedBytes: sql`greatest(${users.reservedBytes} + ${delta}, 0)` })
+    .where(
+      sql`${users.id} = ${userId} and (${delta} <= 0 or ${users.quotaBytes} is null or ${users.usedBytes} + ${users.reservedBytes} + ${delta} <= ${users.quotaBytes})`,
     )
     .returning({ id: users.id });
   return rows.length === 1;

@@ -16,6 +16,9 @@ export const User = Type.Object(
     disabled: Type.Boolean(),
     quotaBytes: Type.Union([Type.Integer(), Type.Null()], { description: 'null means no limit' }),
     usedBytes: Type.Integer({ description: 'Bytes stored, including files in the trash.' }),
+    reservedBytes: Type.Integer({
+      description: 'Bytes set aside for uploads in progress; they count against the quota.',
+    }),
     createdAt: Type.String({ format: 'date-time' }),
   },
   { title: 'User' },

@@ -50,10 +50,23 @@ export function createUsersService({ database, cache }: Pick<Deps, 'database' | 
       if (!(await repository.chargeUsedBytes(tx, userId, delta))) throw quotaExceeded();
     },
 
+    /** Sets bytes aside for an upload session inside the caller's transaction; 413 over quota. */
+    async reserveStorage(tx: Queryable, userId: string, bytes: number) {
+      if (!(await repository.reserveBytes(tx, userId, bytes))) throw quotaExceeded();
+    },
+
+    /** Gives back bytes an upload session had set aside. */
+    async releaseStorage(tx: Queryable, userId: string, bytes: number) {
+      await repository.reserveBytes(tx, userId, -bytes);
+    },
+
     /** Whether `bytes` more would still fit, for refusing an upload before reading its body. */
     async hasRoomFor(userId: string, bytes: number): Promise<boolean> {
       const user = await repository.findUserById(db, userId);
-      return user !== undefined && (user.quotaBytes === null || user.usedBytes + bytes <= user.quotaBytes);
+      return (
+        user !== undefined &&
+        (user.quotaBytes === null || user.usedBytes + user.reservedBytes + bytes <= user.quotaBytes)
+      );
     },
 
     list: (after: string | undefined, limit: number) => repository.listUsers(db, after, limit),
@@ -69,6 +82,7 @@ export function toPublicUser(user: UserRow) {
     disabled: user.disabledAt !== null,
     quotaBytes: user.quotaBytes,
     usedBytes: user.usedBytes,
+    reservedBytes: user.reservedBytes,
     createdAt: user.createdAt.toISOString(),
   };
 }

@@ -11,6 +11,8 @@ export const users = pgTable(
     disabledAt: timestamp('disabled_at', { withTimezone: true, precision: 3 }),
     quotaBytes: bigint('quota_bytes', { mode: 'number' }),
     usedBytes: bigint('used_bytes', { mode: 'number' }).notNull().default(0),
+    /** Bytes promised to upload sessions in progress; they count against the quota until settled. */
+    reservedBytes: bigint('reserved_bytes', { mode: 'number' }).notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },

@@ -13,6 +13,63 @@ export interface BlobInfo {
   lastModified: Date;
 }
 
+export interface PartInfo {
+  number: number;
+  size: number;
+  etag: string;
+}
+
+/** What a part must be to be accepted. Checksums are base64, as HTTP sends them. */
+export interface PartExpectation {
+  size: number;
+  md5?: string;
+  sha256?: string;
+}
+
+/**
+ * Multipart uploads, modelled on S3's: parts arrive in any order, may be sent again, and become a
+ * blob only when completed. Nothing of an incomplete upload is visible as a blob.
+ */
+export interface MultipartUploads {
+  /** True when parts go from the client straight to the store, so the API never sees their bytes. */
+  readonly direct: boolean;
+  /** Starts an upload that will become the blob `key`; returns the store's id for it. */
+  create(key: string): Promise<string>;
+  /**
+   * A URL the client sends part `number` to directly (PUT, no Authorization header), or
+   * undefined when this store takes parts through the API (putPart).
+   */
+  partUrl(
+    key: string,
+    uploadId: string,
+    number: number,
+    expiresInSeconds: number,
+  ): Promise<string | undefined>;
+  /** Stores a part that came through the API; refuses (PartRejectedError) a wrong size or checksum. */
+  putPart(
+    key: string,
+    uploadId: string,
+    number: number,
+    body: Readable,
+    expect: PartExpectation,
+  ): Promise<PartInfo>;
+  /** The parts that have arrived, by number. */
+  listParts(key: string, uploadId: string): Promise<PartInfo[]>;
+  /** Joins the parts, in order, into the blob `key`. Afterwards `abort` clears whatever the store kept of them. */
+  complete(key: string, uploadId: string, parts: PartInfo[]): Promise<void>;
+  /** Drops the upload and its parts; aborting one that is gone is not an error. */
+  abort(key: string, uploadId: string): Promise<void>;
+  /** Every upload in progress, for the garbage collector. */
+  list(): AsyncIterable<{ key: string; uploadId: string; startedAt: Date }>;
+}
+
+export class PartRejectedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PartRejectedError';
+  }
+}
+
 /**
  * Where file contents live. Keys are server-generated (`blobs/<uuid>`); a blob becomes visible
  * under its key only once it was written completely, so a failed write leaves nothing behind.
@@ -32,6 +89,7 @@ export interface BlobStore {
   /** Throws when the store can't be used (for the readiness check). */
   check(): Promise<void>;
   close(): Promise<void>;
+  readonly multipart: MultipartUploads;
 }
 
 export class BlobNotFoundError extends Error {

@@ -1,9 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type BlobInfo, BlobNotFoundError, type BlobStore, StorageFullError } from './blob-store.ts';
+import { PartDigester } from '../../shared/checksums.ts';
+import { TooManyBytesError } from '../../shared/streams.ts';
+import {
+  type BlobInfo,
+  BlobNotFoundError,
+  type BlobStore,
+  type MultipartUploads,
+  type PartInfo,
+  PartRejectedError,
+  StorageFullError,
+} from './blob-store.ts';
 
 const SAFE_KEY = /^[a-z0-9][a-z0-9/_-]*$/;
 
@@ -14,8 +25,11 @@ const SAFE_KEY = /^[a-z0-9][a-z0-9/_-]*$/;
 export async function createFsBlobStore(root: string): Promise<BlobStore> {
   const objects = path.join(root, 'objects');
   const incoming = path.join(root, 'tmp');
+  // One directory per multipart upload: its parts as files named by number, and a `key` file.
+  const uploadsDir = path.join(root, 'multipart');
   await mkdir(objects, { recursive: true });
   await mkdir(incoming, { recursive: true });
+  await mkdir(uploadsDir, { recursive: true });
 
   function pathOf(key: string): string {
     // Keys come from the server, never from a user; this guards against a bug, not an attack.
@@ -51,23 +65,119 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
     }
   }
 
-  return {
-    driver: 'fs',
-    async put(key, body) {
-      const target = pathOf(key);
-      const temporary = path.join(incoming, randomUUID());
+  /** Writes `body` to a temporary file, flushes it, and moves it to `target` only if `accept` agrees. */
+  async function writeAtomically(target: string, body: Readable, accept: () => void = () => {}) {
+    const temporary = path.join(incoming, randomUUID());
+    try {
+      await pipeline(body, createWriteStream(temporary, { flags: 'wx' }));
+      accept();
+      const handle = await open(temporary, 'r');
+      await handle.sync().finally(() => handle.close());
+      await mkdir(path.dirname(target), { recursive: true });
+      await rename(temporary, target);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw new StorageFullError(error);
+      throw error;
+    }
+  }
+
+  function uploadDir(uploadId: string): string {
+    if (!/^[0-9a-f-]{36}$/.test(uploadId)) throw new Error(`invalid upload id: ${uploadId}`);
+    return path.join(uploadsDir, uploadId);
+  }
+
+  async function listParts(uploadId: string): Promise<PartInfo[]> {
+    const dir = uploadDir(uploadId);
+    const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') throw new BlobNotFoundError(`multipart/${uploadId}`);
+      throw error;
+    });
+    const parts: PartInfo[] = [];
+    for (const name of names) {
+      if (!/^\d+$/.test(name)) continue;
+      const stats = await stat(path.join(dir, name));
+      parts.push({ number: Number(name), size: stats.size, etag: `${stats.size}-${stats.mtimeMs}` });
+    }
+    return parts.sort((a, b) => a.number - b.number);
+  }
+
+  const multipart: MultipartUploads = {
+    direct: false,
+    async create(key) {
+      const uploadId = randomUUID();
+      await mkdir(uploadDir(uploadId), { recursive: true });
+      await writeFile(path.join(uploadDir(uploadId), 'key'), key);
+      return uploadId;
+    },
+    async partUrl() {
+      return undefined;
+    },
+    async putPart(_key, uploadId, number, body, expect) {
+      const dir = uploadDir(uploadId);
+      if (
+        !(await stat(dir).then(
+          (s) => s.isDirectory(),
+          () => false,
+        ))
+      )
+        throw new BlobNotFoundError(`multipart/${uploadId}`);
+      const digester = new PartDigester(expect.size);
+      // A body that fails destroys the digester, which fails the write with it.
+      pipeline(body, digester).catch(() => {});
       try {
-        const file = createWriteStream(temporary, { flags: 'wx' });
-        await pipeline(body, file);
-        const handle = await open(temporary, 'r');
-        await handle.sync().finally(() => handle.close());
-        await mkdir(path.dirname(target), { recursive: true });
-        await rename(temporary, target);
+        await writeAtomically(path.join(dir, String(number)), digester, () => {
+          if (digester.bytes !== expect.size) {
+            throw new PartRejectedError(
+              `Part ${number} must be ${expect.size} bytes; ${digester.bytes} arrived.`,
+            );
+          }
+          const digests = digester.digests();
+          if (expect.md5 !== undefined && expect.md5 !== digests.md5) {
+            throw new PartRejectedError(`Part ${number} does not match its Content-MD5.`);
+          }
+          if (expect.sha256 !== undefined && expect.sha256 !== digests.sha256) {
+            throw new PartRejectedError(`Part ${number} does not match its x-amz-checksum-sha256.`);
+          }
+        });
       } catch (error) {
-        await rm(temporary, { force: true });
-        if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw new StorageFullError(error);
+        if (error instanceof TooManyBytesError) {
+          throw new PartRejectedError(`Part ${number} is larger than its ${expect.size} bytes.`);
+        }
         throw error;
       }
+      const stats = await stat(path.join(dir, String(number)));
+      return { number, size: stats.size, etag: `${stats.size}-${stats.mtimeMs}` };
+    },
+    listParts: (_key, uploadId) => listParts(uploadId),
+    async complete(key, uploadId, parts) {
+      const dir = uploadDir(uploadId);
+      async function* joined() {
+        for (const part of parts)
+          yield* createReadStream(path.join(dir, String(part.number)), { highWaterMark: 1024 * 1024 });
+      }
+      // The parts stay until abort(): if recording the file fails, completing can be tried again.
+      await writeAtomically(pathOf(key), Readable.from(joined()));
+    },
+    async abort(_key, uploadId) {
+      await rm(uploadDir(uploadId), { recursive: true, force: true });
+    },
+    async *list() {
+      for (const uploadId of await readdir(uploadsDir)) {
+        const dir = path.join(uploadsDir, uploadId);
+        const key = await readFile(path.join(dir, 'key'), 'utf8').catch(() => '');
+        const stats = await stat(dir).catch(() => undefined);
+        if (stats !== undefined)
+          yield { key, uploadId, startedAt: stats.birthtime.getTime() > 0 ? stats.birthtime : stats.mtime };
+      }
+    },
+  };
+
+  return {
+    driver: 'fs',
+    multipart,
+    async put(key, body) {
+      await writeAtomically(pathOf(key), body);
     },
     async get(key, range) {
       const file = pathOf(key);

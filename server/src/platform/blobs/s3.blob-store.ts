@@ -1,17 +1,25 @@
 import type { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   NoSuchKey,
+  NoSuchUpload,
   NotFound,
   S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Config } from '../../config.ts';
-import { BlobNotFoundError, type BlobStore } from './blob-store.ts';
+import { BlobNotFoundError, type BlobStore, type MultipartUploads, type PartInfo } from './blob-store.ts';
 
 /** Memory held per upload is PART_SIZE × QUEUE_SIZE, whatever the size of the file. */
 const PART_SIZE = 8 * 1024 * 1024;
@@ -42,8 +50,86 @@ function isMissing(error: unknown): boolean {
 
 export function createS3BlobStore(config: S3Config, client: S3Client = createS3Client(config)): BlobStore {
   const Bucket = config.bucket;
+
+  // Parts go from the client straight to S3 on presigned UploadPart URLs; S3 checks a part's
+  // Content-MD5 when the client sends one, and its length against the signed Content-Length.
+  const multipart: MultipartUploads = {
+    direct: true,
+    async create(key) {
+      const created = await client.send(new CreateMultipartUploadCommand({ Bucket, Key: key }));
+      if (created.UploadId === undefined) throw new Error('S3 returned no UploadId');
+      return created.UploadId;
+    },
+    partUrl(key, uploadId, number, expiresInSeconds) {
+      return getSignedUrl(
+        client,
+        new UploadPartCommand({ Bucket, Key: key, UploadId: uploadId, PartNumber: number }),
+        {
+          expiresIn: expiresInSeconds,
+        },
+      );
+    },
+    async putPart() {
+      throw new Error('with S3, parts are sent to their presigned URLs, not through the API');
+    },
+    async listParts(key, uploadId) {
+      const parts: PartInfo[] = [];
+      let PartNumberMarker: string | undefined;
+      try {
+        do {
+          const page = await client.send(
+            new ListPartsCommand({ Bucket, Key: key, UploadId: uploadId, PartNumberMarker }),
+          );
+          for (const part of page.Parts ?? []) {
+            if (part.PartNumber === undefined || part.ETag === undefined) continue;
+            parts.push({ number: part.PartNumber, size: part.Size ?? 0, etag: part.ETag });
+          }
+          PartNumberMarker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+        } while (PartNumberMarker !== undefined);
+      } catch (error) {
+        if (error instanceof NoSuchUpload || isMissing(error))
+          throw new BlobNotFoundError(`${key} (${uploadId})`);
+        throw error;
+      }
+      return parts.sort((a, b) => a.number - b.number);
+    },
+    async complete(key, uploadId, parts) {
+      await client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts.map((part) => ({ PartNumber: part.number, ETag: part.etag })) },
+        }),
+      );
+    },
+    async abort(key, uploadId) {
+      try {
+        await client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId }));
+      } catch (error) {
+        if (!(error instanceof NoSuchUpload || isMissing(error))) throw error;
+      }
+    },
+    async *list() {
+      let KeyMarker: string | undefined;
+      let UploadIdMarker: string | undefined;
+      do {
+        const page = await client.send(
+          new ListMultipartUploadsCommand({ Bucket, KeyMarker, UploadIdMarker }),
+        );
+        for (const upload of page.Uploads ?? []) {
+          if (upload.Key === undefined || upload.UploadId === undefined) continue;
+          yield { key: upload.Key, uploadId: upload.UploadId, startedAt: upload.Initiated ?? new Date(0) };
+        }
+        KeyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+        UploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+      } while (KeyMarker !== undefined);
+    },
+  };
+
   return {
     driver: 's3',
+    multipart,
     async put(key, body) {
       // Multipart with a bounded queue: streamed, never buffered whole; aborted if the body fails.
       const upload = new Upload({

@@ -24,6 +24,11 @@ export interface DatabaseHandle {
   migrate(): Promise<void>;
   check(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Runs `work` unless another holder of lock `id` (in any process on this database) is running
+   * it; returns false when skipped.
+   */
+  exclusively(id: number, work: () => Promise<void>): Promise<boolean>;
 }
 
 const migrationsFolder = fileURLToPath(new URL('../../../drizzle', import.meta.url));
@@ -42,6 +47,20 @@ export async function openPglite(dataDir: string | undefined): Promise<DatabaseH
       await client.query('select 1');
     },
     close: () => client.close(),
+    // PGlite belongs to one process; a flag in it is the lock.
+    exclusively: (() => {
+      const running = new Set<number>();
+      return async (id: number, work: () => Promise<void>) => {
+        if (running.has(id)) return false;
+        running.add(id);
+        try {
+          await work();
+          return true;
+        } finally {
+          running.delete(id);
+        }
+      };
+    })(),
   };
 }
 
@@ -68,6 +87,25 @@ export async function openPostgres(url: string): Promise<DatabaseHandle> {
       await db.execute(sql`select 1`);
     },
     close: () => pool.end(),
+    async exclusively(id, work) {
+      // A session-level advisory lock, held on one connection of its own while the work runs.
+      const client = await pool.connect();
+      try {
+        const { rows } = await client.query<{ locked: boolean }>(
+          'select pg_try_advisory_lock($1) as locked',
+          [id],
+        );
+        if (!rows[0]?.locked) return false;
+        try {
+          await work();
+          return true;
+        } finally {
+          await client.query('select pg_advisory_unlock($1)', [id]);
+        }
+      } finally {
+        client.release();
+      }
+    },
   };
 }
 

@@ -1,0 +1,100 @@
+import type { Deps } from '../../deps.ts';
+import type { Services } from '../../services.ts';
+
+// Any constant works; every instance uses the same one, so only one sweeps at a time.
+const GC_LOCK = 727_003;
+const BATCH = 500;
+
+export interface GcReport {
+  /** False when another instance was sweeping, so this one did nothing. */
+  ran: boolean;
+  expiredSessions: number;
+  orphanBlobs: string[];
+  strayMultipartUploads: string[];
+}
+
+/**
+ * Cleans up what a crash or an abandoned upload leaves behind: expired upload sessions (parts
+ * and quota released), blobs that no node or open upload points at (a crash between blob and
+ * metadata), and multipart uploads no session knows. Anything younger than the grace period is
+ * left alone, since its row may be about to be written.
+ */
+export function createGarbageCollector({ database, blobs, clock, config, logger }: Deps, services: Services) {
+  async function orphansIn(keys: string[]): Promise<string[]> {
+    const referenced = await services.nodes.referencedBlobKeys(keys);
+    const uploading = await services.uploads.blobKeysInUse(keys);
+    return keys.filter((key) => !referenced.has(key) && !uploading.has(key));
+  }
+
+  async function sweep(dryRun: boolean): Promise<Omit<GcReport, 'ran'>> {
+    const report = { expiredSessions: 0, orphanBlobs: [] as string[], strayMultipartUploads: [] as string[] };
+    if (!dryRun) report.expiredSessions = await services.uploads.expireSessions();
+    const cutoff = clock.now().getTime() - config.uploads.gcGraceSeconds * 1000;
+
+    let batch: string[] = [];
+    const flush = async () => {
+      for (const key of await orphansIn(batch)) {
+        report.orphanBlobs.push(key);
+        if (!dryRun) await blobs.delete(key);
+      }
+      batch = [];
+    };
+    for await (const blob of blobs.list('blobs/')) {
+      if (blob.lastModified.getTime() > cutoff) continue;
+      batch.push(blob.key);
+      if (batch.length >= BATCH) await flush();
+    }
+    await flush();
+
+    try {
+      for await (const upload of blobs.multipart.list()) {
+        if (upload.startedAt.getTime() > cutoff) continue;
+        if ((await services.uploads.blobKeysInUse([upload.key])).has(upload.key)) continue;
+        report.strayMultipartUploads.push(upload.uploadId);
+        if (!dryRun) await blobs.multipart.abort(upload.key, upload.uploadId);
+      }
+    } catch (error) {
+      // Some stores can't list multipart uploads; a bucket lifecycle rule covers them (docs/deploy.md).
+      logger.warn({ err: error }, 'gc: could not list multipart uploads');
+    }
+    return report;
+  }
+
+  return {
+    async run(options: { dryRun?: boolean } = {}): Promise<GcReport> {
+      let result: Omit<GcReport, 'ran'> = { expiredSessions: 0, orphanBlobs: [], strayMultipartUploads: [] };
+      const ran = await database.exclusively(GC_LOCK, async () => {
+        result = await sweep(options.dryRun ?? false);
+      });
+      if (
+        ran &&
+        (result.expiredSessions > 0 ||
+          result.orphanBlobs.length > 0 ||
+          result.strayMultipartUploads.length > 0)
+      ) {
+        logger.info(
+          {
+            dryRun: options.dryRun ?? false,
+            expiredSessions: result.expiredSessions,
+            orphanBlobs: result.orphanBlobs.length,
+            strayMultipartUploads: result.strayMultipartUploads.length,
+          },
+          'gc: swept',
+        );
+      }
+      return { ran, ...result };
+    },
+
+    /** Runs every GC_INTERVAL_SECONDS until stopped. */
+    schedule(): () => void {
+      if (config.uploads.gcIntervalSeconds === 0) return () => {};
+      const timer = setInterval(() => {
+        this.run().catch((error) => logger.error({ err: error }, 'gc: sweep failed'));
+      }, config.uploads.gcIntervalSeconds * 1000);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
+  };
+}
+
+export type GarbageCollector = ReturnType<typeof createGarbageCollector>;

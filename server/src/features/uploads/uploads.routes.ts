@@ -1,0 +1,155 @@
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { RouteOptions } from '../../services.ts';
+import { badRequest } from '../../shared/errors.ts';
+import { errors, NoContent } from '../../shared/http.ts';
+import { currentUser } from '../auth/auth.hooks.ts';
+import { Node, toApiNode } from '../nodes/nodes.schemas.ts';
+import { CreateUploadBody, PartParams, UploadParams, UploadSession } from './uploads.schemas.ts';
+
+/** Where this API is reached, for the part URLs that point back at it. */
+function apiOrigin(request: FastifyRequest, publicUrl: string | undefined): string {
+  return publicUrl !== undefined ? new URL(publicUrl).origin : `${request.protocol}://${request.host}`;
+}
+
+/** A part's checksums as the client sent them: Content-MD5 and x-amz-checksum-sha256, both base64. */
+function partChecksums(request: FastifyRequest): { md5?: string; sha256?: string } {
+  const md5 = request.headers['content-md5'];
+  const sha256 = request.headers['x-amz-checksum-sha256'];
+  if (md5 !== undefined && (typeof md5 !== 'string' || !/^[A-Za-z0-9+/]{22}==$/.test(md5))) {
+    throw badRequest('invalid_checksum', 'Content-MD5 must be the base64 MD5 of the part.');
+  }
+  if (sha256 !== undefined && (typeof sha256 !== 'string' || !/^[A-Za-z0-9+/]{43}=$/.test(sha256))) {
+    throw badRequest('invalid_checksum', 'x-amz-checksum-sha256 must be the base64 SHA-256 of the part.');
+  }
+  return { md5, sha256 };
+}
+
+export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deps, services }) => {
+  const { uploads } = services;
+  const origin = (request: FastifyRequest) => apiOrigin(request, deps.config.publicUrl);
+
+  app.post(
+    '/uploads',
+    {
+      schema: {
+        operationId: 'createUpload',
+        tags: ['uploads'],
+        summary: 'Start a resumable upload: reserves the quota and answers the parts to send',
+        body: CreateUploadBody,
+        response: { 201: UploadSession, ...errors(400, 401, 403, 404, 409, 413) },
+      },
+    },
+    async (request, reply) => {
+      const session = await uploads.create(currentUser(request).id, request.body, origin(request));
+      return reply.code(201).send(session);
+    },
+  );
+
+  app.get(
+    '/uploads',
+    {
+      schema: {
+        operationId: 'listUploads',
+        tags: ['uploads'],
+        summary: 'Uploads started and not finished, to resume them',
+        response: {
+          200: Type.Object({ uploads: Type.Array(Type.Omit(UploadSession, ['parts', 'uploadedParts'])) }),
+          ...errors(401),
+        },
+      },
+    },
+    async (request) => ({
+      uploads: (await uploads.listOpen(currentUser(request).id)).map((session) => uploads.describe(session)),
+    }),
+  );
+
+  app.get(
+    '/uploads/:id',
+    {
+      schema: {
+        operationId: 'getUpload',
+        tags: ['uploads'],
+        summary: 'An upload with fresh part URLs and the parts that have arrived, to resume it',
+        params: UploadParams,
+        response: { 200: UploadSession, ...errors(401, 404, 410) },
+      },
+    },
+    async (request) => uploads.get(currentUser(request).id, request.params.id, origin(request)),
+  );
+
+  app.post(
+    '/uploads/:id/complete',
+    {
+      schema: {
+        operationId: 'completeUpload',
+        tags: ['uploads'],
+        summary: 'Join the parts and record the file (no body needed); answers the file',
+        params: UploadParams,
+        response: { 200: Node, 201: Node, ...errors(401, 403, 404, 409, 410, 413, 422, 503) },
+      },
+    },
+    async (request, reply) => {
+      const result = await uploads.complete(currentUser(request).id, request.params.id);
+      return reply.code(result.created ? 201 : 200).send(toApiNode(result.node));
+    },
+  );
+
+  app.delete(
+    '/uploads/:id',
+    {
+      schema: {
+        operationId: 'abortUpload',
+        tags: ['uploads'],
+        summary: 'Abort an upload: its parts are deleted and its quota released',
+        params: UploadParams,
+        response: { 204: NoContent, ...errors(401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      await uploads.abort(currentUser(request).id, request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  await app.register(async (plugin) => {
+    // A part's body is the raw bytes, streamed to the store.
+    plugin.removeAllContentTypeParsers();
+    plugin.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    plugin.withTypeProvider<TypeBoxTypeProvider>().put(
+      '/uploads/:id/parts/:number',
+      {
+        schema: {
+          operationId: 'uploadPart',
+          tags: ['uploads'],
+          summary:
+            'Send one part (when the upload’s part URLs point at the API); sending it again replaces it',
+          description:
+            'Optionally with Content-MD5 or x-amz-checksum-sha256 (base64); a part that does not match is refused.',
+          params: PartParams,
+          consumes: ['application/octet-stream'],
+          body: Type.Unknown({ description: 'The part’s bytes' }),
+          response: {
+            200: Type.Object({ number: Type.Integer(), size: Type.Integer(), etag: Type.String() }),
+            ...errors(400, 401, 403, 404, 409, 410, 507),
+          },
+        },
+      },
+      async (request, reply) => {
+        const { socket } = request.raw;
+        reply.raw.once('finish', () => {
+          if (!request.raw.complete) socket.destroySoon();
+        });
+        const part = await uploads.putPart(
+          currentUser(request).id,
+          request.params.id,
+          request.params.number,
+          request.raw,
+          partChecksums(request),
+        );
+        return reply.header('etag', `"${part.etag}"`).send(part);
+      },
+    );
+  });
+};

@@ -1,0 +1,73 @@
+import { Type } from 'typebox';
+import { FolderId, NodeName } from '../nodes/nodes.schemas.ts';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([Type.Null(), schema]);
+
+export const CreateUploadBody = Type.Object(
+  {
+    parentId: FolderId,
+    name: NodeName,
+    size: Type.Integer({ minimum: 0, description: 'Bytes of the file as the user sees it.' }),
+    storedSize: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'Bytes that will be uploaded: required with gzip, else equal to size.',
+      }),
+    ),
+    contentType: Type.Optional(Type.String({ maxLength: 255 })),
+    sha256: Type.Optional(
+      Type.String({
+        pattern: '^[0-9a-fA-F]{64}$',
+        description: 'Hex SHA-256 of the file; verified before it appears.',
+      }),
+    ),
+    encoding: Type.Optional(
+      Type.Union([Type.Literal('identity'), Type.Literal('gzip')], {
+        description: 'gzip: the parts are the gzip-compressed file; downloads give back the original.',
+      }),
+    ),
+    onConflict: Type.Optional(
+      Type.Union([Type.Literal('fail'), Type.Literal('rename'), Type.Literal('replace')]),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const Part = Type.Object({
+  number: Type.Integer({ minimum: 1 }),
+  size: Type.Integer({ description: 'Exactly this many bytes.' }),
+  url: Type.String({ description: 'PUT the part here. Presigned store URLs take no Authorization header.' }),
+});
+
+export const UploadSession = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    parentId: Nullable(Type.String({ format: 'uuid' })),
+    name: Type.String(),
+    size: Type.Integer(),
+    storedSize: Type.Integer(),
+    encoding: Type.Union([Type.Literal('identity'), Type.Literal('gzip')]),
+    contentType: Type.String(),
+    sha256: Nullable(Type.String()),
+    onConflict: Type.Union([Type.Literal('fail'), Type.Literal('rename'), Type.Literal('replace')]),
+    partSize: Type.Integer(),
+    partCount: Type.Integer(),
+    status: Type.Union([Type.Literal('open'), Type.Literal('completed'), Type.Literal('aborted')]),
+    nodeId: Nullable(Type.String({ format: 'uuid' })),
+    createdAt: Type.String({ format: 'date-time' }),
+    expiresAt: Type.String({ format: 'date-time' }),
+    partsNeedCredentials: Type.Boolean({
+      description: 'True when part URLs are on the API (send your token); false for presigned store URLs.',
+    }),
+    parts: Type.Array(Part),
+    uploadedParts: Type.Array(Type.Object({ number: Type.Integer(), size: Type.Integer() })),
+  },
+  { title: 'UploadSession' },
+);
+
+export const UploadParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+export const PartParams = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  number: Type.Integer({ minimum: 1, maximum: 10_000 }),
+});
