@@ -1,0 +1,109 @@
+/**
+ * Prints the top functions of a V8 .cpuprofile (as written by `node --cpu-prof`), by self time and by
+ * total (inclusive) time.
+ *
+ *   node bench/cpuprofile-top.ts <file.cpuprofile> [count=25] [upload|download]
+ *
+ * With `upload` or `download`, only the samples taken during the API transfers of that kind are
+ * counted, using the time windows that bench/results/transfer-latest.json recorded (same run).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+interface Profile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const [file, countArg, op] = process.argv.slice(2);
+if (file === undefined || (op !== undefined && op !== 'upload' && op !== 'download')) {
+  console.error('usage: node bench/cpuprofile-top.ts <file.cpuprofile> [count] [upload|download]');
+  process.exit(1);
+}
+const count = Number(countArg ?? 25);
+const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+
+let windows: { startedUs: number; endedUs: number }[] | undefined;
+if (op !== undefined) {
+  const results = path.join(import.meta.dirname, 'results', 'transfer-latest.json');
+  const report = JSON.parse(readFileSync(results, 'utf8')) as {
+    transfers: { op: string; side: string; startedUs: number; endedUs: number }[];
+  };
+  windows = report.transfers.filter((t) => t.op === op && t.side === 'api');
+  if (windows.length === 0) {
+    console.error(`${results} has no API ${op} with time windows`);
+    process.exit(1);
+  }
+}
+const inWindow = (us: number) =>
+  windows === undefined || windows.some((w) => us >= w.startedUs && us <= w.endedUs);
+
+const byId = new Map<number, ProfileNode>();
+const parentOf = new Map<number, number>();
+for (const node of profile.nodes) {
+  byId.set(node.id, node);
+  for (const child of node.children ?? []) parentOf.set(child, node.id);
+}
+
+function label(node: ProfileNode): string {
+  const { functionName, url, lineNumber } = node.callFrame;
+  const name = functionName || '(anonymous)';
+  if (url === '') return name;
+  const short = url.replace(/^file:\/\//, '').replace(/.*\/node_modules\//, '~/');
+  const where = short.startsWith('/') ? path.relative(process.cwd(), short) : short;
+  return `${name}  ${where}:${lineNumber + 1}`;
+}
+
+const self = new Map<string, number>();
+const total = new Map<string, number>();
+let sampled = 0;
+let kept = 0;
+let clock = profile.startTime;
+profile.samples.forEach((id, index) => {
+  clock += profile.timeDeltas[index] ?? 0;
+  if (!inWindow(clock)) return;
+  kept++;
+  const delta = profile.timeDeltas[index + 1] ?? 0;
+  sampled += delta;
+  const node = byId.get(id);
+  if (node === undefined) return;
+  const own = label(node);
+  self.set(own, (self.get(own) ?? 0) + delta);
+  // Count each function once per sample on the stack, however often it recurses.
+  const seen = new Set<string>();
+  for (let current: number | undefined = id; current !== undefined; current = parentOf.get(current)) {
+    const frame = byId.get(current);
+    if (frame === undefined) break;
+    const name = label(frame);
+    if (seen.has(name)) continue;
+    seen.add(name);
+    total.set(name, (total.get(name) ?? 0) + delta);
+  }
+});
+
+const wall = (profile.endTime - profile.startTime) / 1000;
+console.log(`${file}: ${(wall / 1000).toFixed(1)} s profiled, ${profile.samples.length} samples`);
+if (windows !== undefined) {
+  console.log(`only the ${windows.length} API ${op}s: ${kept} samples, ${(sampled / 1e6).toFixed(1)} s`);
+}
+for (const [title, table] of [
+  ['self time', self],
+  ['total time (inclusive)', total],
+] as const) {
+  console.log(`\ntop ${count} by ${title}:`);
+  for (const [name, micros] of [...table.entries()].sort((a, b) => b[1] - a[1]).slice(0, count)) {
+    const ms = micros / 1000;
+    console.log(
+      `${ms.toFixed(0).padStart(9)} ms ${((100 * micros) / sampled).toFixed(1).padStart(5)}%  ${name}`,
+    );
+  }
+}
