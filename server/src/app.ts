@@ -11,6 +11,7 @@ import { authRoutes } from './features/auth/auth.routes.ts';
 import { filesRoutes } from './features/files/files.routes.ts';
 import { nodesRoutes } from './features/nodes/nodes.routes.ts';
 import { systemRoutes } from './features/system/system.routes.ts';
+import { createGarbageCollector } from './features/uploads/garbage-collector.ts';
 import { uploadsRoutes } from './features/uploads/uploads.routes.ts';
 import { usersRoutes } from './features/users/users.routes.ts';
 import { isDatabaseUnavailable } from './platform/database/database.ts';
@@ -33,8 +34,13 @@ function sendError(
     .send({ error: details === undefined ? { code, message } : { code, message, details } });
 }
 
-/** Builds the HTTP application on the backing services it is given; it opens and closes none of them. */
-export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+export interface AppOptions {
+  /** Run the garbage collector on its schedule (the server process does; tests run it by hand). */
+  backgroundJobs?: boolean;
+}
+
+/** Builds the HTTP application on the backing services it is given, and closes them when it closes. */
+export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     trustProxy: deps.config.trustProxy,
@@ -119,7 +125,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     { prefix: API_PREFIX },
   );
 
+  const stopGc = appOptions.backgroundJobs ? createGarbageCollector(deps, services).schedule() : () => {};
   app.addHook('onClose', async () => {
+    stopGc();
     await Promise.allSettled([deps.cache.close(), deps.blobs.close()]);
     await deps.database.close();
   });

@@ -14,7 +14,7 @@ try {
 
 const logger = pino({ level: config.logLevel });
 const deps = await openDeps(config, logger);
-const app = await buildApp(deps);
+const app = await buildApp(deps, { backgroundJobs: true });
 await app.listen({ port: config.port, host: config.host });
 
 // Finish what is in flight, then close the database, cache and store (the app's onClose hook).

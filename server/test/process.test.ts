@@ -9,6 +9,7 @@ import { createS3BlobStore } from '../src/platform/blobs/s3.blob-store.ts';
 import { Api, uniqueName } from './client.ts';
 import { driverSets } from './harness.ts';
 import { createPostgresDatabase, freePort, REDIS_URL, startS3, tempDir } from './services.ts';
+import { partOf, sendPart, startUpload } from './uploads-client.ts';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
@@ -94,6 +95,39 @@ describe('the server process', () => {
     try {
       await waitForHealth(origin, second.child);
       const node = JSON.parse(body);
+      const download = await api.request('GET', `/files/${node.id}/content`);
+      expect(Buffer.from(await download.arrayBuffer()).equals(content)).toBe(true);
+    } finally {
+      second.child.kill('SIGTERM');
+      await once(second.child, 'exit');
+    }
+  }, 120_000);
+
+  it('resumes an upload after the server was killed (kill -9) between parts', async () => {
+    const port = await freePort();
+    const origin = `http://127.0.0.1:${port}`;
+    const env = { DATA_DIR: data.path, PORT: String(port) };
+    const first = startMain(env);
+    await waitForHealth(origin, first.child);
+    const api = new Api(origin);
+    api.token = (
+      await api.expect(201, 'POST', '/auth/register', {
+        json: { username: uniqueName(), password: 'crash resume' },
+      })
+    ).token;
+    const content = randomBytes(9 * 1024 * 1024);
+    const session = await startUpload(api, { name: 'survivor.bin', size: content.length });
+    expect((await sendPart(api, session, 1, partOf(session, content, 1))).status).toBe(200);
+    first.child.kill('SIGKILL');
+    await once(first.child, 'exit');
+
+    const second = startMain(env);
+    try {
+      await waitForHealth(origin, second.child);
+      const resumed = await api.expect(200, 'GET', `/uploads/${session.id}`);
+      expect(resumed.uploadedParts).toEqual([{ number: 1, size: 8 * 1024 * 1024 }]);
+      expect((await sendPart(api, resumed, 2, partOf(resumed, content, 2))).status).toBe(200);
+      const node = await api.expect(201, 'POST', `/uploads/${session.id}/complete`);
       const download = await api.request('GET', `/files/${node.id}/content`);
       expect(Buffer.from(await download.arrayBuffer()).equals(content)).toBe(true);
     } finally {
