@@ -14,6 +14,7 @@ import { systemRoutes } from './features/system/system.routes.ts';
 import { createGarbageCollector } from './features/uploads/garbage-collector.ts';
 import { uploadsRoutes } from './features/uploads/uploads.routes.ts';
 import { usersRoutes } from './features/users/users.routes.ts';
+import { registerWebClient } from './features/web/web.routes.ts';
 import { isDatabaseUnavailable } from './platform/database/database.ts';
 import { createServices, type RouteOptions } from './services.ts';
 import { AppError } from './shared/errors.ts';
@@ -124,6 +125,8 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
     },
     { prefix: API_PREFIX },
   );
+
+  await registerWebClient(app, deps.config.webDir);
 
   const stopGc = appOptions.backgroundJobs ? createGarbageCollector(deps, services).schedule() : () => {};
   app.addHook('onClose', async () => {

@@ -1,10 +1,13 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** The environment, parsed and validated in one place. */
 export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /** The built web client, served at `/`. */
+  webDir: string;
   publicUrl: string | undefined;
   trustProxy: boolean;
   logLevel: string;
@@ -45,6 +48,8 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 function optional(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
@@ -123,6 +128,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: optional(env, 'HOST') ?? '127.0.0.1',
     // npm runs workspace scripts inside the workspace; relative paths mean where the user typed the command.
     dataDir: path.resolve(env.INIT_CWD ?? process.cwd(), optional(env, 'DATA_DIR') ?? 'data'),
+    webDir: path.resolve(env.INIT_CWD ?? process.cwd(), optional(env, 'WEB_DIR') ?? DEFAULT_WEB_DIR),
     publicUrl: url(env, 'PUBLIC_URL', ['http:', 'https:']),
     trustProxy: boolean(env, 'TRUST_PROXY', false),
     logLevel,

@@ -45,7 +45,9 @@ function ownOrigin(request: FastifyRequest, config: Config): string {
 export function registerAuthentication(app: FastifyInstance, auth: AuthService, config: Config) {
   app.decorateRequest('auth', null);
   app.addHook('onRequest', async (request: FastifyRequest, _reply: FastifyReply) => {
-    const access = request.routeOptions.config.access ?? 'user';
+    // API routes need a user unless they say otherwise; the web client's files are public.
+    const access =
+      request.routeOptions.config.access ?? (request.url.startsWith('/api/') ? 'user' : 'public');
     const bearer = bearerToken(request);
     const cookie = request.cookies[SESSION_COOKIE];
     const token = bearer ?? cookie;

@@ -1,0 +1,55 @@
+import { existsSync } from 'node:fs';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+
+/** The app's own pages: scripts and styles from this origin only, never framed. */
+const APP_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self' https: http:",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
+
+/**
+ * Serves the built web client (web/dist) at `/`, with client-side routes answered by index.html
+ * so that a reload on /folders/… works. Nothing is served when the client hasn't been built.
+ */
+export async function registerWebClient(app: FastifyInstance, root: string) {
+  if (!existsSync(root)) {
+    app.log.warn({ root }, 'the web client is not built (npm run build); serving the API only');
+    return;
+  }
+  await app.register(fastifyStatic, {
+    root,
+    wildcard: false,
+    index: ['index.html'],
+    setHeaders(reply, path) {
+      reply.header('content-security-policy', APP_CSP);
+      reply.header('x-content-type-options', 'nosniff');
+      reply.header('referrer-policy', 'same-origin');
+      // Hashed asset names never change; index.html must be checked every time.
+      reply.header(
+        'cache-control',
+        /[/\\]assets[/\\]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      );
+    },
+  });
+  app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, (request, reply) => {
+    if (request.url.startsWith('/api/')) {
+      return reply
+        .code(404)
+        .send({
+          error: {
+            code: 'not_found',
+            message: `No route for ${request.method} ${request.url.split('?')[0]}.`,
+          },
+        });
+    }
+    reply.header('content-security-policy', APP_CSP);
+    return reply.header('cache-control', 'no-cache').sendFile('index.html');
+  });
+}
