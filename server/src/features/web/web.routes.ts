@@ -40,14 +40,12 @@ export async function registerWebClient(app: FastifyInstance, root: string) {
   });
   app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, (request, reply) => {
     if (request.url.startsWith('/api/')) {
-      return reply
-        .code(404)
-        .send({
-          error: {
-            code: 'not_found',
-            message: `No route for ${request.method} ${request.url.split('?')[0]}.`,
-          },
-        });
+      return reply.code(404).send({
+        error: {
+          code: 'not_found',
+          message: `No route for ${request.method} ${request.url.split('?')[0]}.`,
+        },
+      });
     }
     reply.header('content-security-policy', APP_CSP);
     return reply.header('cache-control', 'no-cache').sendFile('index.html');
