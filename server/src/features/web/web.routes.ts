@@ -39,14 +39,7 @@ export async function registerWebClient(app: FastifyInstance, root: string) {
     },
   });
   app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, (request, reply) => {
-    if (request.url.startsWith('/api/')) {
-      return reply.code(404).send({
-        error: {
-          code: 'not_found',
-          message: `No route for ${request.method} ${request.url.split('?')[0]}.`,
-        },
-      });
-    }
+    if (request.url.startsWith('/api/')) return reply.callNotFound();
     reply.header('content-security-policy', APP_CSP);
     return reply.header('cache-control', 'no-cache').sendFile('index.html');
   });
