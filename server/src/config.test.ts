@@ -10,6 +10,8 @@ describe('configuration', () => {
     expect(config.databaseUrl).toBeUndefined();
     expect(config.redisUrl).toBeUndefined();
     expect(config.s3).toBeUndefined();
+    expect(config.cacheEnabled).toBe(true);
+    expect(loadConfig({ CACHE_ENABLED: 'false' }).cacheEnabled).toBe(false);
   });
 
   it('reads the scaled-out drivers', () => {

@@ -13,6 +13,8 @@ import { partOf, sendPart, startUpload } from './uploads-client.ts';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
+const started = new Set<ChildProcess>();
+
 /** Runs `main.ts` as `npm start` does, on the embedded drivers. */
 function startMain(env: Record<string, string>): { child: ChildProcess; output: () => string } {
   let output = '';
@@ -20,6 +22,8 @@ function startMain(env: Record<string, string>): { child: ChildProcess; output: 
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  started.add(child);
+  child.once('exit', () => started.delete(child));
   child.stdout?.on('data', (chunk) => {
     output += chunk;
   });
@@ -47,7 +51,11 @@ describe('the server process', () => {
   beforeAll(async () => {
     data = await tempDir();
   });
-  afterAll(() => data.remove());
+  afterAll(async () => {
+    // A test that failed half-way must not leave a server running.
+    for (const child of started) child.kill('SIGKILL');
+    await data.remove();
+  });
 
   it.each([
     [{ PORT: 'abc' }, 'PORT'],

@@ -5,6 +5,7 @@ import type { Deps } from '../deps.ts';
 import { systemClock } from '../shared/clock.ts';
 import { createFsBlobStore } from './blobs/fs.blob-store.ts';
 import { createS3BlobStore } from './blobs/s3.blob-store.ts';
+import { createNoCache } from './cache/cache.ts';
 import { createMemoryCache } from './cache/memory.cache.ts';
 import { createRateLimiters } from './cache/rate-limit.ts';
 import { createRedisCache, createRedisClient } from './cache/redis.cache.ts';
@@ -18,7 +19,11 @@ export async function openDeps(config: Config, logger: Logger): Promise<Deps> {
   const database = await openDatabase(config);
   await database.migrate();
   const redis = config.redisUrl === undefined ? undefined : createRedisClient(config.redisUrl);
-  const cache = redis === undefined ? createMemoryCache() : createRedisCache({ redis, logger });
+  const cache = !config.cacheEnabled
+    ? createNoCache()
+    : redis === undefined
+      ? createMemoryCache()
+      : createRedisCache({ redis, logger });
   const blobs =
     config.s3 === undefined
       ? await createFsBlobStore(path.join(config.dataDir, 'blobs'))

@@ -189,7 +189,7 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
         fd: handle,
         start: range?.start,
         end: range?.end,
-        highWaterMark: 256 * 1024,
+        highWaterMark: 1024 * 1024,
       });
     },
     stat: infoOf,

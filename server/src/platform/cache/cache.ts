@@ -3,7 +3,7 @@
  * request: a driver that can't reach its server answers "miss" and drops writes.
  */
 export interface Cache {
-  readonly driver: 'memory' | 'redis';
+  readonly driver: 'memory' | 'redis' | 'none';
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
   delete(...keys: string[]): Promise<void>;
@@ -29,4 +29,16 @@ export function decodeCacheValue<T>(text: string): T {
     }
     return current;
   }) as T;
+}
+
+/** No cache at all: every read misses. For measuring what the cache is worth (CACHE_ENABLED=false). */
+export function createNoCache(): Cache {
+  return {
+    driver: 'none',
+    get: async () => undefined,
+    set: async () => {},
+    delete: async () => {},
+    check: async () => {},
+    close: async () => {},
+  };
 }
