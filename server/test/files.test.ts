@@ -57,6 +57,20 @@ describe.each(driverSets())('uploads and downloads (%s)', (set) => {
     expect((await api.expect(200, 'GET', `/files/${node.id}`)).sha256).toBe(sha256(data));
   });
 
+  it('survives a client that goes away mid-download', async () => {
+    const { api } = await signUp(server, uniqueName());
+    const data = randomBytes(24 * 1024 * 1024);
+    const node = await (await api.upload('root', 'abandoned.bin', data)).json();
+    const response = await api.request('GET', `/files/${node.id}/content`, {});
+    const reader = response.body?.getReader();
+    await reader?.read();
+    await reader?.cancel();
+    const again = await api.request('GET', `/files/${node.id}/content`, { headers: { range: 'bytes=0-99' } });
+    expect(Buffer.from(await again.arrayBuffer()).equals(data.subarray(0, 100))).toBe(true);
+    const whole = await api.request('GET', `/files/${node.id}/content`);
+    expect(Buffer.from(await whole.arrayBuffer()).equals(data)).toBe(true);
+  });
+
   it('stores an empty file', async () => {
     const { api } = await signUp(server, uniqueName());
     const node = await (await api.upload('root', 'empty', new Uint8Array())).json();

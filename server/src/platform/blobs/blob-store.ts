@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 export interface ByteRange {
   /** First byte, inclusive. */
@@ -70,6 +70,12 @@ export class PartRejectedError extends Error {
   }
 }
 
+/** An opened blob (or range of one), ready to be written to a destination. */
+export interface BlobCopy {
+  /** Writes the bytes to `destination` (without ending it), respecting its backpressure. */
+  to(destination: Writable): Promise<void>;
+}
+
 /**
  * Where file contents live. Keys are server-generated (`blobs/<uuid>`); a blob becomes visible
  * under its key only once it was written completely, so a failed write leaves nothing behind.
@@ -80,6 +86,11 @@ export interface BlobStore {
   put(key: string, body: Readable): Promise<void>;
   /** The blob's bytes, or a range of them. Rejects with BlobNotFoundError when there is none. */
   get(key: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * Opens the blob for copying to a response: rejects with BlobNotFoundError before anything is
+   * written. A driver may copy faster than a stream would (reused buffers instead of new ones).
+   */
+  open(key: string, range?: ByteRange): Promise<BlobCopy>;
   /** Size and age, or undefined when there is no such blob. */
   stat(key: string): Promise<BlobInfo | undefined>;
   /** Removes the blob; removing a missing blob is not an error. */

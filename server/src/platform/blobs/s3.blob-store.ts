@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -146,6 +147,10 @@ export function createS3BlobStore(config: S3Config, client: S3Client = createS3C
         await upload.abort().catch(() => {});
         throw error;
       }
+    },
+    async open(key, range) {
+      const body = await this.get(key, range);
+      return { to: (destination) => pipeline(body, destination, { end: false }) };
     },
     async get(key, range) {
       try {
