@@ -97,15 +97,16 @@ export function createUploadsService(
   async function partUrls(session: UploadRow, apiOrigin: string) {
     const parts = [];
     for (let number = 1; number <= session.partCount; number++) {
+      const size = expectedPartSize(session, number);
       const direct = await blobs.multipart.partUrl(
         session.blobKey,
         session.storeUploadId,
-        number,
+        { number, size },
         config.uploads.partUrlTtlSeconds,
       );
       parts.push({
         number,
-        size: expectedPartSize(session, number),
+        size,
         url: direct ?? `${apiOrigin}/api/v1/uploads/${session.id}/parts/${number}`,
       });
     }

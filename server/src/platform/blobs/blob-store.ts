@@ -36,13 +36,13 @@ export interface MultipartUploads {
   /** Starts an upload that will become the blob `key`; returns the store's id for it. */
   create(key: string): Promise<string>;
   /**
-   * A URL the client sends part `number` to directly (PUT, no Authorization header), or
-   * undefined when this store takes parts through the API (putPart).
+   * A URL the client sends part `number` (exactly `size` bytes) to directly (PUT, no
+   * Authorization header), or undefined when this store takes parts through the API (putPart).
    */
   partUrl(
     key: string,
     uploadId: string,
-    number: number,
+    part: { number: number; size: number },
     expiresInSeconds: number,
   ): Promise<string | undefined>;
   /** Stores a part that came through the API; refuses (PartRejectedError) a wrong size or checksum. */

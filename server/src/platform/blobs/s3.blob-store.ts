@@ -61,12 +61,20 @@ export function createS3BlobStore(config: S3Config, client: S3Client = createS3C
       if (created.UploadId === undefined) throw new Error('S3 returned no UploadId');
       return created.UploadId;
     },
-    partUrl(key, uploadId, number, expiresInSeconds) {
+    partUrl(key, uploadId, part, expiresInSeconds) {
       return getSignedUrl(
         client,
-        new UploadPartCommand({ Bucket, Key: key, UploadId: uploadId, PartNumber: number }),
+        new UploadPartCommand({
+          Bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: part.number,
+          ContentLength: part.size,
+        }),
         {
           expiresIn: expiresInSeconds,
+          // Signed, so S3 refuses a part of any other length when it arrives.
+          signableHeaders: new Set(['content-length']),
         },
       );
     },
