@@ -12,6 +12,12 @@ describe('configuration', () => {
     expect(config.s3).toBeUndefined();
     expect(config.cacheEnabled).toBe(true);
     expect(loadConfig({ CACHE_ENABLED: 'false' }).cacheEnabled).toBe(false);
+    expect(config.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8' }).trustProxy).toEqual([
+      '127.0.0.1',
+      '10.0.0.0/8',
+    ]);
+    expect(() => loadConfig({ TRUST_PROXY: '127.0.0.1,evil' })).toThrow(/^TRUST_PROXY: /);
   });
 
   it('reads the scaled-out drivers', () => {

@@ -9,7 +9,8 @@ export interface Config {
   /** The built web client, served at `/`. */
   webDir: string;
   publicUrl: string | undefined;
-  trustProxy: boolean;
+  /** Whose X-Forwarded-* headers to believe: nobody, anybody, or these addresses/CIDR ranges. */
+  trustProxy: boolean | string[];
   logLevel: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
@@ -91,6 +92,18 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
+function trustProxy(env: Env): boolean | string[] {
+  const raw = optional(env, 'TRUST_PROXY');
+  if (raw === undefined || !/[.:/]/.test(raw)) return boolean(env, 'TRUST_PROXY', false);
+  const addresses = raw.split(',').map((entry) => entry.trim());
+  for (const address of addresses) {
+    if (!/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(address)) {
+      throw new ConfigError('TRUST_PROXY', `must be true, false or a list of addresses, got "${address}"`);
+    }
+  }
+  return addresses;
+}
+
 function s3(env: Env): S3Config | undefined {
   const names = [
     'S3_ENDPOINT',
@@ -132,7 +145,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: path.resolve(env.INIT_CWD ?? process.cwd(), optional(env, 'DATA_DIR') ?? 'data'),
     webDir: path.resolve(env.INIT_CWD ?? process.cwd(), optional(env, 'WEB_DIR') ?? DEFAULT_WEB_DIR),
     publicUrl: url(env, 'PUBLIC_URL', ['http:', 'https:']),
-    trustProxy: boolean(env, 'TRUST_PROXY', false),
+    trustProxy: trustProxy(env),
     logLevel,
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
