@@ -280,6 +280,17 @@ describe.each(driverSets())('uploads and downloads (%s)', (set) => {
     const second = await api.upload('root', 'second.bin', randomBytes(600));
     expect(second.status).toBe(413);
     expect(await countBlobs(server)).toBe(before + 1);
+    // A chunked body of unknown length is cut off once it passes the quota.
+    const chunked = new ReadableStream({
+      start(controller) {
+        controller.enqueue(randomBytes(300));
+        controller.enqueue(randomBytes(300));
+        controller.close();
+      },
+    });
+    const cut = await api.upload('root', 'chunked.bin', chunked);
+    expect(cut.status).toBe(413);
+    expect(await countBlobs(server)).toBe(before + 1);
     const me = await api.expect(200, 'GET', '/me');
     expect(me.usedBytes).toBe(600);
     expect(me.quotaBytes).toBe(1000);

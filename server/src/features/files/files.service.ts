@@ -85,14 +85,11 @@ export function createFilesService(
     async upload(request: SimpleUpload) {
       const folder = await nodes.liveFolder(request.ownerId, request.folderId);
       if (request.onConflict === 'fail') await nodes.assertNameFree(folder.id, request.name);
-      if (
-        request.declaredSize !== undefined &&
-        !(await users.hasRoomFor(request.ownerId, request.declaredSize))
-      ) {
-        throw quotaExceeded();
-      }
+      // Refused before the body is read when it says it won't fit; cut off as soon as it doesn't.
+      const room = await users.roomLeft(request.ownerId);
+      if (request.declaredSize !== undefined && request.declaredSize > room) throw quotaExceeded();
       const blobKey = newBlobKey();
-      const counter = new DigestCounter(request.declaredSize);
+      const counter = new DigestCounter(Math.min(request.declaredSize ?? Number.POSITIVE_INFINITY, room));
       // Wait for both sides, so that a failed body never races a store still finishing its write.
       const [read, stored] = await Promise.allSettled([
         pipeline(request.body, counter),
@@ -105,7 +102,11 @@ export function createFilesService(
       if (error !== undefined) {
         await discardBlob(blobKey);
         if (error instanceof StorageFullError) throw storageFull();
-        if (error instanceof TooManyBytesError) throw sizeMismatch(request.declaredSize ?? 0, counter.bytes);
+        if (error instanceof TooManyBytesError) {
+          throw request.declaredSize === undefined
+            ? quotaExceeded()
+            : sizeMismatch(request.declaredSize, counter.bytes);
+        }
         if (!request.clientConnected()) throw uploadInterrupted();
         throw error;
       }

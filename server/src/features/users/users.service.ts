@@ -60,13 +60,12 @@ export function createUsersService({ database, cache }: Pick<Deps, 'database' | 
       await repository.reserveBytes(tx, userId, -bytes);
     },
 
-    /** Whether `bytes` more would still fit, for refusing an upload before reading its body. */
-    async hasRoomFor(userId: string, bytes: number): Promise<boolean> {
+    /** How many more bytes fit in the user's quota (Infinity without one), for refusing an upload early. */
+    async roomLeft(userId: string): Promise<number> {
       const user = await repository.findUserById(db, userId);
-      return (
-        user !== undefined &&
-        (user.quotaBytes === null || user.usedBytes + user.reservedBytes + bytes <= user.quotaBytes)
-      );
+      if (user === undefined) return 0;
+      if (user.quotaBytes === null) return Number.POSITIVE_INFINITY;
+      return Math.max(0, user.quotaBytes - user.usedBytes - user.reservedBytes);
     },
 
     list: (after: string | undefined, limit: number) => repository.listUsers(db, after, limit),
