@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { readdir } from 'node:fs/promises';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -87,7 +88,10 @@ describe('the server process', () => {
     });
     const response = once(upload, 'response');
     upload.write(content.subarray(0, 1024 * 1024));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Signal only once the server is writing the body, so the request is surely in flight.
+    for (let i = 0; i < 200 && (await readdir(`${data.path}/blobs/tmp`).catch(() => [])).length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     first.child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(first.child.exitCode).toBeNull();
