@@ -14,6 +14,8 @@ export interface Config {
   logLevel: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** Namespace of every key this deployment keeps in Redis, so several can share one. */
+  redisKeyPrefix: string;
   /** False turns the cache off (every read goes to the database), to measure what it is worth. */
   cacheEnabled: boolean;
   s3: S3Config | undefined;
@@ -149,6 +151,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisKeyPrefix: optional(env, 'REDIS_KEY_PREFIX') ?? 'fileshare:',
     cacheEnabled: boolean(env, 'CACHE_ENABLED', true),
     s3: s3(env),
     sessionTtlDays: integer(env, 'SESSION_TTL_DAYS', 30, 1, 3650),

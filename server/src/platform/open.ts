@@ -23,7 +23,7 @@ export async function openDeps(config: Config, logger: Logger): Promise<Deps> {
     ? createNoCache()
     : redis === undefined
       ? createMemoryCache()
-      : createRedisCache({ redis, logger });
+      : createRedisCache({ redis, logger, keyPrefix: config.redisKeyPrefix });
   const blobs =
     config.s3 === undefined
       ? await createFsBlobStore(path.join(config.dataDir, 'blobs'))
@@ -31,6 +31,7 @@ export async function openDeps(config: Config, logger: Logger): Promise<Deps> {
   const rateLimiters = createRateLimiters(
     { loginPerAccount: config.loginLimits.perAccount, loginPerAddress: config.loginLimits.perAddress },
     redis,
+    config.redisKeyPrefix,
   );
   logger.info(
     { database: database.driver, cache: cache.driver, blobs: blobs.driver, dataDir: config.dataDir },

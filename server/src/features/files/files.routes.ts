@@ -187,6 +187,9 @@ export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
   async function sendCopy(request: FastifyRequest, reply: FastifyReply, body: BlobCopy) {
     reply.hijack();
     const raw = reply.raw;
+    // A client that hangs up mid-download makes writes fail; that ends the copy below, and must
+    // not surface as an unhandled error event.
+    raw.on('error', () => {});
     raw.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
     try {
       await body.to(raw);
