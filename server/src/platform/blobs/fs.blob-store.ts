@@ -47,9 +47,12 @@ async function copyFromFile(handle: FileHandle, range: ByteRange | undefined, de
     if (bytesRead === 0) throw new Error('the blob is shorter than expected');
     position += bytesRead;
     if (destination.destroyed) throw new Error('the destination closed');
-    writes[turn] = new Promise<void>((resolve, reject) => {
+    const write = new Promise<void>((resolve, reject) => {
       destination.write(buffer.subarray(0, bytesRead), (error) => (error ? reject(error) : resolve()));
     });
+    // Awaited below, or not at all when another step fails first; either way it is handled.
+    write.catch(() => {});
+    writes[turn] = write;
     // Don't run ahead of a slow client: wait for it to drain before reading more than one buffer ahead.
     if (destination.writableNeedDrain) await drained(destination);
   }
