@@ -75,7 +75,7 @@ describe.each(driverSets())('resumable uploads (%s)', (set) => {
     expect((await download(api, node.id)).body.equals(data)).toBe(true);
   });
 
-  it('refuses a corrupted part and keeps the good one it replaces', async () => {
+  it('refuses a corrupted part, which then counts as not arrived', async () => {
     const { api } = await signUp(server, uniqueName());
     const data = randomBytes(9 * MIB);
     const session = await startUpload(api, { name: 'corrupt.bin', size: data.length });

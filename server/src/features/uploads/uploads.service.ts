@@ -251,6 +251,7 @@ export function createUploadsService(
       try {
         const part = await blobs.multipart.putPart(session.blobKey, session.storeUploadId, number, body, {
           size: expectedPartSize(session, number),
+          offset: (number - 1) * session.partSize,
           ...checksums,
         });
         return { number: part.number, size: part.size, etag: part.etag };

@@ -22,6 +22,8 @@ export interface PartInfo {
 /** What a part must be to be accepted. Checksums are base64, as HTTP sends them. */
 export interface PartExpectation {
   size: number;
+  /** Where the part starts in the whole blob. */
+  offset: number;
   md5?: string;
   sha256?: string;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import {
   type FileHandle,
+  link,
   mkdir,
   open,
   readdir,
@@ -9,10 +10,11 @@ import {
   rename,
   rm,
   stat,
+  truncate,
   writeFile,
 } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, type Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PartDigester } from '../../shared/checksums.ts';
 import { TooManyBytesError } from '../../shared/streams.ts';
@@ -143,6 +145,9 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
     return path.join(uploadsDir, uploadId);
   }
 
+  // An upload's parts are written in place, at their offsets, into one `data` file; a part counts
+  // as arrived once its marker file `<n>` (holding its size) exists, written after the bytes are
+  // checked and flushed. Completing links that file into place: no copy.
   async function listParts(uploadId: string): Promise<PartInfo[]> {
     const dir = uploadDir(uploadId);
     const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
@@ -152,18 +157,23 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
     const parts: PartInfo[] = [];
     for (const name of names) {
       if (!/^\d+$/.test(name)) continue;
-      const stats = await stat(path.join(dir, name));
-      parts.push({ number: Number(name), size: stats.size, etag: `${stats.size}-${stats.mtimeMs}` });
+      const size = Number(await readFile(path.join(dir, name), 'utf8').catch(() => 'NaN'));
+      if (Number.isInteger(size)) parts.push({ number: Number(name), size, etag: `${name}:${size}` });
     }
     return parts.sort((a, b) => a.number - b.number);
   }
+
+  // Two sends of one part at once would write over each other's bytes; the second is refused.
+  const partsBeingWritten = new Set<string>();
 
   const multipart: MultipartUploads = {
     direct: false,
     async create(key) {
       const uploadId = randomUUID();
-      await mkdir(uploadDir(uploadId), { recursive: true });
-      await writeFile(path.join(uploadDir(uploadId), 'key'), key);
+      const dir = uploadDir(uploadId);
+      await mkdir(dir, { recursive: true });
+      await writeFile(path.join(dir, 'data'), '');
+      await writeFile(path.join(dir, 'key'), key);
       return uploadId;
     },
     async partUrl() {
@@ -171,49 +181,65 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
     },
     async putPart(_key, uploadId, number, body, expect) {
       const dir = uploadDir(uploadId);
+      const data = path.join(dir, 'data');
       if (
-        !(await stat(dir).then(
-          (s) => s.isDirectory(),
+        !(await stat(data).then(
+          (s) => s.isFile(),
           () => false,
         ))
       )
         throw new BlobNotFoundError(`multipart/${uploadId}`);
-      const digester = new PartDigester(expect.size);
-      // A body that fails destroys the digester, which fails the write with it.
-      pipeline(body, digester).catch(() => {});
+      const slot = `${uploadId}:${number}`;
+      if (partsBeingWritten.has(slot))
+        throw new PartRejectedError(`Part ${number} is being received already.`);
+      partsBeingWritten.add(slot);
+      const marker = path.join(dir, String(number));
       try {
-        await writeAtomically(path.join(dir, String(number)), digester, () => {
-          if (digester.bytes !== expect.size) {
-            throw new PartRejectedError(
-              `Part ${number} must be ${expect.size} bytes; ${digester.bytes} arrived.`,
-            );
-          }
-          const digests = digester.digests();
-          if (expect.md5 !== undefined && expect.md5 !== digests.md5) {
-            throw new PartRejectedError(`Part ${number} does not match its Content-MD5.`);
-          }
-          if (expect.sha256 !== undefined && expect.sha256 !== digests.sha256) {
-            throw new PartRejectedError(`Part ${number} does not match its x-amz-checksum-sha256.`);
-          }
+        // Its bytes are about to be overwritten: until they are checked, the part hasn't arrived.
+        await rm(marker, { force: true });
+        const digester = new PartDigester(expect.size, {
+          md5: expect.md5 !== undefined,
+          sha256: expect.sha256 !== undefined,
         });
+        await pipeline(body, digester, createWriteStream(data, { flags: 'r+', start: expect.offset }));
+        if (digester.bytes !== expect.size) {
+          throw new PartRejectedError(
+            `Part ${number} must be ${expect.size} bytes; ${digester.bytes} arrived.`,
+          );
+        }
+        const digests = digester.digests();
+        if (expect.md5 !== undefined && expect.md5 !== digests.md5) {
+          throw new PartRejectedError(`Part ${number} does not match its Content-MD5.`);
+        }
+        if (expect.sha256 !== undefined && expect.sha256 !== digests.sha256) {
+          throw new PartRejectedError(`Part ${number} does not match its x-amz-checksum-sha256.`);
+        }
+        const handle = await open(data, 'r+');
+        await handle.datasync().finally(() => handle.close());
+        await writeFile(marker, String(expect.size));
+        return { number, size: expect.size, etag: `${number}:${expect.size}` };
       } catch (error) {
         if (error instanceof TooManyBytesError) {
           throw new PartRejectedError(`Part ${number} is larger than its ${expect.size} bytes.`);
         }
+        if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw new StorageFullError(error);
         throw error;
+      } finally {
+        partsBeingWritten.delete(slot);
       }
-      const stats = await stat(path.join(dir, String(number)));
-      return { number, size: stats.size, etag: `${stats.size}-${stats.mtimeMs}` };
     },
     listParts: (_key, uploadId) => listParts(uploadId),
     async complete(key, uploadId, parts) {
       const dir = uploadDir(uploadId);
-      async function* joined() {
-        for (const part of parts)
-          yield* createReadStream(path.join(dir, String(part.number)), { highWaterMark: 1024 * 1024 });
-      }
-      // The parts stay until abort(): if recording the file fails, completing can be tried again.
-      await writeAtomically(pathOf(key), Readable.from(joined()));
+      const data = path.join(dir, 'data');
+      const size = parts.reduce((total, part) => total + part.size, 0);
+      // Parts re-sent while others were written can't have grown the file past the last part's end.
+      await truncate(data, size);
+      const target = pathOf(key);
+      await mkdir(path.dirname(target), { recursive: true });
+      // A second name for the same file: the upload keeps its own until abort(), so that if
+      // recording the file fails, completing can be tried again.
+      await link(data, target);
     },
     async abort(_key, uploadId) {
       await rm(uploadDir(uploadId), { recursive: true, force: true });
