@@ -2,10 +2,12 @@
  * Prints the top functions of a V8 .cpuprofile (as written by `node --cpu-prof`), by self time and by
  * total (inclusive) time.
  *
- *   node bench/cpuprofile-top.ts <file.cpuprofile> [count=25] [upload|download]
+ *   node bench/cpuprofile-top.ts <file.cpuprofile> [count=25] [upload|session|parts|complete|download]
  *
- * With `upload` or `download`, only the samples taken during the API transfers of that kind are
- * counted, using the time windows that bench/results/transfer-latest.json recorded (same run).
+ * With a slice, only the samples taken during the API transfers of that kind are counted, using the
+ * time windows that bench/results/transfer-latest.json recorded (same run): `upload` the simple
+ * uploads, `session` the session uploads, `parts` and `complete` the two steps of those, `download`
+ * the downloads.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,9 +26,10 @@ interface Profile {
   timeDeltas: number[];
 }
 
+const SLICES = ['upload', 'session', 'parts', 'complete', 'download'];
 const [file, countArg, op] = process.argv.slice(2);
-if (file === undefined || (op !== undefined && op !== 'upload' && op !== 'download')) {
-  console.error('usage: node bench/cpuprofile-top.ts <file.cpuprofile> [count] [upload|download]');
+if (file === undefined || (op !== undefined && !SLICES.includes(op))) {
+  console.error(`usage: node bench/cpuprofile-top.ts <file.cpuprofile> [count] [${SLICES.join('|')}]`);
   process.exit(1);
 }
 const count = Number(countArg ?? 25);
@@ -36,9 +39,28 @@ let windows: { startedUs: number; endedUs: number }[] | undefined;
 if (op !== undefined) {
   const results = path.join(import.meta.dirname, 'results', 'transfer-latest.json');
   const report = JSON.parse(readFileSync(results, 'utf8')) as {
-    transfers: { op: string; side: string; startedUs: number; endedUs: number }[];
+    transfers: {
+      op: string;
+      side: string;
+      startedUs: number;
+      endedUs: number;
+      session?: { createSeconds: number; completeSeconds: number };
+    }[];
   };
-  windows = report.transfers.filter((t) => t.op === op && t.side === 'api');
+  if (op === 'upload' || op === 'download') {
+    windows = report.transfers.filter((t) => t.op === op && t.side === 'api');
+  } else {
+    // A session's steps follow each other: create, the parts, complete (which ends the transfer).
+    windows = report.transfers
+      .filter((t) => t.op === 'upload' && t.side === 'session' && t.session !== undefined)
+      .map((t) => {
+        const completeStartedUs = t.endedUs - (t.session?.completeSeconds ?? 0) * 1e6;
+        const partsStartedUs = t.startedUs + (t.session?.createSeconds ?? 0) * 1e6;
+        if (op === 'parts') return { startedUs: partsStartedUs, endedUs: completeStartedUs };
+        if (op === 'complete') return { startedUs: completeStartedUs, endedUs: t.endedUs };
+        return t;
+      });
+  }
   if (windows.length === 0) {
     console.error(`${results} has no API ${op} with time windows`);
     process.exit(1);
@@ -93,7 +115,16 @@ profile.samples.forEach((id, index) => {
 const wall = (profile.endTime - profile.startTime) / 1000;
 console.log(`${file}: ${(wall / 1000).toFixed(1)} s profiled, ${profile.samples.length} samples`);
 if (windows !== undefined) {
-  console.log(`only the ${windows.length} API ${op}s: ${kept} samples, ${(sampled / 1e6).toFixed(1)} s`);
+  const what: Record<string, string> = {
+    upload: 'simple uploads',
+    session: 'session uploads',
+    parts: 'session uploads, their parts',
+    complete: 'session uploads, their completions',
+    download: 'downloads',
+  };
+  console.log(
+    `only the API's ${what[op ?? ''] ?? op} (${windows.length}): ${kept} samples, ${(sampled / 1e6).toFixed(1)} s`,
+  );
 }
 for (const [title, table] of [
   ['self time', self],
