@@ -66,6 +66,11 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
       return sendError(reply, error.status, error.code, error.message, error.details);
     }
     if (error.validation) return sendError(reply, 400, 'invalid_request', error.message);
+    if (request.raw.socket?.destroyed) {
+      // The client hung up; nobody will read an answer, and nothing is wrong with the server.
+      request.log.info({ err: error }, 'the client closed the connection');
+      return reply.send();
+    }
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: error }, 'the database is unavailable');
       return sendError(reply, 503, 'database_unavailable', 'The database is unavailable; try again shortly.');
