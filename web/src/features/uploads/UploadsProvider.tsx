@@ -1,0 +1,70 @@
+import { notifications } from '@mantine/notifications';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  createContext,
+  type ReactNode,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useState,
+  useSyncExternalStore,
+} from 'react';
+import { listUploads } from '../../api/sdk.gen';
+import { errorMessage, unwrap } from '../../app/api-client';
+import { meKey } from '../account/account.queries';
+import { type PickedFile, placeInFolders } from './folder-tree';
+import { UploadManager } from './upload-manager';
+
+type Uploads = { manager: UploadManager; upload: (parentId: string, picked: PickedFile[]) => Promise<void> };
+
+const UploadsContext = createContext<Uploads | null>(null);
+
+/** Owns the upload queue for the signed-in session, and adopts unfinished sessions after a reload. */
+export function UploadsProvider({ children }: { children: ReactNode }) {
+  const queryClient = useQueryClient();
+  const [manager] = useState(
+    () =>
+      new UploadManager(() => {
+        void queryClient.invalidateQueries({ queryKey: ['folder'] });
+        void queryClient.invalidateQueries({ queryKey: meKey });
+      }),
+  );
+  const unfinished = useQuery({
+    queryKey: ['uploads', 'unfinished'],
+    queryFn: () => unwrap(listUploads()),
+    staleTime: Infinity,
+  });
+  useEffect(() => {
+    if (unfinished.data) manager.adoptUnfinished(unfinished.data.uploads);
+  }, [manager, unfinished.data]);
+
+  const upload = useCallback(
+    async (parentId: string, picked: PickedFile[]) => {
+      if (picked.length === 0) return;
+      try {
+        const placed = await placeInFolders(parentId, picked);
+        if (picked.some((p) => p.dirs.length > 0))
+          void queryClient.invalidateQueries({ queryKey: ['folder'] });
+        manager.add(placed);
+      } catch (error) {
+        notifications.show({
+          color: 'red',
+          title: 'Could not start the upload',
+          message: errorMessage(error),
+        });
+      }
+    },
+    [manager, queryClient],
+  );
+  const value = useMemo(() => ({ manager, upload }), [manager, upload]);
+
+  return <UploadsContext.Provider value={value}>{children}</UploadsContext.Provider>;
+}
+
+export function useUploads() {
+  const context = useContext(UploadsContext);
+  if (!context) throw new Error('useUploads outside UploadsProvider');
+  const items = useSyncExternalStore(context.manager.subscribe, context.manager.getSnapshot);
+  return { ...context, items };
+}
