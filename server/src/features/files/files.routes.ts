@@ -1,8 +1,9 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import { pipeline } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import negotiate from '@fastify/accept-negotiator';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ZipArchive } from 'archiver';
 import { create as contentDisposition } from 'content-disposition';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import parseRange from 'range-parser';
@@ -222,6 +223,56 @@ export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
     });
     return reply.send(inflated);
   }
+
+  app.get(
+    '/zip',
+    {
+      schema: {
+        operationId: 'downloadZip',
+        tags: ['files'],
+        summary: 'Download files and folders (with everything in them) as one zip, streamed',
+        querystring: Type.Object({
+          ids: Type.Array(Type.String({ format: 'uuid' }), { minItems: 1, maxItems: 1000 }),
+          name: Type.Optional(
+            Type.String({ minLength: 1, maxLength: 200, description: 'The zip’s file name, without .zip' }),
+          ),
+        }),
+        response: { 200: Type.Unknown({ description: 'A zip archive' }), ...errors(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const entries = await nodes.archiveEntries(currentUser(request).id, request.query.ids);
+      const archive = new ZipArchive({ store: true });
+      for (const entry of entries) {
+        if (entry.kind === 'folder') {
+          archive.append('', { name: `${entry.path}/` });
+          continue;
+        }
+        const key = entry.blobKey ?? '';
+        // Opened only when the archive reaches it, so one blob at a time is read.
+        const content = Readable.from(
+          (async function* () {
+            const stored = await deps.blobs.get(key);
+            yield* entry.gzip ? stored.pipe(createGunzip()) : stored;
+          })(),
+        );
+        archive.append(content, { name: entry.path });
+      }
+      archive.on('warning', (error) => request.log.warn({ err: error }, 'zip: warning'));
+      archive.on('error', (error) => request.log.error({ err: error }, 'zip: failed'));
+      void archive.finalize();
+      const name = `${request.query.name ?? (entries.length > 0 && request.query.ids.length === 1 ? (entries[0]?.path.split('/')[0] ?? 'files') : 'files')}.zip`;
+      return reply
+        .headers({
+          'content-type': 'application/zip',
+          'content-disposition': attachmentHeader(name),
+          'x-content-type-options': 'nosniff',
+          'content-security-policy': CONTENT_SECURITY_POLICY,
+          'cache-control': 'private, no-store',
+        })
+        .send(archive);
+    },
+  );
 
   async function sendFile(request: FastifyRequest, reply: FastifyReply, file: NodeRow) {
     if (file.encoding === 'gzip') return sendCompressed(request, reply, file);

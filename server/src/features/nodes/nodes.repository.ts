@@ -182,3 +182,39 @@ export async function referencedBlobKeys(db: Queryable, keys: string[]): Promise
   const rows = await db.select({ key: nodes.blobKey }).from(nodes).where(inArray(nodes.blobKey, keys));
   return new Set(rows.flatMap((row) => (row.key === null ? [] : [row.key])));
 }
+
+export interface TreeEntry {
+  id: string;
+  parentId: string | null;
+  kind: 'folder' | 'file';
+  name: string;
+  blobKey: string | null;
+  encoding: 'identity' | 'gzip' | null;
+}
+
+/** The folder and everything live under it (what is in the trash, and below it, left out). */
+export async function liveTree(db: Queryable, folderId: string): Promise<TreeEntry[]> {
+  const result = await db.execute(sql`
+    with recursive tree(id) as (
+      select id from ${nodes} where id = ${folderId}
+      union all
+      select n.id from ${nodes} n join tree on n.parent_id = tree.id where n.trashed_at is null
+    )
+    select n.id, n.parent_id, n.kind, n.name, n.blob_key, n.encoding
+    from ${nodes} n join tree on n.id = tree.id`);
+  return rowsOf<{
+    id: string;
+    parent_id: string | null;
+    kind: 'folder' | 'file';
+    name: string;
+    blob_key: string | null;
+    encoding: 'identity' | 'gzip' | null;
+  }>(result).map((row) => ({
+    id: row.id,
+    parentId: row.parent_id,
+    kind: row.kind,
+    name: row.name,
+    blobKey: row.blob_key,
+    encoding: row.encoding,
+  }));
+}

@@ -275,6 +275,47 @@ export function createNodesService(
       return removed.blobKeys;
     },
 
+    /**
+     * What a download of these nodes as one archive holds: every live file and folder under them,
+     * with its path. Each id must be the user's and not in the trash, or it is a 404.
+     */
+    async archiveEntries(ownerId: string, ids: string[]) {
+      const entries: { path: string; kind: 'folder' | 'file'; blobKey: string | null; gzip: boolean }[] = [];
+      const topNames = new Set<string>();
+      for (const id of ids) {
+        const node = await findOwned(ownerId, id);
+        if (node === undefined || node.parentId === null || !(await isLive(node))) throw nodeNotFound();
+        // Two selected items with one name (from different folders) get distinct names.
+        let top = node.name;
+        for (let n = 2; topNames.has(top); n++) top = alternativeName(node.name, n);
+        topNames.add(top);
+        if (node.kind === 'file') {
+          entries.push({ path: top, kind: 'file', blobKey: node.blobKey, gzip: node.encoding === 'gzip' });
+          continue;
+        }
+        const tree = await repository.liveTree(db, node.id);
+        const byId = new Map(tree.map((entry) => [entry.id, entry]));
+        const paths = new Map<string, string>([[node.id, top]]);
+        const pathOf = (entry: repository.TreeEntry): string => {
+          let path = paths.get(entry.id);
+          if (path === undefined) {
+            path = `${pathOf(byId.get(entry.parentId ?? '') as repository.TreeEntry)}/${entry.name}`;
+            paths.set(entry.id, path);
+          }
+          return path;
+        };
+        for (const entry of tree) {
+          entries.push({
+            path: pathOf(entry),
+            kind: entry.kind,
+            blobKey: entry.blobKey,
+            gzip: entry.encoding === 'gzip',
+          });
+        }
+      }
+      return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    },
+
     /** Of these blob keys, the ones a node points at (for the garbage collector). */
     referencedBlobKeys: (keys: string[]) => repository.referencedBlobKeys(db, keys),
 

@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUp, uniqueName } from './client.ts';
+import { driverSets, startServer, type TestServer } from './harness.ts';
+import { tempDir } from './services.ts';
+import { startUpload, uploadAll } from './uploads-client.ts';
+
+const run = promisify(execFile);
+
+describe.each(driverSets())('downloading a selection as one zip (%s)', (set) => {
+  let server: TestServer;
+  let scratch: Awaited<ReturnType<typeof tempDir>>;
+  beforeAll(async () => {
+    server = await startServer(set);
+    scratch = await tempDir();
+  });
+  afterAll(async () => {
+    await server.close();
+    await scratch.remove();
+  });
+
+  /** What `unzip` (a reader we didn't write) finds in the archive: path → content. */
+  async function unzipped(zip: Buffer): Promise<Map<string, Buffer>> {
+    const file = `${scratch.path}/${crypto.randomUUID()}.zip`;
+    await writeFile(file, zip);
+    const { stdout } = await run('unzip', ['-Z1', file]).catch((error: Error) => {
+      throw new Error(
+        `This test reads the zip with the unzip program (apt-get install unzip): ${error.message}`,
+      );
+    });
+    const contents = new Map<string, Buffer>();
+    for (const name of stdout.split('\n').filter(Boolean)) {
+      const { stdout: data } = await run('unzip', ['-p', file, name], {
+        encoding: 'buffer',
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      contents.set(name, data as unknown as Buffer);
+    }
+    return contents;
+  }
+
+  it('streams folders with their contents and files, leaving out the trash, decompressing gzip files', async () => {
+    const { api } = await signUp(server, uniqueName());
+    const photos = await api.expect(201, 'POST', '/folders', { json: { parentId: 'root', name: 'Photos' } });
+    const trip = await api.expect(201, 'POST', '/folders', { json: { parentId: photos.id, name: 'Trip' } });
+    await api.expect(201, 'POST', '/folders', { json: { parentId: photos.id, name: 'Empty' } });
+    const old = await api.expect(201, 'POST', '/folders', { json: { parentId: photos.id, name: 'Old' } });
+    const a = randomBytes(300_000);
+    const b = randomBytes(1000);
+    await api.upload(trip.id, 'a.jpg', a);
+    await api.upload(old.id, 'gone.jpg', b);
+    await api.expect(204, 'DELETE', `/nodes/${old.id}`);
+    const text = Buffer.from('compressible '.repeat(10_000));
+    const compressed = gzipSync(text);
+    const session = await startUpload(api, {
+      parentId: photos.id,
+      name: 'notes.txt',
+      size: text.length,
+      storedSize: compressed.length,
+      encoding: 'gzip',
+    });
+    await uploadAll(api, session, compressed);
+    await api.expect(201, 'POST', `/uploads/${session.id}/complete`);
+    const loose = await (await api.upload('root', 'loose.bin', b)).json();
+
+    const response = await api.request('GET', `/zip?ids=${photos.id}&ids=${loose.id}&name=my%20things`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/zip');
+    expect(response.headers.get('content-disposition')).toContain("filename*=UTF-8''my%20things.zip");
+    const contents = await unzipped(Buffer.from(await response.arrayBuffer()));
+    expect([...contents.keys()].sort()).toEqual(
+      [
+        'Photos/',
+        'Photos/Empty/',
+        'Photos/Trip/',
+        'Photos/Trip/a.jpg',
+        'Photos/notes.txt',
+        'loose.bin',
+      ].sort(),
+    );
+    expect(contents.get('Photos/Trip/a.jpg')?.equals(a)).toBe(true);
+    expect(contents.get('Photos/notes.txt')?.equals(text)).toBe(true);
+    expect(contents.get('loose.bin')?.equals(b)).toBe(true);
+  });
+
+  it('answers 404 when any id is someone else’s, or in the trash', async () => {
+    const owner = await signUp(server, uniqueName());
+    const stranger = await signUp(server, uniqueName());
+    const mine = await (await owner.api.upload('root', 'mine.bin', 'x')).json();
+    const theirs = await (await stranger.api.upload('root', 'theirs.bin', 'y')).json();
+    expect((await owner.api.request('GET', `/zip?ids=${mine.id}&ids=${theirs.id}`)).status).toBe(404);
+    await owner.api.expect(204, 'DELETE', `/nodes/${mine.id}`);
+    expect((await owner.api.request('GET', `/zip?ids=${mine.id}`)).status).toBe(404);
+  });
+});
