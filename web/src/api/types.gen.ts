@@ -2261,6 +2261,100 @@ export type DownloadFileResponses = {
     206: unknown;
 };
 
+export type DownloadZipData = {
+    body?: never;
+    path?: never;
+    query: {
+        ids: Array<string>;
+        /**
+         * The zip’s file name, without .zip
+         */
+        name?: string;
+    };
+    url: '/api/v1/zip';
+};
+
+export type DownloadZipErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type DownloadZipError = DownloadZipErrors[keyof DownloadZipErrors];
+
+export type DownloadZipResponses = {
+    /**
+     * A zip archive
+     */
+    200: unknown;
+};
+
 export type ListUploadsData = {
     body?: never;
     path?: never;

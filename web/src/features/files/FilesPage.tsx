@@ -13,7 +13,6 @@ import {
   Table,
   Text,
   Title,
-  Tooltip,
   VisuallyHidden,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
@@ -51,6 +50,9 @@ import { useSelection } from './selection';
 const NODES_MIME = 'application/x-fileshare-nodes';
 
 export const downloadUrl = (id: string) => `/api/v1/files/${encodeURIComponent(id)}/content`;
+/** A plain link, so the browser's own download manager streams the zip. */
+export const zipUrl = (ids: string[]) =>
+  `/api/v1/zip?${ids.map((id) => `ids=${encodeURIComponent(id)}`).join('&')}`;
 
 /** A folder of the drive: breadcrumbs, toolbar, the sortable list, and the dialogs. */
 export function FilesPage() {
@@ -224,11 +226,16 @@ export function FilesPage() {
           >
             Delete
           </Button>
-          <Tooltip label="Needs the server's zip download, not available yet">
-            <Button size="xs" variant="light" leftSection={<IconDownload size={14} />} disabled data-disabled>
-              Download as zip
-            </Button>
-          </Tooltip>
+          <Button
+            size="xs"
+            variant="light"
+            leftSection={<IconDownload size={14} />}
+            component="a"
+            href={zipUrl(selectedIds)}
+            download
+          >
+            Download as zip
+          </Button>
           <Button size="xs" variant="subtle" onClick={selection.clear}>
             Clear selection
           </Button>
