@@ -28,12 +28,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { type Cluster, startCluster } from '../deploy/cluster.ts';
-import {
-  createPostgresDatabase,
-  startPrivateRedis,
-  startS3,
-  tempDir,
-} from '../server/test/services.ts';
+import { createPostgresDatabase, startPrivateRedis, startS3, tempDir } from '../server/test/services.ts';
 
 /** The part of autocannon's API this uses (it ships no types). */
 interface LoadRequest {
