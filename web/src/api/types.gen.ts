@@ -944,10 +944,19 @@ export type GetFolderResponses = {
              */
             name: string;
             parentId: string | null;
+            /**
+             * Bytes as the user sees them; null for folders.
+             */
             size: number | null;
+            /**
+             * Bytes the stored blob takes (smaller when compressed).
+             */
             storedSize: number | null;
             encoding: 'identity' | 'gzip' | null;
             contentType: string | null;
+            /**
+             * Hex SHA-256 of the file as the user sees it.
+             */
             sha256: string | null;
             createdAt: string;
             updatedAt: string;
@@ -961,10 +970,19 @@ export type GetFolderResponses = {
              */
             name: string;
             parentId: string | null;
+            /**
+             * Bytes as the user sees them; null for folders.
+             */
             size: number | null;
+            /**
+             * Bytes the stored blob takes (smaller when compressed).
+             */
             storedSize: number | null;
             encoding: 'identity' | 'gzip' | null;
             contentType: string | null;
+            /**
+             * Hex SHA-256 of the file as the user sees it.
+             */
             sha256: string | null;
             createdAt: string;
             updatedAt: string;
@@ -1123,10 +1141,19 @@ export type CreateFolderResponses = {
          */
         name: string;
         parentId: string | null;
+        /**
+         * Bytes as the user sees them; null for folders.
+         */
         size: number | null;
+        /**
+         * Bytes the stored blob takes (smaller when compressed).
+         */
         storedSize: number | null;
         encoding: 'identity' | 'gzip' | null;
         contentType: string | null;
+        /**
+         * Hex SHA-256 of the file as the user sees it.
+         */
         sha256: string | null;
         createdAt: string;
         updatedAt: string;
@@ -1325,10 +1352,19 @@ export type GetNodeResponses = {
          */
         name: string;
         parentId: string | null;
+        /**
+         * Bytes as the user sees them; null for folders.
+         */
         size: number | null;
+        /**
+         * Bytes the stored blob takes (smaller when compressed).
+         */
         storedSize: number | null;
         encoding: 'identity' | 'gzip' | null;
         contentType: string | null;
+        /**
+         * Hex SHA-256 of the file as the user sees it.
+         */
         sha256: string | null;
         createdAt: string;
         updatedAt: string;
@@ -1487,10 +1523,19 @@ export type UpdateNodeResponses = {
          */
         name: string;
         parentId: string | null;
+        /**
+         * Bytes as the user sees them; null for folders.
+         */
         size: number | null;
+        /**
+         * Bytes the stored blob takes (smaller when compressed).
+         */
         storedSize: number | null;
         encoding: 'identity' | 'gzip' | null;
         contentType: string | null;
+        /**
+         * Hex SHA-256 of the file as the user sees it.
+         */
         sha256: string | null;
         createdAt: string;
         updatedAt: string;
@@ -1646,10 +1691,19 @@ export type ListTrashResponses = {
              */
             name: string;
             parentId: string | null;
+            /**
+             * Bytes as the user sees them; null for folders.
+             */
             size: number | null;
+            /**
+             * Bytes the stored blob takes (smaller when compressed).
+             */
             storedSize: number | null;
             encoding: 'identity' | 'gzip' | null;
             contentType: string | null;
+            /**
+             * Hex SHA-256 of the file as the user sees it.
+             */
             sha256: string | null;
             createdAt: string;
             updatedAt: string;
@@ -1758,10 +1812,19 @@ export type RestoreNodeResponses = {
          */
         name: string;
         parentId: string | null;
+        /**
+         * Bytes as the user sees them; null for folders.
+         */
         size: number | null;
+        /**
+         * Bytes the stored blob takes (smaller when compressed).
+         */
         storedSize: number | null;
         encoding: 'identity' | 'gzip' | null;
         contentType: string | null;
+        /**
+         * Hex SHA-256 of the file as the user sees it.
+         */
         sha256: string | null;
         createdAt: string;
         updatedAt: string;
@@ -2064,10 +2127,19 @@ export type UploadFileResponses = {
          */
         name: string;
         parentId: string | null;
+        /**
+         * Bytes as the user sees them; null for folders.
+         */
         size: number | null;
+        /**
+         * Bytes the stored blob takes (smaller when compressed).
+         */
         storedSize: number | null;
         encoding: 'identity' | 'gzip' | null;
         contentType: string | null;
+        /**
+         * Hex SHA-256 of the file as the user sees it.
+         */
         sha256: string | null;
         createdAt: string;
         updatedAt: string;
@@ -2086,10 +2158,19 @@ export type UploadFileResponses = {
          */
         name: string;
         parentId: string | null;
+        /**
+         * Bytes as the user sees them; null for folders.
+         */
         size: number | null;
+        /**
+         * Bytes the stored blob takes (smaller when compressed).
+         */
         storedSize: number | null;
         encoding: 'identity' | 'gzip' | null;
         contentType: string | null;
+        /**
+         * Hex SHA-256 of the file as the user sees it.
+         */
         sha256: string | null;
         createdAt: string;
         updatedAt: string;
@@ -2173,10 +2254,19 @@ export type GetFileResponses = {
          */
         name: string;
         parentId: string | null;
+        /**
+         * Bytes as the user sees them; null for folders.
+         */
         size: number | null;
+        /**
+         * Bytes the stored blob takes (smaller when compressed).
+         */
         storedSize: number | null;
         encoding: 'identity' | 'gzip' | null;
         contentType: string | null;
+        /**
+         * Hex SHA-256 of the file as the user sees it.
+         */
         sha256: string | null;
         createdAt: string;
         updatedAt: string;
@@ -3097,10 +3187,19 @@ export type CompleteUploadResponses = {
          */
         name: string;
         parentId: string | null;
+        /**
+         * Bytes as the user sees them; null for folders.
+         */
         size: number | null;
+        /**
+         * Bytes the stored blob takes (smaller when compressed).
+         */
         storedSize: number | null;
         encoding: 'identity' | 'gzip' | null;
         contentType: string | null;
+        /**
+         * Hex SHA-256 of the file as the user sees it.
+         */
         sha256: string | null;
         createdAt: string;
         updatedAt: string;
@@ -3119,10 +3218,19 @@ export type CompleteUploadResponses = {
          */
         name: string;
         parentId: string | null;
+        /**
+         * Bytes as the user sees them; null for folders.
+         */
         size: number | null;
+        /**
+         * Bytes the stored blob takes (smaller when compressed).
+         */
         storedSize: number | null;
         encoding: 'identity' | 'gzip' | null;
         contentType: string | null;
+        /**
+         * Hex SHA-256 of the file as the user sees it.
+         */
         sha256: string | null;
         createdAt: string;
         updatedAt: string;

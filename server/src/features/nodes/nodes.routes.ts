@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { RouteOptions } from '../../services.ts';
 import { errors, IdParams, NoContent } from '../../shared/http.ts';
+import { Nullable } from '../../shared/schemas.ts';
 import { currentUser } from '../auth/auth.hooks.ts';
 import {
   CreateFolderBody,
@@ -29,7 +30,7 @@ export const nodesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
           200: Type.Object({
             folder: Node,
             children: Type.Array(Node),
-            nextCursor: Type.Union([Type.String(), Type.Null()]),
+            nextCursor: Nullable(Type.String()),
           }),
           ...errors(400, 401, 404),
         },

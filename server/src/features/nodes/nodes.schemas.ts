@@ -1,20 +1,18 @@
 import { Type } from 'typebox';
+import { Nullable, StringEnum } from '../../shared/schemas.ts';
 import type { NodeRow } from './nodes.table.ts';
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
 
 export const Node = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
-    kind: Type.Union([Type.Literal('folder'), Type.Literal('file')]),
+    kind: StringEnum(['folder', 'file']),
     name: Type.String({ description: 'Empty for the root folder.' }),
     parentId: Nullable(Type.String({ format: 'uuid' })),
     size: Nullable(Type.Integer({ description: 'Bytes as the user sees them; null for folders.' })),
     storedSize: Nullable(
       Type.Integer({ description: 'Bytes the stored blob takes (smaller when compressed).' }),
     ),
-    encoding: Nullable(Type.Union([Type.Literal('identity'), Type.Literal('gzip')])),
+    encoding: Nullable(StringEnum(['identity', 'gzip'])),
     contentType: Nullable(Type.String()),
     sha256: Nullable(Type.String({ description: 'Hex SHA-256 of the file as the user sees it.' })),
     createdAt: Type.String({ format: 'date-time' }),
@@ -73,5 +71,5 @@ export const UpdateNodeBody = Type.Object(
 
 export const NodePage = Type.Object({
   items: Type.Array(Node),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
+  nextCursor: Nullable(Type.String()),
 });

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { Nullable } from '../../shared/schemas.ts';
 
 export const Username = Type.String({
   minLength: 3,
@@ -14,7 +15,7 @@ export const User = Type.Object(
     username: Type.String(),
     isAdmin: Type.Boolean(),
     disabled: Type.Boolean(),
-    quotaBytes: Type.Union([Type.Integer(), Type.Null()], { description: 'null means no limit' }),
+    quotaBytes: Nullable(Type.Integer({ description: 'null means no limit' })),
     usedBytes: Type.Integer({ description: 'Bytes stored, including files in the trash.' }),
     reservedBytes: Type.Integer({
       description: 'Bytes set aside for uploads in progress; they count against the quota.',

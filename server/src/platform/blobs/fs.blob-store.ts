@@ -204,7 +204,11 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
           md5: expect.md5 !== undefined,
           sha256: expect.sha256 !== undefined,
         });
-        await pipeline(body, digester, createWriteStream(data, { flags: 'r+', start: expect.offset, highWaterMark: WRITE_BATCH }));
+        await pipeline(
+          body,
+          digester,
+          createWriteStream(data, { flags: 'r+', start: expect.offset, highWaterMark: WRITE_BATCH }),
+        );
         if (digester.bytes !== expect.size) {
           throw new PartRejectedError(
             `Part ${number} must be ${expect.size} bytes; ${digester.bytes} arrived.`,
