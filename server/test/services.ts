@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import S3rver from 's3rver';
+import { freePort } from '../../deploy/cluster.ts';
 import type { S3Config } from '../src/config.ts';
 import { addMultipartOperations } from './s3rver-extras.ts';
 
@@ -107,16 +108,7 @@ export async function startS3(): Promise<TestS3> {
   };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
+export { freePort };
 
 /** A redis-server of the test's own, which it may stop and start again. */
 export async function startPrivateRedis(): Promise<{
