@@ -2487,18 +2487,18 @@ export type ListUploadsResponses = {
     200: {
         uploads: Array<{
             id: string;
-            parentId: null | string;
+            parentId: string | null;
             name: string;
             size: number;
             storedSize: number;
             encoding: 'identity' | 'gzip';
             contentType: string;
-            sha256: null | string;
+            sha256: string | null;
             onConflict: 'fail' | 'rename' | 'replace';
             partSize: number;
             partCount: number;
             status: 'open' | 'completed' | 'aborted';
-            nodeId: null | string;
+            nodeId: string | null;
             createdAt: string;
             expiresAt: string;
             /**
@@ -2693,18 +2693,18 @@ export type CreateUploadResponses = {
      */
     201: {
         id: string;
-        parentId: null | string;
+        parentId: string | null;
         name: string;
         size: number;
         storedSize: number;
         encoding: 'identity' | 'gzip';
         contentType: string;
-        sha256: null | string;
+        sha256: string | null;
         onConflict: 'fail' | 'rename' | 'replace';
         partSize: number;
         partCount: number;
         status: 'open' | 'completed' | 'aborted';
-        nodeId: null | string;
+        nodeId: string | null;
         createdAt: string;
         expiresAt: string;
         /**
@@ -2937,18 +2937,18 @@ export type GetUploadResponses = {
      */
     200: {
         id: string;
-        parentId: null | string;
+        parentId: string | null;
         name: string;
         size: number;
         storedSize: number;
         encoding: 'identity' | 'gzip';
         contentType: string;
-        sha256: null | string;
+        sha256: string | null;
         onConflict: 'fail' | 'rename' | 'replace';
         partSize: number;
         partCount: number;
         status: 'open' | 'completed' | 'aborted';
-        nodeId: null | string;
+        nodeId: string | null;
         createdAt: string;
         expiresAt: string;
         /**

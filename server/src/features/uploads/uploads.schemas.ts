@@ -1,8 +1,6 @@
 import { Type } from 'typebox';
+import { Nullable } from '../../shared/schemas.ts';
 import { FolderId, NodeName } from '../nodes/nodes.schemas.ts';
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([Type.Null(), schema]);
 
 export const CreateUploadBody = Type.Object(
   {
