@@ -47,6 +47,20 @@ async function waitForHealth(origin: string, child: ChildProcess) {
   throw new Error('the server did not come up');
 }
 
+/** A server on a free port over `data`, up and answering, with a signed-up user's client. */
+async function startSignedIn(dataDir: string, password: string) {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const env = { DATA_DIR: dataDir, PORT: String(port) };
+  const first = startMain(env);
+  await waitForHealth(origin, first.child);
+  const api = new Api(origin);
+  api.token = (
+    await api.expect(201, 'POST', '/auth/register', { json: { username: uniqueName(), password } })
+  ).token;
+  return { origin, env, first, api };
+}
+
 describe('the server process', () => {
   let data: Awaited<ReturnType<typeof tempDir>>;
   beforeAll(async () => {
@@ -70,16 +84,7 @@ describe('the server process', () => {
   });
 
   it('finishes an upload in flight on SIGTERM, exits cleanly, and keeps the file across a restart', async () => {
-    const port = await freePort();
-    const origin = `http://127.0.0.1:${port}`;
-    const env = { DATA_DIR: data.path, PORT: String(port) };
-    const first = startMain(env);
-    await waitForHealth(origin, first.child);
-    const api = new Api(origin);
-    const name = uniqueName();
-    api.token = (
-      await api.expect(201, 'POST', '/auth/register', { json: { username: name, password: 'sigterm test' } })
-    ).token;
+    const { origin, env, first, api } = await startSignedIn(data.path, 'sigterm test');
 
     const content = randomBytes(2 * 1024 * 1024);
     const upload = http.request(`${origin}/api/v1/folders/root/files/inflight.bin`, {
@@ -116,17 +121,7 @@ describe('the server process', () => {
   }, 120_000);
 
   it('resumes an upload after the server was killed (kill -9) between parts', async () => {
-    const port = await freePort();
-    const origin = `http://127.0.0.1:${port}`;
-    const env = { DATA_DIR: data.path, PORT: String(port) };
-    const first = startMain(env);
-    await waitForHealth(origin, first.child);
-    const api = new Api(origin);
-    api.token = (
-      await api.expect(201, 'POST', '/auth/register', {
-        json: { username: uniqueName(), password: 'crash resume' },
-      })
-    ).token;
+    const { origin, env, first, api } = await startSignedIn(data.path, 'crash resume');
     const content = randomBytes(9 * 1024 * 1024);
     const session = await startUpload(api, { name: 'survivor.bin', size: content.length });
     expect((await sendPart(api, session, 1, partOf(session, content, 1))).status).toBe(200);
