@@ -26,8 +26,8 @@
  *
  * Exit status: 0 when the benchmark ran (even if a target is missed), 1 on any error.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash, randomBytes, randomFillSync } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   closeSync,
   createReadStream,
@@ -40,17 +40,44 @@ import {
   rmSync,
   statSync,
   writeFileSync,
-  writeSync,
 } from 'node:fs';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import os from 'node:os';
+import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type ApiHandle,
+  type ApiNode,
+  apiJson,
+  BenchError,
+  cpuSeconds,
+  curlDownload,
+  curlSimpleUpload,
+  curlUpload,
+  fmt,
+  freePort,
+  human,
+  MiB,
+  machine,
+  makeRandomFile,
+  makeTempDir,
+  median,
+  mib,
+  positiveInt,
+  printMachine,
+  RESULTS_DIR,
+  requireCurl,
+  run,
+  runBenchmark,
+  settle,
+  startApi,
+  stopChild,
+  table,
+  tail,
+  track,
+  version,
+  waitFor,
+} from './support.ts';
 
-const MiB = 1024 * 1024;
-const REPO = path.resolve(import.meta.dirname, '..');
-const RESULTS_DIR = path.join(REPO, 'bench', 'results');
 const TARGET_RATIO = 0.8;
 const TARGET_RSS_GROWTH_MIB = 100;
 const SAMPLE_INTERVAL_MS = 50;
@@ -106,25 +133,8 @@ interface Transfer {
   session?: SessionPhases;
 }
 
-class BenchError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BenchError';
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Settings
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name]?.trim();
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) {
-    console.error(`${name} must be a whole number ≥ 1, got "${raw}"`);
-    process.exit(1);
-  }
-  return Number(raw);
-}
 
 const SIZE_MIB = positiveInt('BENCH_SIZE_MIB', 1024);
 const ROUNDS = positiveInt('BENCH_ROUNDS', 3);
@@ -135,161 +145,6 @@ const NGINX = process.env.BENCH_NGINX?.trim() || '/usr/sbin/nginx';
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF?.trim()
   ? path.resolve(process.env.BENCH_CPU_PROF.trim())
   : undefined;
-
-/** The server needs Node 24; use this process's node when it is one, else the repo's pinned one. */
-function serverNode(): string {
-  const major = Number(process.versions.node.split('.')[0]);
-  if (major >= 24) return process.execPath;
-  const pinned = path.join(REPO, 'node_modules', '.bin', 'node');
-  if (existsSync(pinned)) return pinned;
-  throw new BenchError(`Node ${process.versions.node} is too old for the server and ${pinned} is missing`);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Child processes and clean-up
-
-const children = new Set<ChildProcess>();
-/** Children started in a process group of their own (nginx: master and workers), killed as a group. */
-const groups = new WeakSet<ChildProcess>();
-let tempDir: string | undefined;
-let cleanedUp = false;
-
-/** Synchronous, so it also works from process.on('exit'). */
-function cleanUpSync() {
-  if (cleanedUp) return;
-  cleanedUp = true;
-  for (const child of children) kill(child, 'SIGKILL');
-  if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
-}
-
-process.on('exit', cleanUpSync);
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(signal, () => {
-    console.error(`\n${signal}: stopping`);
-    cleanUpSync();
-    process.exit(130);
-  });
-}
-
-function track(child: ChildProcess, ownGroup = false): ChildProcess {
-  children.add(child);
-  if (ownGroup) groups.add(child);
-  child.on('exit', () => children.delete(child));
-  return child;
-}
-
-/** Signals a child that is still running, and its whole process group if it leads one. */
-function kill(child: ChildProcess, signal: NodeJS.Signals) {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  try {
-    if (groups.has(child)) process.kill(-child.pid, signal);
-    else child.kill(signal);
-  } catch {}
-}
-
-/** Asks a child to stop, and kills it if it has not after `graceMs`. */
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals, graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill(signal);
-  const timer = setTimeout(() => kill(child, 'SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
-
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command to completion (asynchronously, so the RSS sampler keeps ticking). */
-function run(command: string, args: string[]): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = track(spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function version(command: string, args: string[]): Promise<string> {
-  try {
-    const { stdout, stderr } = await run(command, args);
-    return `${stdout}${stderr}`.split('\n')[0]?.trim() ?? '';
-  } catch {
-    return 'unknown';
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Polls `url` until `ready(status)` or the deadline; fails early if `child` died. */
-async function waitFor(url: string, child: ChildProcess, what: string, logFile: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new BenchError(
-        `${what} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${tail(logFile)}`,
-      );
-    }
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      await response.arrayBuffer();
-      return response.status;
-    } catch {}
-    await sleep(100);
-  }
-  throw new BenchError(`${what} did not answer ${url} within ${timeoutMs / 1000} s:\n${tail(logFile)}`);
-}
-
-function tail(file: string, lines = 30): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Test file
-
-/** Writes `size` random bytes to `file` and returns their SHA-256 (hex). */
-function makeRandomFile(file: string, size: number): string {
-  const hash = createHash('sha256');
-  const chunk = Buffer.allocUnsafe(8 * MiB);
-  const fd = openSync(file, 'wx');
-  try {
-    for (let written = 0; written < size; ) {
-      const n = Math.min(chunk.length, size - written);
-      const piece = chunk.subarray(0, n);
-      randomFillSync(piece);
-      hash.update(piece);
-      for (let off = 0; off < n; ) off += writeSync(fd, piece, off, n - off);
-      written += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return hash.digest('hex');
-}
 
 // ---------------------------------------------------------------------------------------------
 // nginx
@@ -354,52 +209,6 @@ async function startNginx(dir: string) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// API server
-
-async function startApi(dir: string, extraEnv: Record<string, string> = {}) {
-  const port = await freePort();
-  const dataDir = path.join(dir, 'data');
-  const logFile = path.join(dir, 'api.log');
-  const log = openSync(logFile, 'w');
-  const args = ['server/src/main.ts'];
-  if (CPU_PROF_DIR !== undefined) {
-    mkdirSync(CPU_PROF_DIR, { recursive: true });
-    args.unshift('--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`);
-  }
-  const child = track(
-    spawn(serverNode(), args, {
-      cwd: REPO,
-      stdio: ['ignore', log, log],
-      detached: true,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'warn',
-        ...extraEnv,
-      },
-    }),
-    true,
-  );
-  closeSync(log);
-  const url = `http://127.0.0.1:${port}/api/v1`;
-  const status = await waitFor(`${url}/health`, child, 'the API server', logFile);
-  if (status !== 200) throw new BenchError(`GET /api/v1/health answered ${status}:\n${tail(logFile)}`);
-
-  const response = await fetch(`${url}/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'bench', password: randomBytes(18).toString('base64url') }),
-  });
-  const body = (await response.json()) as { token?: string };
-  if (response.status !== 201 || typeof body.token !== 'string') {
-    throw new BenchError(`POST /api/v1/auth/register answered ${response.status}: ${JSON.stringify(body)}`);
-  }
-  return { child, url, token: body.token, logFile };
-}
-
-// ---------------------------------------------------------------------------------------------
 // Memory of the API server
 
 function statusField(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
@@ -448,23 +257,6 @@ class RssSampler {
     this.windowPeak = 0;
     return peak;
   }
-}
-
-/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on every Linux architecture we run on). */
-const USER_HZ = 100;
-
-/** User + system CPU seconds of the processes `pids` (all their threads), from /proc. */
-function cpuSeconds(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // Fields after the command name (which may contain spaces) start at field 3; utime and stime are 14 and 15.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {}
-  }
-  return ticks / USER_HZ;
 }
 
 /** `pid` and its direct children (nginx's master and workers). */
@@ -521,34 +313,6 @@ function resetHwm(pid: number): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Transfers, through curl for both sides
-
-const CURL_BASE = ['--silent', '--show-error', '--fail', '--http1.1', '--noproxy', '*'];
-
-function parseCurl(result: RunResult, what: string) {
-  if (result.code !== 0) throw new BenchError(`${what}: curl exited ${result.code}: ${result.stderr.trim()}`);
-  const [status, bytes, seconds] = result.stdout.trim().split(' ').map(Number);
-  if (status === undefined || bytes === undefined || seconds === undefined || !(seconds > 0)) {
-    throw new BenchError(`${what}: unexpected curl output "${result.stdout}"`);
-  }
-  return { status, bytes, seconds };
-}
-
-async function curlUpload(url: string, file: string, headers: string[], responseFile: string, what: string) {
-  const args = [...CURL_BASE, '-T', file, '-H', 'Expect:', '-o', responseFile];
-  for (const header of headers) args.push('-H', header);
-  args.push('-w', '%{http_code} %{size_upload} %{time_total}', url);
-  return parseCurl(await run('curl', args), what);
-}
-
-async function curlDownload(url: string, headers: string[], what: string) {
-  const args = [...CURL_BASE, '-o', '/dev/null'];
-  for (const header of headers) args.push('-H', header);
-  args.push('-w', '%{http_code} %{size_download} %{time_total}', url);
-  return parseCurl(await run('curl', args), what);
-}
-
-// ---------------------------------------------------------------------------------------------
 // Session (resumable) uploads: POST /uploads, the parts with curl --parallel, POST /uploads/<id>/complete
 
 interface UploadSession {
@@ -557,39 +321,6 @@ interface UploadSession {
   partCount: number;
   partsNeedCredentials: boolean;
   parts: { number: number; size: number; url: string }[];
-}
-
-interface ApiNode {
-  id?: string;
-  size?: number;
-  sha256?: string | null;
-}
-
-interface ApiHandle {
-  url: string;
-  token: string;
-}
-
-async function apiJson<T>(
-  api: ApiHandle,
-  method: string,
-  route: string,
-  expect: number | number[],
-  body?: unknown,
-) {
-  const response = await fetch(`${api.url}${route}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${api.token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (!(Array.isArray(expect) ? expect : [expect]).includes(response.status)) {
-    throw new BenchError(`${method} ${route} answered ${response.status} (expected ${expect}): ${text}`);
-  }
-  return (text === '' ? undefined : JSON.parse(text)) as T;
 }
 
 /**
@@ -768,65 +499,7 @@ async function sessionUpload(
   return { bytes: size, seconds: (t3 - t0) / 1000, id: node.id, node, phases };
 }
 
-/** Flushes dirty pages (nginx does not fsync what it receives) so one transfer's writeback does not land on the next. */
-async function settle(): Promise<number> {
-  const started = performance.now();
-  await run('sync', []);
-  const seconds = (performance.now() - started) / 1000;
-  await sleep(200);
-  return seconds;
-}
-
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
-
-// ---------------------------------------------------------------------------------------------
-// Statistics and report
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
-const mib = (bytes: number) => bytes / MiB;
-/** Bytes as B, KiB or MiB, whichever reads best. */
-const human = (bytes: number) =>
-  bytes < 1024
-    ? `${bytes} B`
-    : bytes < MiB
-      ? `${(bytes / 1024).toFixed(1)} KiB`
-      : `${(bytes / MiB).toFixed(1)} MiB`;
-const fmt = (value: number, digits = 1) => value.toFixed(digits);
-
-function table(rows: string[][]): string {
-  const widths =
-    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  const line = (row: string[]) =>
-    `| ${row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join(' | ')} |`;
-  const rule = `|${widths.map((width, column) => (column === 0 ? `${'-'.repeat(width + 1)}-` : `${'-'.repeat(width + 1)}:`)).join('|')}|`;
-  return [line(rows[0] ?? []), rule, ...rows.slice(1).map(line)].join('\n');
-}
-
-async function machine() {
-  const cpus = os.cpus();
-  return {
-    date: new Date().toISOString(),
-    hostname: os.hostname(),
-    nproc: os.availableParallelism(),
-    cpuModel: cpus[0]?.model ?? 'unknown',
-    memoryGiB: Number((os.totalmem() / 1024 ** 3).toFixed(1)),
-    kernel: os.release(),
-    node: process.versions.node,
-    serverNode: (await version(serverNode(), ['--version'])).replace(/^v/, ''),
-    nginx: (await version(NGINX, ['-v'])).replace(/^nginx version:\s*/, ''),
-    curl: await version('curl', ['--version']),
-    loadAverage1mAtStart: Number((os.loadavg()[0] ?? 0).toFixed(2)),
-    // Passed through to the server: set, they select its scaled-out drivers instead of the embedded ones.
-    serverDrivers: ['DATABASE_URL', 'REDIS_URL', 'S3_ENDPOINT', 'S3_BUCKET'].filter((name) =>
-      process.env[name]?.trim(),
-    ),
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Main
@@ -840,33 +513,19 @@ async function main() {
 (or point BENCH_NGINX at an nginx binary built with the http_dav_module).`);
     process.exit(1);
   }
-  if ((await version('curl', ['--version'])) === 'unknown') {
-    console.error(
-      'curl is not installed. Install it with:\n\n    apt-get update && apt-get install -y curl\n',
-    );
-    process.exit(1);
-  }
+  await requireCurl();
 
-  const info = await machine();
-  tempDir = await mkdtemp(path.join(process.env.BENCH_TMPDIR?.trim() || os.tmpdir(), 'fileshare-bench-'));
+  const info = {
+    ...(await machine()),
+    nginx: (await version(NGINX, ['-v'])).replace(/^nginx version:\s*/, ''),
+  };
+  const tempDir = await makeTempDir('fileshare-bench-');
   const sourceFile = path.join(tempDir, 'source.bin');
   const warmFile = path.join(tempDir, 'warm.bin');
   const responseFile = path.join(tempDir, 'response.json');
 
   console.log(`Fileshare transfer benchmark: ${SIZE_MIB} MiB × ${ROUNDS} rounds, API vs nginx, client curl`);
-  console.log(`machine: ${info.nproc} CPUs (${info.cpuModel}), ${info.memoryGiB} GiB, Linux ${info.kernel}`);
-  console.log(`node ${info.serverNode} (server), nginx ${info.nginx}`);
-  console.log(`temp dir: ${tempDir}`);
-  console.log(
-    info.serverDrivers.length === 0
-      ? 'server drivers: embedded (PGlite, in-process cache, blobs on the local filesystem)'
-      : `server drivers: from the environment (${info.serverDrivers.join(', ')} set)`,
-  );
-  if (info.loadAverage1mAtStart > 0.5) {
-    console.log(
-      `warning: the 1-minute load average is ${info.loadAverage1mAtStart}; other work on this machine will make the numbers noisy`,
-    );
-  }
+  printMachine(info, `node ${info.serverNode} (server), nginx ${info.nginx}`, tempDir);
 
   process.stdout.write(`generating ${SIZE_MIB} MiB of random data… `);
   let started = performance.now();
@@ -875,40 +534,25 @@ async function main() {
   console.log(`${fmt((performance.now() - started) / 1000)} s`);
 
   const nginx = await startNginx(path.join(tempDir, 'nginx'));
-  const api = await startApi(tempDir);
-  if (api.child.pid === undefined) throw new BenchError('the API server has no pid');
-  const pid: number = api.child.pid;
+  const api = await startApi(tempDir, { cpuProfDir: CPU_PROF_DIR });
+  const pid = api.pid;
   const nginxPids = withChildren(nginx.child.pid ?? 0);
   console.log(`nginx on ${nginx.url} (pids ${nginxPids.join(', ')}), API on ${api.url} (pid ${pid})`);
 
   const auth = [`Authorization: Bearer ${api.token}`];
-  const apiPut = (name: string) =>
-    `${api.url}/folders/root/files/${encodeURIComponent(name)}?onConflict=replace`;
 
   async function upload(side: Side, file: string, name: string, size: number, what: string) {
     if (side === 'nginx') {
       const result = await curlUpload(`${nginx.url}/${name}`, file, [], responseFile, what);
       if (result.status !== 201 && result.status !== 204)
         throw new BenchError(`${what}: nginx answered ${result.status}`);
-      const stored = await stat(path.join(tempDir ?? '', 'nginx', 'www', name));
+      const stored = await stat(path.join(tempDir, 'nginx', 'www', name));
       if (stored.size !== size)
         throw new BenchError(`${what}: nginx stored ${stored.size} bytes, sent ${size}`);
       return { ...result, id: name };
     }
-    const result = await curlUpload(apiPut(name), file, auth, responseFile, what);
-    const node = JSON.parse(await readFile(responseFile, 'utf8')) as {
-      id?: string;
-      size?: number;
-      sha256?: string;
-    };
-    if ((result.status !== 200 && result.status !== 201) || typeof node.id !== 'string') {
-      throw new BenchError(`${what}: the API answered ${result.status}: ${JSON.stringify(node)}`);
-    }
-    if (node.size !== size) throw new BenchError(`${what}: the API stored ${node.size} bytes, sent ${size}`);
-    if (file === sourceFile && node.sha256 !== sourceSha256) {
-      throw new BenchError(`${what}: the API's SHA-256 ${node.sha256} is not the file's ${sourceSha256}`);
-    }
-    return { ...result, id: node.id };
+    const sha256 = file === sourceFile ? sourceSha256 : undefined;
+    return curlSimpleUpload(api, file, name, { size, sha256 }, responseFile, what);
   }
 
   async function download(side: Side, id: string, size: number, what: string) {
@@ -1305,15 +949,9 @@ async function sha256Of(file: string): Promise<string> {
 }
 
 async function mainS3() {
-  if ((await version('curl', ['--version'])) === 'unknown') {
-    console.error(
-      'curl is not installed. Install it with:\n\n    apt-get update && apt-get install -y curl\n',
-    );
-    process.exit(1);
-  }
+  await requireCurl();
   const info = await machine();
-  tempDir = await mkdtemp(path.join(process.env.BENCH_TMPDIR?.trim() || os.tmpdir(), 'fileshare-bench-s3-'));
-  const tmp = tempDir;
+  const tmp = await makeTempDir('fileshare-bench-s3-');
   const sourceFile = path.join(tmp, 'source.bin');
   const warmFile = path.join(tmp, 'warm.bin');
   const responseFile = path.join(tmp, 'response.json');
@@ -1354,34 +992,23 @@ async function mainS3() {
   const s3Endpoint = `http://127.0.0.1:${address.port}`;
 
   const api = await startApi(tmp, {
-    S3_ENDPOINT: s3Endpoint,
-    S3_BUCKET: bucket,
-    S3_REGION: 'us-east-1',
-    S3_ACCESS_KEY_ID: 'S3RVER',
-    S3_SECRET_ACCESS_KEY: 'S3RVER',
-    S3_FORCE_PATH_STYLE: 'true',
+    cpuProfDir: CPU_PROF_DIR,
+    env: {
+      S3_ENDPOINT: s3Endpoint,
+      S3_BUCKET: bucket,
+      S3_REGION: 'us-east-1',
+      S3_ACCESS_KEY_ID: 'S3RVER',
+      S3_SECRET_ACCESS_KEY: 'S3RVER',
+      S3_FORCE_PATH_STYLE: 'true',
+    },
   });
-  if (api.child.pid === undefined) throw new BenchError('the API server has no pid');
-  const pid: number = api.child.pid;
+  const pid = api.pid;
   console.log(`s3rver on ${s3Endpoint} (bucket ${bucket}), API on ${api.url} (pid ${pid})`);
   const apiHandle: ApiHandle = { url: api.url, token: api.token };
-  const auth = [`Authorization: Bearer ${api.token}`];
-
-  async function simpleUpload(file: string, name: string, size: number, what: string) {
-    const url = `${api.url}/folders/root/files/${encodeURIComponent(name)}?onConflict=replace`;
-    const result = await curlUpload(url, file, auth, responseFile, what);
-    const node = JSON.parse(await readFile(responseFile, 'utf8')) as ApiNode;
-    if ((result.status !== 200 && result.status !== 201) || node.size !== size) {
-      throw new BenchError(`${what}: the API answered ${result.status}: ${JSON.stringify(node)}`);
-    }
-    if (file === sourceFile && node.sha256 !== sourceSha256) {
-      throw new BenchError(`${what}: the API's SHA-256 ${node.sha256} is not the file's ${sourceSha256}`);
-    }
-    return result;
-  }
 
   async function upload(variant: S3Variant, file: string, size: number, sha256: string, what: string) {
-    if (variant === 's3-simple') return simpleUpload(file, 'simple.bin', size, what);
+    if (variant === 's3-simple')
+      return curlSimpleUpload(api, file, 'simple.bin', { size, sha256 }, responseFile, what);
     const declare = variant === 'session-sha256';
     const result = await sessionUpload(apiHandle, file, `${variant}.bin`, size, tmp, what, {
       parallel: PARALLEL,
@@ -1538,16 +1165,4 @@ async function mainS3() {
   console.log(`\nwritten to ${path.relative(process.cwd(), out) || out}`);
 }
 
-(S3_MODE ? mainS3() : main()).then(
-  () => {
-    cleanUpSync();
-    process.exit(0);
-  },
-  (error: unknown) => {
-    console.error(
-      `\nbenchmark failed: ${error instanceof BenchError ? error.message : ((error as Error)?.stack ?? error)}`,
-    );
-    cleanUpSync();
-    process.exit(1);
-  },
-);
+runBenchmark(S3_MODE ? mainS3 : main);
