@@ -1,0 +1,346 @@
+/**
+ * Browser upload benchmark: the web client in headless Chromium against curl, on the same server,
+ * in the same run.
+ *
+ * Starts the API server (embedded drivers, serving web/dist, which it builds when missing or older
+ * than web/src), signs in through the page, then in alternating rounds uploads one file (1 GiB of
+ * random bytes by default)
+ *   - through the page: the "Upload files" button, the file picked in its chooser, timed from
+ *     choosing the file until the upload shows as done and the file is listed (a resumable session:
+ *     parts in parallel, then complete);
+ *   - with curl: the simple upload, PUT /api/v1/folders/root/files/<name>?onConflict=replace.
+ * Checks the size and SHA-256 the server recorded for every upload, and prints medians, the
+ * browser/curl ratio against the target, and the CPU time the server and each client spent per
+ * GiB. Writes the same as JSON to bench/results/browser-latest.json.
+ *
+ * Environment:
+ *   BENCH_SIZE_MIB   file size in MiB (default 1024)
+ *   BENCH_ROUNDS     rounds (default 3)
+ *   BENCH_TMPDIR     where the temporary directory goes (default the OS temp dir); needs ~3× the size free
+ *   CHROMIUM_PATH    the Chromium binary (default /usr/bin/chromium)
+ *
+ * Exit status: 0 when the benchmark ran (even if the target is missed), 1 on any error.
+ */
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { launchBrowser } from '../web/test/harness.ts';
+import {
+  type ApiHandle,
+  type ApiNode,
+  apiJson,
+  BenchError,
+  cpuSeconds,
+  curlSimpleUpload,
+  fmt,
+  MiB,
+  machine,
+  makeRandomFile,
+  makeTempDir,
+  median,
+  positiveInt,
+  printMachine,
+  REPO,
+  RESULTS_DIR,
+  requireCurl,
+  run,
+  runBenchmark,
+  settle,
+  startApi,
+  table,
+  tail,
+  USER_HZ,
+  version,
+} from './support.ts';
+
+const TARGET_RATIO = 0.7;
+const SIZE_MIB = positiveInt('BENCH_SIZE_MIB', 1024);
+const ROUNDS = positiveInt('BENCH_ROUNDS', 3);
+const SIZE = SIZE_MIB * MiB;
+const CHROMIUM = process.env.CHROMIUM_PATH?.trim() || '/usr/bin/chromium';
+const WEB_DIST = path.join(REPO, 'web', 'dist');
+
+type Client = 'browser' | 'curl';
+
+interface Upload {
+  round: number;
+  client: Client;
+  bytes: number;
+  seconds: number;
+  mibPerSecond: number;
+  /** CPU time (user + system, all threads) of the API server during the upload. */
+  serverCpuSeconds: number;
+  /** CPU time of the client: every Chromium process, or curl. */
+  clientCpuSeconds: number;
+  syncSeconds: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The web client's build
+
+/** The newest modification time of the files under `dir`. */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds web/dist when it is missing or older than the sources, so the run measures the code as it is. */
+async function ensureWebBuild() {
+  const index = path.join(WEB_DIST, 'index.html');
+  const sources = path.join(REPO, 'web', 'src');
+  const stale = !existsSync(index) || statSync(index).mtimeMs < newestMtime(sources);
+  if (!stale) return;
+  process.stdout.write('building the web client (npm run build -w web)… ');
+  const started = performance.now();
+  const result = await run('npm', ['--prefix', path.join(REPO, 'web'), 'run', 'build']);
+  if (result.code !== 0)
+    throw new BenchError(`npm run build -w web failed:\n${result.stdout}${result.stderr}`);
+  console.log(`${fmt((performance.now() - started) / 1000)} s`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// CPU time of the clients
+
+/** Every process below `root` (Chromium's browser, renderer, GPU and network processes). */
+function descendants(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {}
+  }
+  const found: number[] = [];
+  let frontier = [root];
+  while (frontier.length > 0) {
+    const next = [...parentOf].filter(([, parent]) => frontier.includes(parent)).map(([pid]) => pid);
+    found.push(...next);
+    frontier = next;
+  }
+  return found;
+}
+
+/** CPU seconds of this process's children that have exited and been waited for (curl): cutime + cstime. */
+function reapedChildrenCpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / USER_HZ;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The page
+
+async function signIn(page: Page, username: string, password: string) {
+  await page.goto('/login');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel(/^Password/).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Upload files' }).waitFor();
+}
+
+/**
+ * Uploads `file` through the page's "Upload files" button and its file chooser. Timed from
+ * choosing the file until its upload shows as done and the file is in the folder's list.
+ */
+async function uploadThroughPage(page: Page, file: string, timeoutMs: number) {
+  const name = path.basename(file);
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByRole('button', { name: 'Upload files' }).click();
+  const picked = await chooser;
+  const started = performance.now();
+  await picked.setFiles(file);
+  const row = page.locator(`[data-testid="upload-row"][aria-label="Upload of ${name}"]`);
+  const finished = row.and(page.locator('[data-status="done"], [data-status="failed"]'));
+  await finished.waitFor({ timeout: timeoutMs });
+  if ((await row.getAttribute('data-status')) !== 'done') {
+    throw new BenchError(`the page's upload of ${name} failed: ${await row.textContent()}`);
+  }
+  await page.locator(`[data-testid="node-row"][data-name="${name}"]`).waitFor({ timeout: timeoutMs });
+  return (performance.now() - started) / 1000;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+async function main() {
+  if (['1', 'true', 'yes'].includes(process.env.BENCH_S3?.trim().toLowerCase() ?? '')) {
+    console.log('BENCH_S3 is set: the browser benchmark runs on the embedded drivers only, skipped');
+    return;
+  }
+  await requireCurl();
+  if (!existsSync(CHROMIUM)) {
+    console.error(`Chromium is not installed (${CHROMIUM} is missing). Install it with:
+
+    apt-get update && apt-get install -y chromium
+
+(or point CHROMIUM_PATH at a Chromium binary).`);
+    process.exit(1);
+  }
+  await ensureWebBuild();
+
+  const info = { ...(await machine()), chromium: await version(CHROMIUM, ['--version']) };
+  const tmp = await makeTempDir('fileshare-bench-browser-');
+  const sourceFile = path.join(tmp, 'source.bin');
+  const warmFile = path.join(tmp, 'warm.bin');
+  const responseFile = path.join(tmp, 'response.json');
+  const picksDir = path.join(tmp, 'picks');
+  mkdirSync(picksDir);
+
+  console.log(`Fileshare browser upload benchmark: ${SIZE_MIB} MiB × ${ROUNDS} rounds, Chromium vs curl`);
+  printMachine(info, `node ${info.serverNode} (server), ${info.chromium}`, tmp);
+
+  process.stdout.write(`generating ${SIZE_MIB} MiB of random data… `);
+  let started = performance.now();
+  const sourceSha256 = makeRandomFile(sourceFile, SIZE);
+  const warmSha256 = makeRandomFile(warmFile, 4 * MiB);
+  console.log(`${fmt((performance.now() - started) / 1000)} s`);
+
+  const api = await startApi(tmp, { env: { WEB_DIR: WEB_DIST } });
+  const apiHandle: ApiHandle = { url: api.url, token: api.token };
+  console.log(`API and web client on ${api.origin} (pid ${api.pid})`);
+
+  const browser = await launchBrowser();
+  const context = await browser.newContext({ baseURL: api.origin, viewport: { width: 1280, height: 800 } });
+  context.setDefaultTimeout(30_000);
+  const page = await context.newPage();
+  await signIn(page, api.username, api.password);
+
+  // Never faster than 1 MiB/s on loopback: anything slower is a hang.
+  const uploadTimeoutMs = Math.max(120_000, SIZE_MIB * 1000);
+
+  /** The file the server recorded under `name` in the root folder, checked, then deleted for good. */
+  async function checkAndPurge(name: string, size: number, sha256: string, what: string) {
+    const listing = await apiJson<{ children: (ApiNode & { name: string })[] }>(
+      apiHandle,
+      'GET',
+      '/folders/root?limit=1000',
+      200,
+    );
+    const node = listing.children.find((child) => child.name === name);
+    if (node?.id === undefined) throw new BenchError(`${what}: ${name} is not in the folder`);
+    if (node.size !== size)
+      throw new BenchError(`${what}: the API recorded ${node.size} bytes, sent ${size}`);
+    if (node.sha256 !== sha256) {
+      throw new BenchError(`${what}: the API's SHA-256 ${node.sha256} is not the file's ${sha256}`);
+    }
+    await apiJson(apiHandle, 'DELETE', `/nodes/${node.id}`, [200, 204]);
+    await apiJson(apiHandle, 'DELETE', `/trash/${node.id}`, [200, 204]);
+  }
+
+  let picks = 0;
+  /** One upload by `client`, with the CPU time of the server and the client around it; not checked. */
+  async function upload(client: Client, file: string, size: number, sha256: string, what: string) {
+    // The page picks a file by its name, so each pick is a hard link of its own to the same bytes.
+    const name = `${client}-${++picks}.bin`;
+    const pick = path.join(picksDir, name);
+    if (client === 'browser') linkSync(file, pick);
+    const serverBefore = cpuSeconds([api.pid]);
+    const chromiumPids = client === 'browser' ? descendants(process.pid).filter((p) => p !== api.pid) : [];
+    const clientBefore = client === 'browser' ? cpuSeconds(chromiumPids) : reapedChildrenCpuSeconds();
+    const seconds =
+      client === 'browser'
+        ? await uploadThroughPage(page, pick, uploadTimeoutMs)
+        : (await curlSimpleUpload(api, file, name, { size, sha256 }, responseFile, what)).seconds;
+    const serverCpu = cpuSeconds([api.pid]) - serverBefore;
+    const clientCpu =
+      (client === 'browser' ? cpuSeconds(chromiumPids) : reapedChildrenCpuSeconds()) - clientBefore;
+    const syncSeconds = await settle();
+    await checkAndPurge(name, size, sha256, what);
+    if (client === 'browser') await page.getByRole('button', { name: 'Clear', exact: true }).click();
+    return { seconds, serverCpu, clientCpu, syncSeconds };
+  }
+
+  // Warm-up: routes, JIT, the page's code paths.
+  for (const client of ['browser', 'curl'] as const) {
+    for (let i = 0; i < 2; i++) await upload(client, warmFile, 4 * MiB, warmSha256, `warm-up ${client}`);
+  }
+  await settle();
+
+  const uploads: Upload[] = [];
+  started = performance.now();
+  for (let round = 1; round <= ROUNDS; round++) {
+    const order: Client[] = round % 2 === 1 ? ['browser', 'curl'] : ['curl', 'browser'];
+    for (const client of order) {
+      const result = await upload(client, sourceFile, SIZE, sourceSha256, `round ${round} ${client} upload`);
+      const entry: Upload = {
+        round,
+        client,
+        bytes: SIZE,
+        seconds: Number(result.seconds.toFixed(3)),
+        mibPerSecond: SIZE_MIB / result.seconds,
+        serverCpuSeconds: Number(result.serverCpu.toFixed(2)),
+        clientCpuSeconds: Number(result.clientCpu.toFixed(2)),
+        syncSeconds: Number(result.syncSeconds.toFixed(3)),
+      };
+      uploads.push(entry);
+      console.log(
+        `  round ${round} ${client.padEnd(7)} ${fmt(entry.mibPerSecond).padStart(7)} MiB/s  ${fmt(entry.seconds, 2).padStart(6)} s` +
+          `  server CPU ${fmt(entry.serverCpuSeconds, 2).padStart(5)} s  client CPU ${fmt(entry.clientCpuSeconds, 2).padStart(5)} s`,
+      );
+    }
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  await browser.close();
+  const apiLog = tail(api.logFile, 20);
+
+  const GiB = 1024 * MiB;
+  const summaryOf = (client: Client) => {
+    const series = uploads.filter((u) => u.client === client);
+    return {
+      miBps: median(series.map((u) => u.mibPerSecond)),
+      seconds: median(series.map((u) => u.seconds)),
+      serverCpuSecondsPerGiB: median(series.map((u) => u.serverCpuSeconds / (u.bytes / GiB))),
+      clientCpuSecondsPerGiB: median(series.map((u) => u.clientCpuSeconds / (u.bytes / GiB))),
+    };
+  };
+  const browserSummary = summaryOf('browser');
+  const curlSummary = summaryOf('curl');
+  const ratio = browserSummary.miBps / curlSummary.miBps;
+  const pass = ratio >= TARGET_RATIO;
+
+  console.log(
+    `\nResults: ${SIZE_MIB} MiB file, ${ROUNDS} rounds, medians (${fmt(elapsed, 0)} s of uploads)\n`,
+  );
+  console.log(
+    table([
+      ['upload', 'MiB/s', 's', 'server CPU s/GiB', 'client CPU s/GiB'],
+      ...(
+        [
+          ['browser (page, resumable session)', browserSummary],
+          ['curl (simple upload, one PUT)', curlSummary],
+        ] as const
+      ).map(([label, s]) => [
+        label,
+        fmt(s.miBps),
+        fmt(s.seconds, 2),
+        fmt(s.serverCpuSecondsPerGiB, 2),
+        fmt(s.clientCpuSecondsPerGiB, 2),
+      ]),
+    ]),
+  );
+  console.log(
+    `\nbrowser / curl ${fmt(ratio, 2)}× (target ≥ ${fmt(TARGET_RATIO, 1)}×): ${pass ? 'PASS' : 'FAIL'}`,
+  );
+  if (apiLog.trim() !== '') console.log(`\nAPI server log (warnings and errors):\n${apiLog}`);
+
+  const report = {
+    benchmark: 'browser',
+    machine: info,
+    settings: { sizeMiB: SIZE_MIB, rounds: ROUNDS },
+    browser: browserSummary,
+    curl: curlSummary,
+    target: { ratio: TARGET_RATIO, measured: ratio, pass },
+    uploads,
+  };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const out = path.join(RESULTS_DIR, 'browser-latest.json');
+  await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nwritten to ${path.relative(process.cwd(), out) || out}`);
+}
+
+runBenchmark(main);
