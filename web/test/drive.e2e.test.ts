@@ -1,92 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { launchBrowser, startServer, type TestServer } from './harness.ts';
+import type { Page, Route } from 'playwright-core';
+import { beforeAll, describe, expect, test } from 'vitest';
+import {
+  chooseFiles as choose,
+  downloadBytes,
+  listFolder,
+  MiB,
+  PASSWORD,
+  row,
+  setUpDrive,
+  signUp,
+  uploadRow,
+} from './drive-page.ts';
 
-const PASSWORD = 'correct horse battery staple';
-const MiB = 1024 * 1024;
-
-let server: TestServer;
-let browser: Browser;
-let context: BrowserContext;
+const drive = setUpDrive();
 let page: Page;
-let filesDir: string;
-
-beforeAll(async () => {
-  filesDir = await mkdtemp(path.join(tmpdir(), 'fileshare-e2e-files-'));
-  server = await startServer();
-  browser = await launchBrowser();
-  context = await browser.newContext({
-    baseURL: server.url,
-    acceptDownloads: true,
-    viewport: { width: 1280, height: 800 },
-  });
-  context.setDefaultTimeout(15_000);
-  page = await context.newPage();
+beforeAll(() => {
+  page = drive.page;
 });
 
-// What the page showed when a test failed, for the log.
-afterEach(async (context) => {
-  if (context.task.result?.state !== 'fail' || !page) return;
-  const text = await page.evaluate(() => document.body.textContent ?? '').catch(() => '(no page)');
-  console.error(
-    `page at ${page.url()} showed:\n${text.slice(0, 2000)}\n--- server log:\n${server.output().slice(-3000)}`,
-  );
-  await page
-    .screenshot({ path: `${process.env.TMPDIR ?? '/tmp'}/fileshare-e2e-failure.png` })
-    .catch(() => {});
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (filesDir) await rm(filesDir, { recursive: true, force: true });
-});
-
-async function signUp(p: Page, username: string) {
-  await p.goto('/signup');
-  await p.getByLabel('Username').fill(username);
-  await p.getByLabel(/^Password/).fill(PASSWORD);
-  await p.getByRole('button', { name: 'Sign up' }).click();
-  await p.getByRole('button', { name: 'Upload files' }).waitFor();
-}
-
-/** Picks files in the chooser a button opens; they are written to disk first, as a user's files are. */
-async function chooseFiles(
-  p: Page,
-  buttonName: string,
-  files: { name: string; mimeType: string; buffer: Buffer }[],
-) {
-  const paths: string[] = [];
-  for (const file of files) {
-    const dir = await mkdtemp(path.join(filesDir, 'pick-'));
-    paths.push(path.join(dir, file.name));
-    await writeFile(path.join(dir, file.name), file.buffer);
-  }
-  const chooser = p.waitForEvent('filechooser');
-  await p.getByRole('button', { name: buttonName }).click();
-  await (await chooser).setFiles(paths);
-}
-
-const row = (p: Page, name: string) => p.locator(`[data-testid="node-row"][data-name="${name}"]`);
-const uploadRow = (p: Page, name: string) => p.getByLabel(`Upload of ${name}`);
-
-async function downloadBytes(p: Page, name: string): Promise<Buffer> {
-  const download = p.waitForEvent('download');
-  await row(p, name).getByRole('link', { name }).click();
-  return readFile(await (await download).path());
-}
-
-async function listRoot(p: Page) {
-  const response = await p.request.get('/api/v1/folders/root?limit=1000');
-  expect(response.ok()).toBe(true);
-  return (await response.json()) as {
-    children: { id: string; name: string; encoding: string; size: number; storedSize: number }[];
-  };
-}
+const chooseFiles = (p: Page, buttonName: string, files: { name: string; buffer: Buffer }[]) =>
+  choose(p, drive.filesDir, buttonName, files);
 
 describe('the web client in Chromium', () => {
   test('redirects to sign-in, and says clearly what went wrong', async () => {
@@ -106,7 +40,7 @@ describe('the web client in Chromium', () => {
   });
 
   test('a taken username is a clear error', async () => {
-    const other = await browser.newContext({ baseURL: server.url });
+    const other = await drive.browser.newContext({ baseURL: drive.server.url });
     const p = await other.newPage();
     await p.goto('/signup');
     await p.getByLabel('Username').fill('Alice');
@@ -118,9 +52,7 @@ describe('the web client in Chromium', () => {
 
   test('uploads through the file chooser with progress, and downloads the same bytes', async () => {
     const big = randomBytes(20 * MiB + 12345); // three parts of 8 MiB
-    await chooseFiles(page, 'Upload files', [
-      { name: 'big.bin', mimeType: 'application/octet-stream', buffer: big },
-    ]);
+    await chooseFiles(page, 'Upload files', [{ name: 'big.bin', buffer: big }]);
     await uploadRow(page, 'big.bin').waitFor();
     await page.locator('[data-testid="upload-row"][data-status="done"]').first().waitFor({ timeout: 60_000 });
     await expect(page.getByTestId('upload-overall').textContent()).resolves.toContain('20 MB of 20 MB');
@@ -130,9 +62,9 @@ describe('the web client in Chromium', () => {
 
   test('compresses text before upload and downloads the original bytes', async () => {
     const text = Buffer.from('Fileshare compresses text before it uploads it.\n'.repeat(20_000));
-    await chooseFiles(page, 'Upload files', [{ name: 'notes.txt', mimeType: 'text/plain', buffer: text }]);
+    await chooseFiles(page, 'Upload files', [{ name: 'notes.txt', buffer: text }]);
     await row(page, 'notes.txt').waitFor({ timeout: 30_000 });
-    const node = (await listRoot(page)).children.find((child) => child.name === 'notes.txt');
+    const node = (await listFolder(page)).children.find((child) => child.name === 'notes.txt');
     expect(node?.encoding).toBe('gzip');
     expect(node?.size).toBe(text.length);
     expect(node?.storedSize).toBeLessThan(text.length / 10);
@@ -247,9 +179,7 @@ describe('the web client in Chromium', () => {
       }
       await route.continue();
     });
-    await chooseFiles(page, 'Upload files', [
-      { name: 'resume.bin', mimeType: 'application/octet-stream', buffer: file },
-    ]);
+    await chooseFiles(page, 'Upload files', [{ name: 'resume.bin', buffer: file }]);
     // Wait until the server has parts 1 and 2, and the others are held.
     await expect
       .poll(
@@ -277,9 +207,7 @@ describe('the web client in Chromium', () => {
     page.on('request', (request) => {
       if (request.method() === 'PUT' && request.url().includes('/parts/')) partsSent.push(request.url());
     });
-    await chooseFiles(page, 'Pick resume.bin again to continue', [
-      { name: 'resume.bin', mimeType: 'application/octet-stream', buffer: file },
-    ]);
+    await chooseFiles(page, 'Pick resume.bin again to continue', [{ name: 'resume.bin', buffer: file }]);
     await page.locator('[data-testid="upload-row"][data-status="done"]').waitFor({ timeout: 60_000 });
     expect(partsSent).toHaveLength(3);
     await row(page, 'resume.bin').waitFor();
@@ -292,18 +220,14 @@ describe('the web client in Chromium', () => {
       await route.continue().catch(() => {});
     });
     const file = randomBytes(24 * MiB);
-    await chooseFiles(page, 'Upload files', [
-      { name: 'pausable.bin', mimeType: 'application/octet-stream', buffer: file },
-    ]);
+    await chooseFiles(page, 'Upload files', [{ name: 'pausable.bin', buffer: file }]);
     await page.getByRole('button', { name: 'Pause pausable.bin' }).click();
     await page.locator('[data-testid="upload-row"][data-status="paused"]').waitFor();
     await page.getByRole('button', { name: 'Resume pausable.bin' }).click();
     await page.locator('[data-testid="upload-row"][data-status="done"]').last().waitFor({ timeout: 60_000 });
     await row(page, 'pausable.bin').waitFor();
 
-    await chooseFiles(page, 'Upload files', [
-      { name: 'canceled.bin', mimeType: 'application/octet-stream', buffer: file },
-    ]);
+    await chooseFiles(page, 'Upload files', [{ name: 'canceled.bin', buffer: file }]);
     await page.getByRole('button', { name: 'Cancel canceled.bin' }).click();
     await page.locator('[data-testid="upload-row"][data-status="canceled"]').waitFor();
     await page.unrouteAll({ behavior: 'ignoreErrors' });
@@ -314,9 +238,9 @@ describe('the web client in Chromium', () => {
   });
 
   test('a second user sees nothing of the first', async () => {
-    const { children } = await listRoot(page);
+    const { children } = await listFolder(page);
     const secret = children.find((child) => child.name === 'big.bin');
-    const bob = await browser.newContext({ baseURL: server.url });
+    const bob = await drive.browser.newContext({ baseURL: drive.server.url });
     const p = await bob.newPage();
     await signUp(p, 'bob');
     await p.getByTestId('empty-folder').waitFor();

@@ -10,7 +10,7 @@ import { type Browser, chromium } from 'playwright-core';
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const webDist = path.join(repoRoot, 'web', 'dist');
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -23,13 +23,16 @@ function freePort(): Promise<number> {
 
 export type TestServer = { url: string; stop: () => Promise<void>; output: () => string };
 
-/** The real server (embedded drivers) on a free port and a temporary data directory, serving web/dist. */
+/**
+ * The real server (embedded drivers unless `env` says otherwise) on a free port (or `env.PORT`)
+ * and a temporary data directory, serving web/dist.
+ */
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
   if (!existsSync(path.join(webDist, 'index.html'))) {
     throw new Error('web/dist is missing: run `npm run build` first (npm test -w web does).');
   }
   const dataDir = await mkdtemp(path.join(tmpdir(), 'fileshare-web-test-'));
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   let output = '';
   // FILESHARE_SERVER_ROOT runs another checkout's server (say, the last commit's) against this client.
   const serverRoot = process.env.FILESHARE_SERVER_ROOT ?? repoRoot;
