@@ -3,7 +3,12 @@ import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
 import type { Deps } from './deps.ts';
 import { adminRoutes } from './features/admin/admin.routes.ts';
 import { registerAuthentication } from './features/auth/auth.hooks.ts';
@@ -21,6 +26,9 @@ import { AppError } from './shared/errors.ts';
 
 export const API_PREFIX = '/api/v1';
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+// How long shutdown waits for requests still being worked on before it closes the backing services
+// anyway; well inside the 10 s a supervisor (docker stop, npm run cluster) gives before SIGKILL.
+const SHUTDOWN_GRACE_MS = 5_000;
 
 function sendError(
   reply: import('fastify').FastifyReply,
@@ -33,6 +41,50 @@ function sendError(
     .code(status)
     .type('application/json; charset=utf-8')
     .send({ error: details === undefined ? { code, message } : { code, message, details } });
+}
+
+/**
+ * The requests the server is still working on: from their first hook until their handler has
+ * settled or their answer is being sent. Closing the server waits only for open connections, and a
+ * client that hangs up closes its connection while the handler may still be awaiting the database.
+ */
+function trackRequestsInFlight(app: FastifyInstance) {
+  const working = new Set<FastifyRequest>();
+  let wake: (() => void) | undefined;
+  const finish = (request: FastifyRequest) => {
+    if (working.delete(request) && working.size === 0) wake?.();
+  };
+  app.addHook('onRequest', (request, _reply, done) => {
+    working.add(request);
+    done();
+  });
+  app.addHook('onSend', (request, _reply, payload, done) => {
+    finish(request);
+    done(null, payload);
+  });
+  // A handler whose client went away settles without sending anything, so it is watched itself.
+  app.addHook('onRoute', (route) => {
+    const handler = route.handler;
+    route.handler = function (request, reply) {
+      const result: unknown = handler.call(this, request, reply);
+      if (result instanceof Promise) {
+        const done = () => finish(request);
+        result.then(done, done);
+      }
+      return result;
+    };
+  });
+  /** Resolves with the number of requests still running once none are, or after `timeoutMs`. */
+  return function settled(timeoutMs: number): Promise<number> {
+    if (working.size === 0) return Promise.resolve(0);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(working.size), timeoutMs);
+      wake = () => {
+        clearTimeout(timer);
+        resolve(0);
+      };
+    });
+  };
 }
 
 export interface AppOptions {
@@ -55,6 +107,7 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const requestsSettled = trackRequestsInFlight(app);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -136,6 +189,10 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
   const stopGc = appOptions.backgroundJobs ? createGarbageCollector(deps, services).schedule() : () => {};
   app.addHook('onClose', async () => {
     stopGc();
+    // The server has stopped taking requests and its connections are closed; handlers may not be done.
+    const running = await requestsSettled(SHUTDOWN_GRACE_MS);
+    if (running > 0)
+      deps.logger.warn({ running }, 'closing with requests still running after the shutdown grace period');
     await Promise.allSettled([deps.cache.close(), deps.blobs.close()]);
     await deps.database.close();
   });
