@@ -1,4 +1,5 @@
 import { and, eq, inArray, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Queryable } from '../../platform/database/database.ts';
 import { type NodeRow, nodes } from './nodes.table.ts';
 
@@ -128,37 +129,106 @@ export interface SortKey {
   type: 'int' | 'bigint' | 'text' | 'timestamptz' | 'uuid';
 }
 
-/**
- * One page of nodes matching `where`, ordered by `keys` (the last key must be unique), after the
- * row whose key values are `after`. Returns the rows and the key values of the last one.
- */
-export async function pageOfNodes(
+/** One page of nodes, and where the next one starts. */
+export interface Page<T> {
+  items: T;
+  /** The key values of the page's last row (when there is more). */
+  last: string[] | undefined;
+  more: boolean;
+}
+
+export type PageReader<T> = (
   db: Queryable,
   where: SQL,
   keys: SortKey[],
   after: string[] | undefined,
   limit: number,
-): Promise<{ rows: NodeRow[]; last: string[] | undefined; more: boolean }> {
+) => Promise<Page<T>>;
+
+/** The conditions and order of one page of nodes matching `where`, after the row whose key values are `after`. */
+function pageQuery(where: SQL, keys: SortKey[], after: string[] | undefined) {
   const conditions = [where];
   if (after !== undefined) conditions.push(afterCondition(keys, after));
+  return {
+    where: and(...conditions),
+    order: keys.map((key) => sql`${key.expression} ${sql.raw(key.direction)}`),
+  };
+}
+
+/**
+ * One page of nodes matching `where`, ordered by `keys` (the last key must be unique), after the
+ * row whose key values are `after`. Returns the rows and the key values of the last one.
+ */
+export const pageOfNodes: PageReader<NodeRow[]> = async (db, where, keys, after, limit) => {
+  const query = pageQuery(where, keys, after);
   const keyColumns = Object.fromEntries(
     keys.map((key, i) => [`k${i}`, sql<string>`(${key.expression})::text`]),
   );
   const rows = await db
     .select({ node: nodes, ...keyColumns })
     .from(nodes)
-    .where(and(...conditions))
-    .orderBy(...keys.map((key) => sql`${key.expression} ${sql.raw(key.direction)}`))
+    .where(query.where)
+    .orderBy(...query.order)
     .limit(limit + 1);
   const more = rows.length > limit;
   const page = rows.slice(0, limit);
   const lastRow = page.at(-1) as Record<string, unknown> | undefined;
   return {
-    rows: page.map((row) => row.node),
+    items: page.map((row) => row.node),
     last: lastRow === undefined ? undefined : keys.map((_, i) => String(lastRow[`k${i}`])),
     more,
   };
-}
+};
+
+/** A timestamp as JavaScript's toISOString writes it, which is how the API writes every time. */
+const isoTime = (column: AnyPgColumn) =>
+  sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * A node as the API answers it: the Node schema's fields in its order (what toApiNode and the
+ * schema's serialiser make of a row), written by PostgreSQL as compact JSON.
+ */
+const nodeJson = sql`(select row_to_json(api) from (select
+  ${nodes.id} as "id", ${nodes.kind} as "kind", ${nodes.name} as "name", ${nodes.parentId} as "parentId",
+  ${nodes.size} as "size", ${nodes.storedSize} as "storedSize", ${nodes.encoding} as "encoding",
+  ${nodes.contentType} as "contentType", ${nodes.sha256} as "sha256",
+  ${isoTime(nodes.createdAt)} as "createdAt", ${isoTime(nodes.updatedAt)} as "updatedAt",
+  ${isoTime(nodes.trashedAt)} as "trashedAt") api)`;
+
+/**
+ * The same page as {@link pageOfNodes}, as the API answers it: the nodes' JSON objects joined by
+ * commas, ready to go between the brackets of an array. PostgreSQL writes the JSON and joins the
+ * page in one row, so a page of a thousand nodes costs the API one string instead of a thousand
+ * rows to parse, map and serialise.
+ */
+export const pageOfNodesAsJson: PageReader<string> = async (db, where, keys, after, limit) => {
+  const query = pageQuery(where, keys, after);
+  const order = sql.join(query.order, sql`, `);
+  const keyValues = sql.join(
+    keys.map((key) => sql`(${key.expression})::text`),
+    sql`, `,
+  );
+  // The window numbers the rows in the page's order, so that the aggregates below keep it.
+  const result = await db.execute(sql`
+    with page as (
+      select ${nodeJson}::text as node, json_build_array(${keyValues})::text as keys,
+        row_number() over (order by ${order}) as position
+      from ${nodes} where ${query.where}
+      order by ${order}
+      limit ${limit + 1}
+    )
+    select
+      coalesce(string_agg(node, ',' order by position) filter (where position <= ${limit}), '') as json,
+      count(*) > ${limit} as more,
+      max(keys) filter (where position = ${limit}) as last
+    from page`);
+  const [row] = rowsOf<{ json: string; more: boolean; last: string | null }>(result);
+  return {
+    items: row?.json ?? '',
+    last: row?.last == null ? undefined : (JSON.parse(row.last) as string[]),
+    more: row?.more ?? false,
+  };
+};
 
 /** (k0, k1, …) after (v0, v1, …) in the keys' own directions, spelled out since the directions may differ. */
 function afterCondition(keys: SortKey[], values: string[]): SQL {

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Deps } from '../../deps.ts';
 import { type Queryable, sqlState, UNIQUE_VIOLATION } from '../../platform/database/database.ts';
 import { alternativeName, normaliseNodeName, splitExtension } from '../../shared/names.ts';
@@ -158,12 +158,12 @@ export function createNodesService(
     }
   }
 
-  async function page(where: ReturnType<typeof repository.liveChildrenOf>, request: PageRequest) {
+  async function page<T>(read: repository.PageReader<T>, where: SQL, request: PageRequest) {
     const keys = sortKeys(request.sort, request.order);
     const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor, keys.length);
-    const result = await repository.pageOfNodes(db, where, keys, after, request.limit);
+    const result = await read(db, where, keys, after, request.limit);
     return {
-      items: result.rows,
+      items: result.items,
       nextCursor: result.more && result.last !== undefined ? encodeCursor(result.last) : null,
     };
   }
@@ -198,7 +198,13 @@ export function createNodesService(
 
     async listFolder(ownerId: string, id: string, request: PageRequest) {
       const folder = await liveFolder(ownerId, id);
-      return { folder, ...(await page(repository.liveChildrenOf(folder.id), request)) };
+      // As JSON: a folder of a thousand files is one string to send, not a thousand rows to map.
+      const children = await page(
+        repository.pageOfNodesAsJson,
+        repository.liveChildrenOf(folder.id),
+        request,
+      );
+      return { folder, ...children };
     },
 
     async createFolder(ownerId: string, parentId: string, rawName: string) {
@@ -240,7 +246,8 @@ export function createNodesService(
       return updated;
     },
 
-    listTrash: (ownerId: string, request: PageRequest) => page(repository.trashedOf(ownerId), request),
+    listTrash: (ownerId: string, request: PageRequest) =>
+      page(repository.pageOfNodesAsJson, repository.trashedOf(ownerId), request),
 
     /**
      * Takes a node out of the trash, back into its folder, or into the root when that folder is
@@ -324,7 +331,7 @@ export function createNodesService(
       const ids: string[] = [];
       let cursor: string | undefined;
       do {
-        const result = await page(repository.trashedOf(ownerId), {
+        const result = await page(repository.pageOfNodes, repository.trashedOf(ownerId), {
           cursor,
           limit: 500,
           sort: 'name',
