@@ -2,12 +2,13 @@
  * Prints the top functions of a V8 .cpuprofile (as written by `node --cpu-prof`), by self time and by
  * total (inclusive) time.
  *
- *   node bench/cpuprofile-top.ts <file.cpuprofile> [count=25] [upload|session|parts|complete|download]
+ *   node bench/cpuprofile-top.ts <file.cpuprofile> [count=25] [slice]
  *
  * With a slice, only the samples taken during the API transfers of that kind are counted, using the
  * time windows that bench/results/transfer-latest.json recorded (same run): `upload` the simple
  * uploads, `session` the session uploads, `parts` and `complete` the two steps of those, `download`
- * the downloads.
+ * the downloads. The load benchmark's workloads (`listing`, `page`, `metadata`, `login`) are sliced
+ * by the measured runs in bench/results/load-latest.json.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -26,7 +27,9 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const SLICES = ['upload', 'session', 'parts', 'complete', 'download'];
+const TRANSFER_SLICES = ['upload', 'session', 'parts', 'complete', 'download'];
+const LOAD_SLICES = ['listing', 'page', 'metadata', 'login'];
+const SLICES = [...TRANSFER_SLICES, ...LOAD_SLICES];
 const [file, countArg, op] = process.argv.slice(2);
 if (file === undefined || (op !== undefined && !SLICES.includes(op))) {
   console.error(`usage: node bench/cpuprofile-top.ts <file.cpuprofile> [count] [${SLICES.join('|')}]`);
@@ -36,7 +39,17 @@ const count = Number(countArg ?? 25);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 
 let windows: { startedUs: number; endedUs: number }[] | undefined;
-if (op !== undefined) {
+if (op !== undefined && LOAD_SLICES.includes(op)) {
+  const results = path.join(import.meta.dirname, 'results', 'load-latest.json');
+  const report = JSON.parse(readFileSync(results, 'utf8')) as {
+    rows: { workload: string; startedUs?: number; endedUs?: number }[];
+  };
+  windows = report.rows.flatMap((row) =>
+    row.workload === op && row.startedUs !== undefined && row.endedUs !== undefined
+      ? [{ startedUs: row.startedUs, endedUs: row.endedUs }]
+      : [],
+  );
+} else if (op !== undefined) {
   const results = path.join(import.meta.dirname, 'results', 'transfer-latest.json');
   const report = JSON.parse(readFileSync(results, 'utf8')) as {
     transfers: {
@@ -61,10 +74,10 @@ if (op !== undefined) {
         return t;
       });
   }
-  if (windows.length === 0) {
-    console.error(`${results} has no API ${op} with time windows`);
-    process.exit(1);
-  }
+}
+if (windows !== undefined && windows.length === 0) {
+  console.error(`bench/results has no time windows of ${op} (run the benchmark first)`);
+  process.exit(1);
 }
 const inWindow = (us: number) =>
   windows === undefined || windows.some((w) => us >= w.startedUs && us <= w.endedUs);
@@ -121,6 +134,10 @@ if (windows !== undefined) {
     parts: 'session uploads, their parts',
     complete: 'session uploads, their completions',
     download: 'downloads',
+    listing: 'load runs of listing',
+    page: 'load runs of page',
+    metadata: 'load runs of metadata',
+    login: 'load runs of login',
   };
   console.log(
     `only the API's ${what[op ?? ''] ?? op} (${windows.length}): ${kept} samples, ${(sampled / 1e6).toFixed(1)} s`,

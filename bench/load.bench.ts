@@ -17,6 +17,7 @@
  *   BENCH_INSTANCES    e.g. "1,2" (default)
  *   BENCH_CACHES       e.g. "redis,memory,none" (default)
  *   BENCH_WORKLOADS    e.g. "listing,page,metadata,login" (default)
+ *   BENCH_CPU_PROF     a directory: the API processes run with --cpu-prof and leave their profiles there
  * PostgreSQL: a fresh database on TEST_POSTGRES_URL's server (default the local one), dropped at the
  * end. Redis: a redis-server of the benchmark's own, so its hit counters count only this run.
  * Prints a table and writes bench/results/load-latest.json.
@@ -86,7 +87,12 @@ interface Row {
   /** CPU time of the API processes over the run, in cores (1.0 = one core busy all the time). */
   apiCores: number;
   nginxCores: number;
+  /** The measured run on the monotonic clock CPU profiles use (bench/cpuprofile-top.ts slices by it). */
+  startedUs: number;
+  endedUs: number;
 }
+
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /** utime + stime of a process, in seconds. */
 function cpuSeconds(pid: number | undefined): number {
@@ -277,6 +283,9 @@ async function main() {
             GC_INTERVAL_SECONDS: '0',
             LOGIN_LIMIT_PER_ACCOUNT: '1000000',
             LOGIN_LIMIT_PER_ADDRESS: '1000000',
+            ...(process.env.BENCH_CPU_PROF
+              ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}` }
+              : {}),
           },
           log: (source, line) => {
             // Requests autocannon left behind when a run ended can still be in flight when the
@@ -302,9 +311,10 @@ async function main() {
             const [hits0, misses0] = await redisHits(cache === 'redis' ? redis : undefined);
             const apiBefore = sum(apiPids);
             const nginxBefore = sum(nginxPids);
-            const t0 = performance.now();
+            const startedUs = monotonicUs();
             const result = await run(cluster, workload, data, DURATION);
-            const wall = (performance.now() - t0) / 1000;
+            const endedUs = monotonicUs();
+            const wall = (endedUs - startedUs) / 1e6;
 
             const [hits1, misses1] = await redisHits(cache === 'redis' ? redis : undefined);
             const lookups = hits1 - hits0 + (misses1 - misses0);
@@ -321,6 +331,8 @@ async function main() {
                 cache === 'redis' && workload !== 'login' && lookups > 0 ? (hits1 - hits0) / lookups : null,
               apiCores: (sum(apiPids) - apiBefore) / wall,
               nginxCores: (sum(nginxPids) - nginxBefore) / wall,
+              startedUs,
+              endedUs,
             };
             rows.push(row);
             console.log(table([row]).split('\n').at(-1));
