@@ -20,7 +20,7 @@ type Uploads = { manager: UploadManager; upload: (parentId: string, picked: Pick
 
 const UploadsContext = createContext<Uploads | null>(null);
 
-/** Owns the upload queue for the signed-in session, and adopts unfinished sessions after a reload. */
+/** Owns the upload queue for the signed-in user, and adopts unfinished sessions after a reload. */
 export function UploadsProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
   const [manager] = useState(
@@ -35,6 +35,11 @@ export function UploadsProvider({ children }: { children: ReactNode }) {
     queryFn: () => unwrap(listUploads()),
     staleTime: Infinity,
   });
+  // The queue lives as long as the signed-in user: signing out stops its transfers and empties it.
+  useEffect(() => {
+    manager.connect();
+    return () => manager.disconnect();
+  }, [manager]);
   useEffect(() => {
     if (unfinished.data) manager.adoptUnfinished(unfinished.data.uploads);
   }, [manager, unfinished.data]);

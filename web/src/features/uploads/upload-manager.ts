@@ -69,8 +69,24 @@ export class UploadManager {
   private listeners = new Set<() => void>();
   private nextKey = 1;
 
-  constructor(private onFileCommitted: (parentId: string) => void) {
-    if (typeof window !== 'undefined') window.addEventListener('online', () => this.retryFailed());
+  private readonly retryWhenOnline = () => this.retryFailed();
+
+  constructor(private onFileCommitted: (parentId: string) => void) {}
+
+  /** Starts watching the connection: failed uploads restart when it comes back. */
+  connect() {
+    window.addEventListener('online', this.retryWhenOnline);
+  }
+
+  /**
+   * Stops every transfer and empties the queue (the user signed out), so nothing carries over to
+   * the next account in this tab. The sessions stay on the server, for this user to continue.
+   */
+  disconnect() {
+    window.removeEventListener('online', this.retryWhenOnline);
+    for (const item of this.items.values()) item.controller?.abort();
+    this.items.clear();
+    this.changed();
   }
 
   subscribe = (listener: () => void) => {
