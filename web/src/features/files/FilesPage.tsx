@@ -27,7 +27,7 @@ import {
   IconUpload,
 } from '@tabler/icons-react';
 import { type DragEvent, useEffect, useRef, useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useLocation, useParams } from 'react-router';
 import { errorMessage } from '../../app/api-client';
 import { formatBytes, formatDate } from '../../ui/format';
 import { filesFromFolderInput } from '../uploads/folder-tree';
@@ -38,12 +38,14 @@ import {
   useAncestors,
   useCreateFolder,
   useFolder,
+  useRestoreNodes,
   useTrashNodes,
   useUpdateNode,
 } from './files.queries';
 import { MoveModal } from './MoveModal';
 import { NameModal } from './NameModal';
 import { NodeIcon } from './NodeIcon';
+import { useRovingRows } from './roving-rows';
 import { SortHeader } from './SortHeader';
 import { useSelection } from './selection';
 
@@ -62,23 +64,60 @@ export function FilesPage() {
   const current = folder.data?.pages[0]?.folder;
   const ancestors = useAncestors(current);
   const children = folder.data?.pages.flatMap((page) => page.children) ?? [];
-  const selection = useSelection(children.map((child) => child.id));
+  const ids = children.map((child) => child.id);
+  const selection = useSelection(ids);
   const { upload } = useUploads();
   const createFolder = useCreateFolder();
   const updateNode = useUpdateNode();
   const trashNodes = useTrashNodes();
+  const restoreNodes = useRestoreNodes();
   const folderInput = useRef<HTMLInputElement>(null);
   const [dialog, setDialog] = useState<
     { kind: 'new-folder' } | { kind: 'rename'; node: DriveNode } | { kind: 'move'; ids: string[] } | null
   >(null);
   const close = () => setDialog(null);
+  const rename = (node: DriveNode | undefined) => node && setDialog({ kind: 'rename', node });
+  const openedFromList = (useLocation().state as { focusList?: boolean } | null)?.focusList === true;
+  const rows = useRovingRows(
+    ids,
+    {
+      toggle: (id) => selection.toggle(id, false),
+      extend: selection.extend,
+      moveTo: selection.moveAnchor,
+      rename: (id) => rename(children.find((child) => child.id === id)),
+    },
+    openedFromList,
+  );
 
   const trash = (ids: string[]) =>
     trashNodes.mutate(ids, {
       onSuccess: () => {
         selection.clear();
-        notifications.show({
-          message: ids.length === 1 ? 'Moved to the trash.' : `${ids.length} items moved to the trash.`,
+        const notice = notifications.show({
+          message: (
+            <Group justify="space-between" wrap="nowrap">
+              <Text size="sm">
+                {ids.length === 1 ? 'Moved to the trash.' : `${ids.length} items moved to the trash.`}
+              </Text>
+              <Button
+                size="compact-sm"
+                variant="subtle"
+                onClick={() => {
+                  notifications.hide(notice);
+                  restoreNodes.mutate(ids, {
+                    onError: (error) =>
+                      notifications.show({
+                        color: 'red',
+                        title: 'Could not undo',
+                        message: errorMessage(error),
+                      }),
+                  });
+                }}
+              >
+                Undo
+              </Button>
+            </Group>
+          ),
         });
       },
       onError: (error) =>
@@ -118,7 +157,11 @@ export function FilesPage() {
     enabled: dialog === null,
     selectAll: () => !selection.all && selection.toggleAll(),
     clear: selection.clear,
-    trashSelected: () => selectedIds.length > 0 && trash(selectedIds),
+    trashSelected: () => {
+      const ids =
+        selectedIds.length > 0 ? selectedIds : [rows.focusedRowId()].filter((id) => id !== undefined);
+      if (ids.length > 0) trash(ids);
+    },
   });
 
   if (folder.isError) {
@@ -255,7 +298,15 @@ export function FilesPage() {
           </Text>
         </Stack>
       ) : (
-        <Table highlightOnHover verticalSpacing="xs" style={{ tableLayout: 'fixed' }} aria-label="Files">
+        <Table
+          highlightOnHover
+          verticalSpacing="xs"
+          style={{ tableLayout: 'fixed' }}
+          role="grid"
+          aria-multiselectable
+          aria-label="Files"
+          aria-describedby="files-keys"
+        >
           <Table.Thead>
             <Table.Tr>
               <Table.Th w={40}>
@@ -281,12 +332,16 @@ export function FilesPage() {
               </Table.Th>
             </Table.Tr>
           </Table.Thead>
-          <Table.Tbody>
+          <Table.Tbody {...rows.bodyProps}>
             {children.map((node) => (
               <Table.Tr
                 key={node.id}
                 data-testid="node-row"
                 data-name={node.name}
+                {...rows.rowProps(node.id)}
+                className="mantine-focus-auto"
+                style={{ outlineOffset: -2 }}
+                aria-selected={selection.selected.has(node.id)}
                 bg={selection.selected.has(node.id) ? 'var(--mantine-primary-color-light)' : undefined}
                 draggable
                 onDragStart={(event) => onRowDragStart(event, node)}
@@ -295,6 +350,7 @@ export function FilesPage() {
                 <Table.Td>
                   <Checkbox
                     aria-label={`Select ${node.name}`}
+                    tabIndex={rows.controlTabIndex(node.id)}
                     checked={selection.selected.has(node.id)}
                     onChange={() => {}}
                     onClick={(event) => selection.toggle(node.id, event.shiftKey)}
@@ -308,6 +364,8 @@ export function FilesPage() {
                         <Anchor
                           component={Link}
                           to={`/folders/${node.id}`}
+                          state={{ focusList: true }}
+                          tabIndex={rows.controlTabIndex(node.id)}
                           truncate="end"
                           c="inherit"
                           fw={500}
@@ -315,7 +373,13 @@ export function FilesPage() {
                           {node.name}
                         </Anchor>
                       ) : (
-                        <Anchor href={downloadUrl(node.id)} download={node.name} truncate="end" c="inherit">
+                        <Anchor
+                          href={downloadUrl(node.id)}
+                          download={node.name}
+                          tabIndex={rows.controlTabIndex(node.id)}
+                          truncate="end"
+                          c="inherit"
+                        >
                           {node.name}
                         </Anchor>
                       )}
@@ -345,7 +409,8 @@ export function FilesPage() {
                 <Table.Td>
                   <NodeMenu
                     node={node}
-                    onRename={() => setDialog({ kind: 'rename', node })}
+                    tabIndex={rows.controlTabIndex(node.id)}
+                    onRename={() => rename(node)}
                     onMove={() => setDialog({ kind: 'move', ids: [node.id] })}
                     onTrash={() => trash([node.id])}
                   />
@@ -355,6 +420,10 @@ export function FilesPage() {
           </Table.Tbody>
         </Table>
       )}
+      <VisuallyHidden id="files-keys">
+        Arrow keys move between rows, Space selects, Shift with an arrow selects a range, Enter opens, F2
+        renames, Delete moves to the trash, Control+A selects all, Escape clears the selection.
+      </VisuallyHidden>
       {folder.hasNextPage && (
         <Button
           variant="default"
@@ -394,12 +463,23 @@ export function FilesPage() {
   );
 }
 
-function NodeMenu(props: { node: DriveNode; onRename: () => void; onMove: () => void; onTrash: () => void }) {
+function NodeMenu(props: {
+  node: DriveNode;
+  tabIndex: number;
+  onRename: () => void;
+  onMove: () => void;
+  onTrash: () => void;
+}) {
   const { node } = props;
   return (
     <Menu position="bottom-end" withinPortal>
       <Menu.Target>
-        <ActionIcon variant="subtle" color="gray" aria-label={`Actions for ${node.name}`}>
+        <ActionIcon
+          variant="subtle"
+          color="gray"
+          aria-label={`Actions for ${node.name}`}
+          tabIndex={props.tabIndex}
+        >
           <IconDots size={18} />
         </ActionIcon>
       </Menu.Target>
@@ -435,8 +515,8 @@ function NodeMenu(props: { node: DriveNode; onRename: () => void; onMove: () => 
 }
 
 /**
- * Keyboard for the list (outside text fields and dialogs): Ctrl/⌘+A selects everything, Escape
- * clears the selection, Delete moves the selection to the trash.
+ * Keyboard for the page (outside text fields and dialogs): Ctrl/⌘+A selects everything, Escape
+ * clears the selection, Delete moves the selection (or else the focused row) to the trash.
  */
 function useSelectionKeys(actions: {
   enabled: boolean;
@@ -455,7 +535,8 @@ function useSelectionKeys(actions: {
         target?.tagName === 'TEXTAREA' ||
         (target?.tagName === 'INPUT' &&
           !['checkbox', 'radio', 'button'].includes((target as HTMLInputElement).type));
-      if (!enabled || typing || document.querySelector('[role="dialog"], [role="menu"]')) return;
+      // Keys typed in an open dialog or menu (focus is trapped there) are theirs.
+      if (!enabled || typing || target?.closest('[role="dialog"], [role="menu"]')) return;
       if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'a') {
         event.preventDefault();
         selectAll();
