@@ -1,12 +1,18 @@
 import SparkMD5 from 'spark-md5';
 
-/** Base64 MD5 of a part, for Content-MD5 (the store and the API check it). */
+/**
+ * Base64 MD5 of a part, for Content-MD5 (the store checks it on arrival and refuses a corrupted
+ * part). Read as a stream, so a part is never held in memory whole.
+ */
 export async function md5Base64(blob: Blob): Promise<string> {
-  const hex = SparkMD5.ArrayBuffer.hash(await blob.arrayBuffer());
-  let binary = '';
-  for (let i = 0; i < hex.length; i += 2)
-    binary += String.fromCharCode(Number.parseInt(hex.slice(i, i + 2), 16));
-  return btoa(binary);
+  const md5 = new SparkMD5.ArrayBuffer();
+  const reader = blob.stream().getReader();
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    const { buffer, byteOffset, byteLength } = chunk.value;
+    const whole = byteOffset === 0 && byteLength === buffer.byteLength;
+    md5.append((whole ? buffer : chunk.value.slice().buffer) as ArrayBuffer);
+  }
+  return btoa(md5.end(true));
 }
 
 const STALL_MS = 120_000;
@@ -27,7 +33,8 @@ export class PartError extends Error {
 export function putPart(options: {
   url: string;
   body: Blob;
-  md5: string;
+  /** Content-MD5, when the target should check the part against it. */
+  md5?: string;
   withCredentials: boolean;
   signal: AbortSignal;
   onProgress: (loaded: number) => void;
@@ -36,7 +43,7 @@ export function putPart(options: {
     const xhr = new XMLHttpRequest();
     xhr.open('PUT', options.url);
     xhr.withCredentials = options.withCredentials;
-    xhr.setRequestHeader('Content-MD5', options.md5);
+    if (options.md5 !== undefined) xhr.setRequestHeader('Content-MD5', options.md5);
     // A part that makes no progress for this long (a dead connection, a hung server) is given up
     // and retried, instead of waiting forever.
     let stalled = false;

@@ -45,6 +45,8 @@ const PARTS_IN_FLIGHT = 4;
 const FILES_IN_FLIGHT = 2;
 const PART_ATTEMPTS = 4;
 const SPEED_WINDOW_MS = 5000;
+/** Progress reaches the page at most this often: every change re-renders what reads the queue. */
+const PROGRESS_INTERVAL_MS = 250;
 const DONE: ReadonlySet<UploadStatus> = new Set(['done', 'canceled']);
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -68,6 +70,7 @@ export class UploadManager {
   private snapshot: UploadItem[] = [];
   private listeners = new Set<() => void>();
   private nextKey = 1;
+  private progressTimer: ReturnType<typeof setTimeout> | undefined;
 
   private readonly retryWhenOnline = () => this.retryFailed();
 
@@ -314,11 +317,14 @@ export class UploadManager {
         const start = (number - 1) * session.partSize;
         const slice = body.slice(start, start + part.size);
         try {
-          const md5 = await md5Base64(slice);
           await putPart({
             url: part.url,
             body: slice,
-            md5,
+            // A store behind a presigned URL checks Content-MD5, and no other part of Fileshare sees
+            // those bytes. The API's own part URLs go without it: the bytes reach the server as a
+            // simple upload's do, and it takes the file's SHA-256 as it completes. An MD5 in page
+            // JavaScript costs more time than sending the part.
+            md5: session.partsNeedCredentials ? undefined : await md5Base64(slice),
             withCredentials: session.partsNeedCredentials,
             signal,
             onProgress: (loaded) => {
@@ -360,7 +366,8 @@ export class UploadManager {
     const oldest = item.samples[0];
     const elapsed = oldest ? (now - oldest.at) / 1000 : 0;
     const speed = oldest && elapsed > 0.2 ? (sentBytes - oldest.bytes) / elapsed : item.speed;
-    this.update(item, { sentBytes, speed: Math.max(0, speed) });
+    Object.assign(item, { sentBytes, speed: Math.max(0, speed) });
+    this.progressTimer ??= setTimeout(() => this.changed(), PROGRESS_INTERVAL_MS);
   }
 
   private update(item: Internal, patch: Partial<Internal>) {
@@ -370,6 +377,8 @@ export class UploadManager {
   }
 
   private changed() {
+    clearTimeout(this.progressTimer);
+    this.progressTimer = undefined;
     this.snapshot = [...this.items.values()].map(
       ({ key, name, size, parentId, status, sentBytes, totalBytes, encoding, speed, error, sessionId }) => ({
         key,
