@@ -73,7 +73,11 @@ interface Upload {
   serverCpuSeconds: number;
   /** CPU time of the client: every Chromium process, or curl. */
   clientCpuSeconds: number;
+  /** The same by Chromium's process roles (browser, renderer, utility: the network service, …). */
+  clientCpuByRole: Record<string, number>;
   syncSeconds: number;
+  /** Browser uploads: where the time went. */
+  phases?: PagePhases;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -125,6 +129,26 @@ function descendants(root: number): number[] {
   return found;
 }
 
+/**
+ * Chromium's processes by their role: `browser`, `renderer`, `gpu-process`, `network` (the network
+ * service), `storage` (which serves the file's bytes to it)…
+ */
+function chromiumRoles(pids: number[]): Map<string, number[]> {
+  const roles = new Map<string, number[]>();
+  for (const pid of pids) {
+    let role = 'other';
+    try {
+      // Chromium rewrites its command line into one string: match, don't split.
+      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const type = /--type=(\S+)/.exec(command)?.[1];
+      const service = /--utility-sub-type=(\w+)/.exec(command)?.[1];
+      if (/chrom/i.test(command)) role = service ?? type ?? 'browser';
+    } catch {}
+    roles.set(role, [...(roles.get(role) ?? []), pid]);
+  }
+  return roles;
+}
+
 /** CPU seconds of this process's children that have exited and been waited for (curl): cutime + cstime. */
 function reapedChildrenCpuSeconds(): number {
   const stat = readFileSync('/proc/self/stat', 'utf8');
@@ -143,6 +167,72 @@ async function signIn(page: Page, username: string, password: string) {
   await page.getByRole('button', { name: 'Upload files' }).waitFor();
 }
 
+/** Where a page upload's time went (seconds), from the page's resource timings of its requests. */
+interface PagePhases {
+  /** From choosing the file to the request that opens the session. */
+  startSeconds: number;
+  /** POST /uploads. */
+  createSeconds: number;
+  /** From the first part's request to the last part's answer. */
+  partsSeconds: number;
+  partCount: number;
+  /** The slowest part, request to answer. */
+  slowestPartSeconds: number;
+  /** POST /uploads/<id>/complete. */
+  completeSeconds: number;
+  /** From the answer of complete until the page showed the upload done and the file listed. */
+  listedSeconds: number;
+}
+
+function describePhases(p: PagePhases): string {
+  return (
+    `to the session ${fmt(p.startSeconds, 2)} s, create ${fmt(p.createSeconds, 2)} s,` +
+    ` ${p.partCount} parts ${fmt(p.partsSeconds, 2)} s (slowest ${fmt(p.slowestPartSeconds, 2)} s),` +
+    ` complete ${fmt(p.completeSeconds, 2)} s, until listed ${fmt(p.listedSeconds, 2)} s`
+  );
+}
+
+/** The page's resource timings of its upload requests since `since` (the page's clock, ms). */
+async function uploadRequests(page: Page, since: number) {
+  return page.evaluate(
+    (since) =>
+      performance
+        .getEntriesByType('resource')
+        .filter((entry) => entry.startTime >= since && /\/api\/v1\/uploads/.test(entry.name))
+        .map((entry) => ({
+          path: new URL(entry.name).pathname,
+          start: entry.startTime,
+          end: (entry as PerformanceResourceTiming).responseEnd,
+        })),
+    since,
+  );
+}
+
+function pagePhases(
+  requests: { path: string; start: number; end: number }[],
+  pickedAt: number,
+  listedAt: number,
+): PagePhases {
+  const create = requests.find((r) => r.path.endsWith('/uploads'));
+  const complete = requests.find((r) => r.path.endsWith('/complete'));
+  const parts = requests.filter((r) => /\/parts\/\d+$/.test(r.path));
+  if (create === undefined || complete === undefined || parts.length === 0) {
+    throw new BenchError(`the page's upload requests are not all there: ${JSON.stringify(requests)}`);
+  }
+  const s = (ms: number) => Number((ms / 1000).toFixed(3));
+  const partsStart = Math.min(...parts.map((r) => r.start));
+  const partsEnd = Math.max(...parts.map((r) => r.end));
+  return {
+    startSeconds: s(create.start - pickedAt),
+    createSeconds: s(create.end - create.start),
+    partsSeconds: s(partsEnd - partsStart),
+    partCount: parts.length,
+    slowestPartSeconds: s(Math.max(...parts.map((r) => r.end - r.start))),
+    completeSeconds: s(complete.end - complete.start),
+    listedSeconds: s(listedAt - complete.end),
+  };
+}
+
 /**
  * Uploads `file` through the page's "Upload files" button and its file chooser. Timed from
  * choosing the file until its upload shows as done and the file is in the folder's list.
@@ -152,16 +242,46 @@ async function uploadThroughPage(page: Page, file: string, timeoutMs: number) {
   const chooser = page.waitForEvent('filechooser');
   await page.getByRole('button', { name: 'Upload files' }).click();
   const picked = await chooser;
-  const started = performance.now();
+  // Room for every part's timing (the default buffer holds 250 entries).
+  const pickedAt = await page.evaluate(() => {
+    performance.clearResourceTimings();
+    performance.setResourceTimingBufferSize(100_000);
+    return performance.now();
+  });
+  // Watched in the page as its DOM changes: a locator's waitFor polls every 500 ms after a second,
+  // and polling on every frame would add work to the page being measured.
+  const watch = await page.evaluateHandle((name) => {
+    const row = `[data-testid="upload-row"][aria-label="Upload of ${CSS.escape(name)}"]`;
+    const listed = `[data-testid="node-row"][data-name="${CSS.escape(name)}"]`;
+    const outcome = new Promise<{ failed: string | null; at: number }>((resolve) => {
+      const observer = new MutationObserver(() => {
+        const status = document.querySelector(row)?.getAttribute('data-status');
+        if (status === 'failed') resolve({ failed: document.querySelector(row)?.textContent ?? '', at: 0 });
+        else if (status === 'done' && document.querySelector(listed) !== null)
+          resolve({ failed: null, at: performance.now() });
+        else return;
+        observer.disconnect();
+      });
+      observer.observe(document.body, { subtree: true, childList: true, attributes: true });
+    });
+    return { outcome };
+  }, name);
   await picked.setFiles(file);
-  const row = page.locator(`[data-testid="upload-row"][aria-label="Upload of ${name}"]`);
-  const finished = row.and(page.locator('[data-status="done"], [data-status="failed"]'));
-  await finished.waitFor({ timeout: timeoutMs });
-  if ((await row.getAttribute('data-status')) !== 'done') {
-    throw new BenchError(`the page's upload of ${name} failed: ${await row.textContent()}`);
-  }
-  await page.locator(`[data-testid="node-row"][data-name="${name}"]`).waitFor({ timeout: timeoutMs });
-  return (performance.now() - started) / 1000;
+  let timer: NodeJS.Timeout | undefined;
+  const result = await Promise.race([
+    watch.evaluate((w) => w.outcome),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new BenchError(`the page's upload of ${name} did not finish in ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
+  if (result.failed !== null) throw new BenchError(`the page's upload of ${name} failed: ${result.failed}`);
+  const listedAt = result.at;
+  const seconds = (listedAt - pickedAt) / 1000;
+  const phases = pagePhases(await uploadRequests(page, pickedAt), pickedAt, listedAt);
+  return { seconds, phases };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -239,20 +359,32 @@ async function main() {
     const name = `${client}-${++picks}.bin`;
     const pick = path.join(picksDir, name);
     if (client === 'browser') linkSync(file, pick);
+    const roles = chromiumRoles(descendants(process.pid).filter((p) => p !== api.pid));
+    const clientCpu = (): Record<string, number> =>
+      client === 'browser'
+        ? Object.fromEntries([...roles].map(([role, pids]) => [role, cpuSeconds(pids)]))
+        : { curl: reapedChildrenCpuSeconds() };
     const serverBefore = cpuSeconds([api.pid]);
-    const chromiumPids = client === 'browser' ? descendants(process.pid).filter((p) => p !== api.pid) : [];
-    const clientBefore = client === 'browser' ? cpuSeconds(chromiumPids) : reapedChildrenCpuSeconds();
-    const seconds =
+    const clientBefore = clientCpu();
+    const { seconds, phases } =
       client === 'browser'
         ? await uploadThroughPage(page, pick, uploadTimeoutMs)
-        : (await curlSimpleUpload(api, file, name, { size, sha256 }, responseFile, what)).seconds;
+        : {
+            ...(await curlSimpleUpload(api, file, name, { size, sha256 }, responseFile, what)),
+            phases: undefined,
+          };
     const serverCpu = cpuSeconds([api.pid]) - serverBefore;
-    const clientCpu =
-      (client === 'browser' ? cpuSeconds(chromiumPids) : reapedChildrenCpuSeconds()) - clientBefore;
+    const clientCpuByRole = Object.fromEntries(
+      Object.entries(clientCpu()).map(([role, after]) => [
+        role,
+        Number((after - (clientBefore[role] ?? 0)).toFixed(2)),
+      ]),
+    );
     const syncSeconds = await settle();
     await checkAndPurge(name, size, sha256, what);
     if (client === 'browser') await page.getByRole('button', { name: 'Clear', exact: true }).click();
-    return { seconds, serverCpu, clientCpu, syncSeconds };
+    const clientCpuSeconds = Object.values(clientCpuByRole).reduce((sum, cpu) => sum + cpu, 0);
+    return { seconds, phases, serverCpu, clientCpuSeconds, clientCpuByRole, syncSeconds };
   }
 
   // Warm-up: routes, JIT, the page's code paths.
@@ -274,13 +406,21 @@ async function main() {
         seconds: Number(result.seconds.toFixed(3)),
         mibPerSecond: SIZE_MIB / result.seconds,
         serverCpuSeconds: Number(result.serverCpu.toFixed(2)),
-        clientCpuSeconds: Number(result.clientCpu.toFixed(2)),
+        clientCpuSeconds: Number(result.clientCpuSeconds.toFixed(2)),
+        clientCpuByRole: result.clientCpuByRole,
         syncSeconds: Number(result.syncSeconds.toFixed(3)),
+        ...(result.phases === undefined ? {} : { phases: result.phases }),
       };
       uploads.push(entry);
       console.log(
         `  round ${round} ${client.padEnd(7)} ${fmt(entry.mibPerSecond).padStart(7)} MiB/s  ${fmt(entry.seconds, 2).padStart(6)} s` +
-          `  server CPU ${fmt(entry.serverCpuSeconds, 2).padStart(5)} s  client CPU ${fmt(entry.clientCpuSeconds, 2).padStart(5)} s`,
+          `  server CPU ${fmt(entry.serverCpuSeconds, 2).padStart(5)} s  client CPU ${fmt(entry.clientCpuSeconds, 2).padStart(5)} s` +
+          (entry.phases === undefined
+            ? ''
+            : `\n      (${describePhases(entry.phases)};` +
+              ` client CPU ${Object.entries(entry.clientCpuByRole)
+                .map(([role, cpu]) => `${role} ${fmt(cpu, 2)} s`)
+                .join(', ')})`),
       );
     }
   }
@@ -323,6 +463,11 @@ async function main() {
       ]),
     ]),
   );
+  const phases = uploads.flatMap((u) => (u.phases === undefined ? [] : [u.phases]));
+  const phaseMedians = Object.fromEntries(
+    Object.keys(phases[0] ?? {}).map((key) => [key, median(phases.map((p) => p[key as keyof PagePhases]))]),
+  ) as unknown as PagePhases;
+  console.log(`browser, where the time went (medians): ${describePhases(phaseMedians)}`);
   console.log(
     `\nbrowser / curl ${fmt(ratio, 2)}× (target ≥ ${fmt(TARGET_RATIO, 1)}×): ${pass ? 'PASS' : 'FAIL'}`,
   );
@@ -332,7 +477,7 @@ async function main() {
     benchmark: 'browser',
     machine: info,
     settings: { sizeMiB: SIZE_MIB, rounds: ROUNDS },
-    browser: browserSummary,
+    browser: { ...browserSummary, phases: phaseMedians },
     curl: curlSummary,
     target: { ratio: TARGET_RATIO, measured: ratio, pass },
     uploads,
