@@ -1,5 +1,6 @@
 import type { Deps } from '../../deps.ts';
 import type { Services } from '../../services.ts';
+import * as repository from './uploads.repository.ts';
 
 // Any constant works; every instance uses the same one, so only one sweeps at a time.
 const GC_LOCK = 727_003;
@@ -8,6 +9,7 @@ const BATCH = 500;
 export interface GcReport {
   /** False when another instance was sweeping, so this one did nothing. */
   ran: boolean;
+  /** Expired upload sessions aborted (in a dry run: that would be). */
   expiredSessions: number;
   orphanBlobs: string[];
   strayMultipartUploads: string[];
@@ -28,7 +30,9 @@ export function createGarbageCollector({ database, blobs, clock, config, logger 
 
   async function sweep(dryRun: boolean): Promise<Omit<GcReport, 'ran'>> {
     const report = { expiredSessions: 0, orphanBlobs: [] as string[], strayMultipartUploads: [] as string[] };
-    if (!dryRun) report.expiredSessions = await services.uploads.expireSessions();
+    report.expiredSessions = dryRun
+      ? (await repository.expiredUploadIds(database.db, clock.now(), Number.MAX_SAFE_INTEGER)).length
+      : await services.uploads.expireSessions();
     const cutoff = clock.now().getTime() - config.uploads.gcGraceSeconds * 1000;
 
     let batch: string[] = [];

@@ -22,7 +22,7 @@ try {
   else {
     const verb = values['dry-run'] ? 'would delete' : 'deleted';
     console.log(
-      `expired upload sessions aborted: ${values['dry-run'] ? '(not in a dry run)' : report.expiredSessions}`,
+      `expired upload sessions ${values['dry-run'] ? 'would abort' : 'aborted'}: ${report.expiredSessions}`,
     );
     console.log(`unreferenced blobs ${verb}: ${report.orphanBlobs.length}`);
     for (const key of report.orphanBlobs) console.log(`  ${key}`);
