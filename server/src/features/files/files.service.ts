@@ -16,6 +16,7 @@ export interface SimpleUpload {
   folderId: string;
   name: string;
   onConflict: ConflictPolicy;
+  /** The request body: nothing else reads its chunks, so the store may free them as it writes. */
   body: Readable;
   /** The size the client announced (Content-Length), if it did. */
   declaredSize: number | undefined;
@@ -93,7 +94,7 @@ export function createFilesService(
       // Wait for both sides, so that a failed body never races a store still finishing its write.
       const [read, stored] = await Promise.allSettled([
         pipeline(request.body, counter),
-        blobs.put(blobKey, counter),
+        blobs.put(blobKey, counter, { releaseChunks: true }),
       ]);
       // A store that ran out of room fails the body too; the store's reason is the one to tell.
       const storeError = stored.status === 'rejected' ? stored.reason : undefined;

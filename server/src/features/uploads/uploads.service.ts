@@ -249,11 +249,15 @@ export function createUploadsService(
       if (blobs.multipart.direct) throw partsGoDirect();
       if (number < 1 || number > session.partCount) throw invalidPartNumber(session.partCount);
       try {
-        const part = await blobs.multipart.putPart(session.blobKey, session.storeUploadId, number, body, {
-          size: expectedPartSize(session, number),
-          offset: (number - 1) * session.partSize,
-          ...checksums,
-        });
+        const part = await blobs.multipart.putPart(
+          session.blobKey,
+          session.storeUploadId,
+          number,
+          body,
+          { size: expectedPartSize(session, number), offset: (number - 1) * session.partSize, ...checksums },
+          // The request body is the store's alone.
+          { releaseChunks: true },
+        );
         return { number: part.number, size: part.size, etag: part.etag };
       } catch (error) {
         if (error instanceof PartRejectedError) throw partRejected(error.message);

@@ -29,6 +29,18 @@ export function blobStoreSuite(
       expect((await store.stat(k))?.size).toBe(data.length);
     });
 
+    it("leaves a caller's buffers intact unless it was given them to free", async () => {
+      const chunks = [randomBytes(64 * 1024), randomBytes(64 * 1024)];
+      const copies = chunks.map((chunk) => Buffer.from(chunk));
+      const kept = key();
+      await store.put(kept, Readable.from(chunks));
+      expect(chunks).toEqual(copies);
+      const given = key();
+      await store.put(given, Readable.from(chunks), { releaseChunks: true });
+      // Freed or not (a driver may keep them for the collector), the bytes are stored whole.
+      expect((await buffer(await store.get(given))).equals(Buffer.concat(copies))).toBe(true);
+    });
+
     it('stores an empty blob', async () => {
       const k = key();
       await store.put(k, Readable.from([]));

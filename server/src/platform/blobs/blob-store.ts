@@ -28,6 +28,16 @@ export interface PartExpectation {
   sha256?: string;
 }
 
+/** How the store may treat a body it is given. */
+export interface BodyOptions {
+  /**
+   * Nothing but the store reads the body's chunks (true of a request body handed over as it
+   * arrives), so a driver may free each chunk's memory as soon as it is written instead of leaving
+   * it to the garbage collector. Off by default: a caller's own buffers stay intact.
+   */
+  releaseChunks?: boolean;
+}
+
 /**
  * Multipart uploads, modelled on S3's: parts arrive in any order, may be sent again, and become a
  * blob only when completed. Nothing of an incomplete upload is visible as a blob.
@@ -54,6 +64,7 @@ export interface MultipartUploads {
     number: number,
     body: Readable,
     expect: PartExpectation,
+    options?: BodyOptions,
   ): Promise<PartInfo>;
   /** The parts that have arrived, by number. */
   listParts(key: string, uploadId: string): Promise<PartInfo[]>;
@@ -85,7 +96,7 @@ export interface BlobCopy {
 export interface BlobStore {
   readonly driver: 'fs' | 's3';
   /** Streams `body` into the blob `key`. Resolves once it is durable; rejects (and keeps nothing) if the body fails. */
-  put(key: string, body: Readable): Promise<void>;
+  put(key: string, body: Readable, options?: BodyOptions): Promise<void>;
   /** The blob's bytes, or a range of them. Rejects with BlobNotFoundError when there is none. */
   get(key: string, range?: ByteRange): Promise<Readable>;
   /**

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import {
   type FileHandle,
   link,
@@ -22,17 +22,16 @@ import {
   type BlobInfo,
   BlobNotFoundError,
   type BlobStore,
+  type BodyOptions,
   type ByteRange,
   type MultipartUploads,
   type PartInfo,
   PartRejectedError,
   StorageFullError,
 } from './blob-store.ts';
+import { FileSink } from './file-sink.ts';
 
 const COPY_BUFFER = 1024 * 1024;
-// Incoming bodies arrive in 64 KiB chunks; letting a few MiB queue while a write is in flight
-// makes the next write one writev of all of them instead of a system call per chunk.
-const WRITE_BATCH = 4 * 1024 * 1024;
 
 /**
  * Copies a file (or a range of it) to `destination` through two buffers used in turn: one is read
@@ -126,14 +125,11 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
     }
   }
 
-  /** Writes `body` to a temporary file, flushes it, and moves it to `target` only if `accept` agrees. */
-  async function writeAtomically(target: string, body: Readable, accept: () => void = () => {}) {
+  /** Writes `body` to a temporary file, flushes it, and moves it to `target`. */
+  async function writeAtomically(target: string, body: Readable, { releaseChunks = false }: BodyOptions) {
     const temporary = path.join(incoming, randomUUID());
     try {
-      await pipeline(body, createWriteStream(temporary, { flags: 'wx', highWaterMark: WRITE_BATCH }));
-      accept();
-      const handle = await open(temporary, 'r');
-      await handle.sync().finally(() => handle.close());
+      await pipeline(body, new FileSink(temporary, { flags: 'wx', flush: 'sync', releaseChunks }));
       await mkdir(path.dirname(target), { recursive: true });
       await rename(temporary, target);
     } catch (error) {
@@ -182,7 +178,7 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
     async partUrl() {
       return undefined;
     },
-    async putPart(_key, uploadId, number, body, expect) {
+    async putPart(_key, uploadId, number, body, expect, { releaseChunks = false } = {}) {
       const dir = uploadDir(uploadId);
       const data = path.join(dir, 'data');
       if (
@@ -207,7 +203,7 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
         await pipeline(
           body,
           digester,
-          createWriteStream(data, { flags: 'r+', start: expect.offset, highWaterMark: WRITE_BATCH }),
+          new FileSink(data, { flags: 'r+', start: expect.offset, flush: 'datasync', releaseChunks }),
         );
         if (digester.bytes !== expect.size) {
           throw new PartRejectedError(
@@ -221,8 +217,6 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
         if (expect.sha256 !== undefined && expect.sha256 !== digests.sha256) {
           throw new PartRejectedError(`Part ${number} does not match its x-amz-checksum-sha256.`);
         }
-        const handle = await open(data, 'r+');
-        await handle.datasync().finally(() => handle.close());
         await writeFile(marker, String(expect.size));
         return { number, size: expect.size, etag: `${number}:${expect.size}` };
       } catch (error) {
@@ -265,8 +259,8 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
   return {
     driver: 'fs',
     multipart,
-    async put(key, body) {
-      await writeAtomically(pathOf(key), body);
+    async put(key, body, options = {}) {
+      await writeAtomically(pathOf(key), body, options);
     },
     async open(key, range) {
       const handle = await open(pathOf(key), 'r').catch((error: NodeJS.ErrnoException) => {

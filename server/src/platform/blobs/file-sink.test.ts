@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../test/services.ts';
+import { FileSink, releaseChunk } from './file-sink.ts';
+
+describe('file sink', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+  afterAll(() => dir.remove());
+
+  it('frees a chunk that is the whole of its memory, and nothing that shares memory', () => {
+    const whole = Buffer.from(new ArrayBuffer(1024));
+    releaseChunk(whole);
+    expect(whole.length).toBe(0);
+    const pooled = Buffer.from('a short string lives in a shared pool');
+    releaseChunk(pooled);
+    expect(pooled.toString()).toBe('a short string lives in a shared pool');
+    const backing = Buffer.alloc(2048, 7);
+    releaseChunk(backing.subarray(0, 1024));
+    expect(backing.every((byte) => byte === 7)).toBe(true);
+  });
+
+  it('writes into a new file, and frees the chunks it was given once they are written', async () => {
+    const data = randomBytes(9 * 1024 * 1024 + 5);
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < data.length; at += 64 * 1024) {
+      const slice = data.subarray(at, at + 64 * 1024);
+      // Each its own memory, as a request body's chunks are (Buffer.from would pool the small last one).
+      const chunk = Buffer.alloc(slice.length);
+      slice.copy(chunk);
+      chunks.push(chunk);
+    }
+    const file = path.join(dir.path, 'new');
+    await pipeline(
+      Readable.from(chunks),
+      new FileSink(file, { flags: 'wx', flush: 'sync', releaseChunks: true }),
+    );
+    expect((await readFile(file)).equals(data)).toBe(true);
+    expect(chunks.every((chunk) => chunk.length === 0)).toBe(true);
+  });
+
+  it('writes at an offset into an existing file, refuses to overwrite with wx, and keeps chunks when told to', async () => {
+    const file = path.join(dir.path, 'existing');
+    await writeFile(file, Buffer.alloc(10, 0));
+    const chunk = Buffer.from('abc');
+    await pipeline(
+      Readable.from([chunk]),
+      new FileSink(file, { flags: 'r+', start: 4, flush: 'datasync', releaseChunks: false }),
+    );
+    expect(await readFile(file, 'latin1')).toBe('\0\0\0\0abc\0\0\0');
+    expect(chunk.toString()).toBe('abc');
+    await expect(
+      pipeline(
+        Readable.from([chunk]),
+        new FileSink(file, { flags: 'wx', flush: 'sync', releaseChunks: false }),
+      ),
+    ).rejects.toMatchObject({ code: 'EEXIST' });
+  });
+});
