@@ -183,16 +183,21 @@ describe.runIf(driverSets().includes('services'))('the cluster: nginx in front o
     const folder = await api.expect(201, 'POST', '/folders', { json: { parentId: 'root', name: 'Moved' } });
     const [a, b] = [direct(0), direct(1)];
     // Both instances read (and so cache) the node before it changes.
-    for (const instance of [a, b])
+    for (const instance of [a, b]) {
       expect((await instance.expect(200, 'GET', `/files/${node.id}`)).name).toBe('before.txt');
+      expect((await instance.expect(200, 'GET', `/folders/${folder.id}`)).children).toEqual([]);
+    }
     expect(await redisClient.exists(`fileshare:node:${node.id}`)).toBe(1);
+    expect(await redisClient.exists(`fileshare:children-version:${folder.id}`)).toBe(1);
 
     await a.expect(200, 'PATCH', `/nodes/${node.id}`, { json: { name: 'after.txt' } });
     expect((await b.expect(200, 'GET', `/files/${node.id}`)).name).toBe('after.txt');
     await b.expect(200, 'PATCH', `/nodes/${node.id}`, { json: { parentId: folder.id } });
     expect((await a.expect(200, 'GET', `/files/${node.id}`)).parentId).toBe(folder.id);
-    const listing = await b.expect(200, 'GET', `/folders/${folder.id}`);
-    expect(listing.children.map((child: { name: string }) => child.name)).toEqual(['after.txt']);
+    for (const instance of [a, b]) {
+      const listing = await instance.expect(200, 'GET', `/folders/${folder.id}`);
+      expect(listing.children.map((child: { name: string }) => child.name)).toEqual(['after.txt']);
+    }
 
     await a.expect(204, 'DELETE', `/nodes/${node.id}`);
     expect((await b.expect(200, 'GET', `/files/${node.id}`)).trashedAt).not.toBeNull();

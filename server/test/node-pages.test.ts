@@ -90,4 +90,42 @@ describe.each(driverSets())('pages of nodes as JSON (%s)', (set) => {
     }
     expect([...first.items, ...second.items].map((item) => item.name)).toEqual(['Gone', 'gone.txt']);
   });
+
+  it('shows every write at once in a folder whose pages are cached', async () => {
+    const { api } = await signUp(server, uniqueName());
+    const folder = await api.expect(201, 'POST', '/folders', { json: { parentId: 'root', name: 'Busy' } });
+    const other = await api.expect(201, 'POST', '/folders', { json: { parentId: 'root', name: 'Other' } });
+    /** The folder's children as name:size, read twice so the second read can come from the cache. */
+    async function listing(id = folder.id) {
+      await api.expect(200, 'GET', `/folders/${id}?limit=2`);
+      const { children } = await api.expect(200, 'GET', `/folders/${id}`);
+      return children.map((child: { name: string; size: number | null }) => `${child.name}:${child.size}`);
+    }
+    expect(await listing()).toEqual([]);
+    if (server.deps.cache.driver !== 'none')
+      expect(await server.deps.cache.get(`children-version:${folder.id}`)).toEqual(expect.any(String));
+
+    const sub = await api.expect(201, 'POST', '/folders', { json: { parentId: folder.id, name: 'Sub' } });
+    expect(await listing()).toEqual(['Sub:null']);
+    const file = await (await api.upload(folder.id, 'a.txt', 'four')).json();
+    expect(await listing()).toEqual(['Sub:null', 'a.txt:4']);
+    await api.expect(200, 'PUT', `/folders/${folder.id}/files/a.txt?onConflict=replace`, { body: 'seven!!' });
+    expect(await listing()).toEqual(['Sub:null', 'a.txt:7']);
+    await api.expect(200, 'PATCH', `/nodes/${file.id}`, { json: { name: 'b.txt' } });
+    expect(await listing()).toEqual(['Sub:null', 'b.txt:7']);
+    expect(await listing(other.id)).toEqual([]);
+    await api.expect(200, 'PATCH', `/nodes/${file.id}`, { json: { parentId: other.id } });
+    expect(await listing()).toEqual(['Sub:null']);
+    expect(await listing(other.id)).toEqual(['b.txt:7']);
+    await api.expect(200, 'PATCH', `/nodes/${file.id}`, { json: { parentId: folder.id } });
+    expect(await listing(other.id)).toEqual([]);
+    await api.expect(204, 'DELETE', `/nodes/${sub.id}`);
+    expect(await listing()).toEqual(['b.txt:7']);
+    await api.expect(200, 'POST', `/nodes/${sub.id}/restore`);
+    expect(await listing()).toEqual(['Sub:null', 'b.txt:7']);
+    const session = await startUpload(api, { parentId: folder.id, name: 'c.bin', size: 3 });
+    await uploadAll(api, session, Buffer.from('abc'));
+    await api.expect(201, 'POST', `/uploads/${session.id}/complete`);
+    expect(await listing()).toEqual(['Sub:null', 'b.txt:7', 'c.bin:3']);
+  });
 });

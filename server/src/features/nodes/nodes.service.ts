@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import type { Deps } from '../../deps.ts';
 import { type Queryable, sqlState, UNIQUE_VIOLATION } from '../../platform/database/database.ts';
@@ -18,6 +19,10 @@ import { type NodeRow, nodes } from './nodes.table.ts';
 
 const NODE_TTL_SECONDS = 300;
 const nodeKey = (id: string) => `node:${id}`;
+// Pages of a folder's children are cached under the folder's children version; a write to the
+// folder drops the version, and with it every page cached under it, whatever its sort or cursor.
+const CHILDREN_TTL_SECONDS = 300;
+const childrenVersionKey = (folderId: string) => `children-version:${folderId}`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type SortField = 'name' | 'size' | 'updatedAt' | 'createdAt';
@@ -102,6 +107,25 @@ export function createNodesService(
 
   async function forget(...ids: string[]) {
     await cache.delete(...ids.map(nodeKey));
+  }
+
+  /** After a write that adds, removes or changes children of these folders (once it has committed). */
+  async function forgetChildren(...folderIds: (string | null)[]) {
+    await cache.delete(...folderIds.flatMap((id) => (id === null ? [] : [childrenVersionKey(id)])));
+  }
+
+  /**
+   * The key of a page of the folder's children. A version is set before the page is read from the
+   * database, so a page read before a write is only ever stored under a version the write dropped.
+   */
+  async function childrenPageKey(folderId: string, request: PageRequest) {
+    let version = await cache.get<string>(childrenVersionKey(folderId));
+    if (version === undefined) {
+      version = randomUUID();
+      await cache.set(childrenVersionKey(folderId), version, CHILDREN_TTL_SECONDS);
+    }
+    const { sort, order, limit, cursor = '' } = request;
+    return `children:${folderId}:${version}:${sort}:${order}:${limit}:${cursor}`;
   }
 
   /** The node with this id if it belongs to `ownerId`; someone else's node is "not found", like a missing one. */
@@ -199,20 +223,23 @@ export function createNodesService(
     async listFolder(ownerId: string, id: string, request: PageRequest) {
       const folder = await liveFolder(ownerId, id);
       // As JSON: a folder of a thousand files is one string to send, not a thousand rows to map.
-      const children = await page(
-        repository.pageOfNodesAsJson,
-        repository.liveChildrenOf(folder.id),
-        request,
-      );
+      const key = await childrenPageKey(folder.id, request);
+      let children = await cache.get<{ items: string; nextCursor: string | null }>(key);
+      if (children === undefined) {
+        children = await page(repository.pageOfNodesAsJson, repository.liveChildrenOf(folder.id), request);
+        await cache.set(key, children, CHILDREN_TTL_SECONDS);
+      }
       return { folder, ...children };
     },
 
     async createFolder(ownerId: string, parentId: string, rawName: string) {
       const name = normaliseNodeName(rawName);
       const parent = await liveFolder(ownerId, parentId);
-      return withNameCheck(name, () =>
+      const created = await withNameCheck(name, () =>
         repository.insertNode(db, { ownerId, parentId: parent.id, kind: 'folder', name }),
       );
+      await forgetChildren(parent.id);
+      return created;
     },
 
     /** Renames and/or moves a node. */
@@ -232,6 +259,7 @@ export function createNodesService(
       }
       const updated = await withNameCheck(name, () => repository.updateNode(db, node.id, { name, parentId }));
       await forget(node.id);
+      await forgetChildren(node.parentId, parentId);
       if (updated === undefined) throw nodeNotFound();
       return updated;
     },
@@ -243,6 +271,7 @@ export function createNodesService(
       if (node.parentId === null) throw rootIsFixed();
       const updated = await repository.updateNode(db, node.id, { trashedAt: clock.now() });
       await forget(node.id);
+      await forgetChildren(node.parentId);
       return updated;
     },
 
@@ -263,6 +292,7 @@ export function createNodesService(
         return repository.updateNode(tx, node.id, { parentId, name, trashedAt: null });
       });
       await forget(node.id);
+      await forgetChildren(parentId);
       if (restored === undefined) throw notInTrash();
       return restored;
     },
@@ -278,6 +308,7 @@ export function createNodesService(
         return tree;
       });
       await forget(...removed.ids);
+      await forgetChildren(node.parentId);
       await users.forgetUser(ownerId);
       return removed.blobKeys;
     },
@@ -391,6 +422,7 @@ export function createNodesService(
         }),
       );
       await forget(result.node.id);
+      await forgetChildren(parentId);
       await users.forgetUser(ownerId);
       return result;
     },
