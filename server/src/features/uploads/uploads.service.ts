@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { Deps } from '../../deps.ts';
 import {
@@ -163,10 +163,20 @@ export function createUploadsService(
         callback();
       },
     });
-    const stored = await blobs.get(session.blobKey);
+    // Copied through the store's reused buffers: a stream of fresh 1 MiB buffers costs the
+    // garbage collector more than the hashing.
+    const stored = await blobs.open(session.blobKey);
     try {
-      if (session.encoding === 'gzip') await pipeline(stored, createGunzip(), sink);
-      else await pipeline(stored, sink);
+      const gunzip = session.encoding === 'gzip' ? createGunzip() : undefined;
+      const done = gunzip === undefined ? finished(sink) : pipeline(gunzip, sink);
+      const destination = gunzip ?? sink;
+      // Awaited below; until then a failure must not count as unhandled.
+      done.catch(() => {});
+      await stored.to(destination).then(
+        () => destination.end(),
+        (error) => destination.destroy(error),
+      );
+      await done;
     } catch (error) {
       if (error instanceof AppError) throw contentMismatch(error.message);
       if ((error as { code?: string }).code?.startsWith('Z_'))
