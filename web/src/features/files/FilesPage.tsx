@@ -31,7 +31,7 @@ import { Link, useLocation, useParams } from 'react-router';
 import { errorMessage } from '../../app/api-client';
 import { formatBytes, formatDate } from '../../ui/format';
 import { filesFromFolderInput } from '../uploads/folder-tree';
-import { useUploads } from '../uploads/UploadsProvider';
+import { useUploadActions } from '../uploads/UploadsProvider';
 import {
   type DriveNode,
   type Sort,
@@ -66,7 +66,7 @@ export function FilesPage() {
   const children = folder.data?.pages.flatMap((page) => page.children) ?? [];
   const ids = children.map((child) => child.id);
   const selection = useSelection(ids);
-  const { upload } = useUploads();
+  const { upload } = useUploadActions();
   const createFolder = useCreateFolder();
   const updateNode = useUpdateNode();
   const trashNodes = useTrashNodes();

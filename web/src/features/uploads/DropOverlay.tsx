@@ -2,13 +2,13 @@ import { Center, Overlay, Stack, Text } from '@mantine/core';
 import { IconUpload } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import { filesFromDrop } from './folder-tree';
-import { useUploads } from './UploadsProvider';
+import { useUploadActions } from './UploadsProvider';
 
 const carriesFiles = (event: DragEvent) => event.dataTransfer?.types.includes('Files') ?? false;
 
 /** Files and folders dropped anywhere on the page upload into `folderId`. */
 export function DropOverlay({ folderId, folderName }: { folderId: string; folderName: string }) {
-  const { upload } = useUploads();
+  const { upload } = useUploadActions();
   const [over, setOver] = useState(false);
 
   useEffect(() => {

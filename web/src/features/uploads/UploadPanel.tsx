@@ -23,7 +23,7 @@ import {
 } from '@tabler/icons-react';
 import { useState } from 'react';
 import { formatBytes, formatDuration } from '../../ui/format';
-import { useUploads } from './UploadsProvider';
+import { useUploadActions, useUploads } from './UploadsProvider';
 import type { UploadItem } from './upload-manager';
 
 const STATUS_TEXT: Record<UploadItem['status'], string> = {
@@ -99,7 +99,7 @@ export function UploadPanel() {
 }
 
 function UploadRow({ item }: { item: UploadItem }) {
-  const { manager } = useUploads();
+  const { manager } = useUploadActions();
   const percent =
     item.totalBytes > 0 ? (item.sentBytes / item.totalBytes) * 100 : item.status === 'done' ? 100 : 0;
   const running = ['queued', 'compressing', 'uploading'].includes(item.status);
@@ -186,7 +186,7 @@ function UploadRow({ item }: { item: UploadItem }) {
 }
 
 function RepickButton({ item }: { item: UploadItem }) {
-  const { manager } = useUploads();
+  const { manager } = useUploadActions();
   return (
     <FileButton
       onChange={(file) => {

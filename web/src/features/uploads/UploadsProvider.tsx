@@ -67,9 +67,16 @@ export function UploadsProvider({ children }: { children: ReactNode }) {
   return <UploadsContext.Provider value={value}>{children}</UploadsContext.Provider>;
 }
 
-export function useUploads() {
+/** The queue and `upload`, without following its progress: a page that only starts uploads doesn't re-render with every progress update. */
+export function useUploadActions(): Uploads {
   const context = useContext(UploadsContext);
-  if (!context) throw new Error('useUploads outside UploadsProvider');
+  if (!context) throw new Error('useUploadActions outside UploadsProvider');
+  return context;
+}
+
+/** The queue, `upload`, and the queue's items, re-rendering as they change. */
+export function useUploads() {
+  const context = useUploadActions();
   const items = useSyncExternalStore(context.manager.subscribe, context.manager.getSnapshot);
   return { ...context, items };
 }
