@@ -7,16 +7,19 @@
  *   page      GET /api/v1/folders/<the same folder> (its first page: 100 files, the default)
  *   metadata  GET /api/v1/files/<id>, cycling over the 1,000 files
  *   login     POST /api/v1/auth/login (argon2id on every request)
- * Configurations: 1 and 2 API instances × cache on Redis / the in-process cache of each instance
- * (no REDIS_URL) / no cache (CACHE_ENABLED=false).
+ * Configurations: 1 and 2 API instances × cache on Redis / no cache (CACHE_ENABLED=false), and on
+ * request the in-process cache of each instance (no REDIS_URL).
+ *
+ * Each workload runs with 1, 2, 4, … connections until the API processes use a whole core between
+ * them (SATURATED_CORES): that is "the load that saturates one core", where the p99 target is judged.
  *
  * Environment:
  *   BENCH_DURATION     seconds per measured run (default 10), after a 2 s warm-up
- *   BENCH_CONNECTIONS  autocannon connections (default 16)
+ *   BENCH_CONNECTIONS  the connection counts to step through (default "1,2,4,8,16,32")
  *   BENCH_FILES        files in the listed folder (default 1000)
  *   BENCH_INSTANCES    e.g. "1,2" (default)
- *   BENCH_CACHES       e.g. "redis,memory,none" (default)
- *   BENCH_WORKLOADS    e.g. "listing,page,metadata,login" (default)
+ *   BENCH_CACHES       e.g. "redis,none" (default), "redis,memory,none"
+ *   BENCH_WORKLOADS    e.g. "listing,metadata,login" (default), "listing,page,metadata,login"
  *   BENCH_CPU_PROF     a directory: the API processes run with --cpu-prof and leave their profiles there
  * PostgreSQL: a fresh database on TEST_POSTGRES_URL's server (default the local one), dropped at the
  * end. Redis: a redis-server of the benchmark's own, so its hit counters count only this run.
@@ -28,6 +31,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { type Cluster, startCluster } from '../deploy/cluster.ts';
 import { createPostgresDatabase, startPrivateRedis, startS3, tempDir } from '../server/test/services.ts';
 
@@ -45,6 +49,7 @@ interface LoadResult {
   errors: number;
   timeouts: number;
   non2xx: number;
+  statusCodeStats: Record<string, { count: number }>;
 }
 const autocannon = createRequire(import.meta.url)('autocannon') as (options: {
   url: string;
@@ -59,11 +64,14 @@ function list(name: string, fallback: string): string[] {
   return (process.env[name]?.trim() || fallback).split(',').map((item) => item.trim());
 }
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const CONNECTIONS = list('BENCH_CONNECTIONS', '1,2,4,8,16,32').map(Number);
 const FILES = Number(process.env.BENCH_FILES ?? 1000);
 const INSTANCES = list('BENCH_INSTANCES', '1,2').map(Number);
-const CACHES = list('BENCH_CACHES', 'redis,memory,none') as Cache[];
-const WORKLOADS = list('BENCH_WORKLOADS', 'listing,page,metadata,login') as Workload[];
+const CACHES = list('BENCH_CACHES', 'redis,none') as Cache[];
+const WORKLOADS = list('BENCH_WORKLOADS', 'listing,metadata,login') as Workload[];
+/** The API processes' CPU, in cores, at which a step counts as saturating one core. */
+const SATURATED_CORES = 0.9;
+const TARGET_P99_MS = 50;
 type Workload = 'listing' | 'page' | 'metadata' | 'login';
 /**
  * redis: the shared cache. memory: no REDIS_URL, each instance its own in-process cache.
@@ -78,15 +86,25 @@ interface Row {
   instances: number;
   cache: string;
   workload: Workload;
+  connections: number;
   requestsPerSecond: number;
   p50: number;
   p99: number;
   errors: number;
   non2xx: number;
+  /** The statuses of the answers that were not 2xx, with their counts (e.g. "429×3"). */
+  otherStatuses: string;
   hitRatio: number | null;
   /** CPU time of the API processes over the run, in cores (1.0 = one core busy all the time). */
   apiCores: number;
   nginxCores: number;
+  /** The PostgreSQL backends serving the benchmark's database, and the benchmark's redis-server. */
+  postgresCores: number;
+  redisCores: number;
+  /** The API's CPU per request, in milliseconds. */
+  apiMsPerRequest: number;
+  /** The first step whose API CPU reached SATURATED_CORES (or the busiest, when none did). */
+  saturation: boolean;
   /** The measured run on the monotonic clock CPU profiles use (bench/cpuprofile-top.ts slices by it). */
   startedUs: number;
   endedUs: number;
@@ -165,6 +183,7 @@ async function run(
   cluster: Cluster,
   workload: Workload,
   data: Awaited<ReturnType<typeof seed>>,
+  connections: number,
   seconds: number,
 ): Promise<LoadResult> {
   let index = 0;
@@ -191,7 +210,7 @@ async function run(
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ username: USERNAME, password: PASSWORD }),
           };
-  return autocannon({ url: cluster.url, connections: CONNECTIONS, duration: seconds, requests: [request] });
+  return autocannon({ url: cluster.url, connections, duration: seconds, requests: [request] });
 }
 
 async function redisHits(redis: Redis | undefined): Promise<[number, number]> {
@@ -206,24 +225,34 @@ function table(rows: Row[]) {
     'instances',
     'cache',
     'workload',
+    'conns',
     'req/s',
     'p50 ms',
     'p99 ms',
     'errors',
     'hit ratio',
     'API cores',
+    'API ms/req',
+    'PostgreSQL cores',
+    'Redis cores',
     'nginx cores',
   ];
   const lines = rows.map((row) => [
     String(row.instances),
     row.cache,
     row.workload,
+    String(row.connections),
     row.requestsPerSecond.toFixed(0),
     String(row.p50),
     String(row.p99),
-    String(row.errors + row.non2xx),
+    row.otherStatuses === ''
+      ? String(row.errors + row.non2xx)
+      : `${row.errors + row.non2xx} (${row.otherStatuses})`,
     row.hitRatio === null ? 'n/a' : `${(row.hitRatio * 100).toFixed(1)} %`,
     row.apiCores.toFixed(2),
+    row.apiMsPerRequest.toFixed(2),
+    row.postgresCores.toFixed(2),
+    row.redisCores.toFixed(2),
     row.nginxCores.toFixed(2),
   ]);
   const widths = header.map((title, column) =>
@@ -232,6 +261,21 @@ function table(rows: Row[]) {
   const format = (cells: string[]) =>
     `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`;
   return [format(header), format(widths.map((width) => '-'.repeat(width))), ...lines.map(format)].join('\n');
+}
+
+/** The verdict on the p99 target at the step that saturated one core. */
+function verdict(row: Row): string {
+  const saturated = row.apiCores >= SATURATED_CORES;
+  const p99 = row.p99 < TARGET_P99_MS ? `PASS (p99 ${row.p99} ms)` : `FAIL (p99 ${row.p99} ms)`;
+  return saturated ? p99 : `${p99}, but the API never reached ${SATURATED_CORES} cores`;
+}
+
+/** The process ids of the PostgreSQL backends connected to the benchmark's database. */
+async function postgresBackends(client: pg.Client): Promise<number[]> {
+  const { rows } = await client.query<{ pid: number }>(
+    'select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+  );
+  return rows.map((row) => row.pid);
 }
 
 async function main() {
@@ -261,10 +305,71 @@ async function main() {
     cleanups.push(dir.remove);
 
     console.log(
-      `Fileshare load benchmark: ${DURATION} s per run, ${CONNECTIONS} connections, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), node ${process.version}`,
+      `Fileshare load benchmark: ${DURATION} s per run, stepping through ${CONNECTIONS.join(', ')} connections until the API uses ${SATURATED_CORES} cores, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), node ${process.version}`,
     );
+    const monitor = new pg.Client({ connectionString: postgres.url });
+    await monitor.connect();
+    cleanups.push(() => monitor.end());
+    const redisPid = Number(/^process_id:(\d+)/m.exec(await redis.info('server'))?.[1]);
+
+    /** One measured run, with the CPU every process on the request's way used meanwhile. */
+    async function measure(
+      cluster: Cluster,
+      workload: Workload,
+      data: Awaited<ReturnType<typeof seed>>,
+      connections: number,
+      instances: number,
+      cache: Cache,
+    ): Promise<Row> {
+      const apiPids = cluster.instances.map((instance) => instance.child.pid);
+      const nginxPids = [cluster.nginx.pid, ...childPids(cluster.nginx.pid)];
+      const sum = (pids: (number | undefined)[]) =>
+        pids.reduce<number>((total, pid) => total + cpuSeconds(pid), 0);
+      const [hits0, misses0] = await redisHits(cache === 'redis' ? redis : undefined);
+      const postgresBefore = new Map((await postgresBackends(monitor)).map((pid) => [pid, cpuSeconds(pid)]));
+      const apiBefore = sum(apiPids);
+      const nginxBefore = sum(nginxPids);
+      const redisBefore = cpuSeconds(redisPid);
+      const startedUs = monotonicUs();
+      const result = await run(cluster, workload, data, connections, DURATION);
+      const endedUs = monotonicUs();
+      const wall = (endedUs - startedUs) / 1e6;
+      const apiSeconds = sum(apiPids) - apiBefore;
+      // Backends that came and went during the run are missed; a pool keeps its connections while busy.
+      const postgresSeconds = (await postgresBackends(monitor)).reduce(
+        (total, pid) => total + cpuSeconds(pid) - (postgresBefore.get(pid) ?? 0),
+        0,
+      );
+      const [hits1, misses1] = await redisHits(cache === 'redis' ? redis : undefined);
+      const lookups = hits1 - hits0 + (misses1 - misses0);
+      const requests = result.requests.average * wall;
+      return {
+        instances,
+        cache,
+        workload,
+        connections,
+        requestsPerSecond: result.requests.average,
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        errors: result.errors + result.timeouts,
+        non2xx: result.non2xx,
+        otherStatuses: Object.entries(result.statusCodeStats)
+          .filter(([status]) => !status.startsWith('2'))
+          .map(([status, { count }]) => `${status}×${count}`)
+          .join(' '),
+        hitRatio: cache === 'redis' && workload !== 'login' && lookups > 0 ? (hits1 - hits0) / lookups : null,
+        apiCores: apiSeconds / wall,
+        nginxCores: (sum(nginxPids) - nginxBefore) / wall,
+        postgresCores: postgresSeconds / wall,
+        redisCores: cache === 'redis' ? (cpuSeconds(redisPid) - redisBefore) / wall : 0,
+        apiMsPerRequest: requests > 0 ? (apiSeconds * 1000) / requests : 0,
+        saturation: false,
+        startedUs,
+        endedUs,
+      };
+    }
+
     let data: Awaited<ReturnType<typeof seed>> | undefined;
-    let shutdownErrors = 0;
     const rows: Row[] = [];
     for (const instances of INSTANCES) {
       for (const cache of CACHES) {
@@ -288,10 +393,7 @@ async function main() {
               : {}),
           },
           log: (source, line) => {
-            // Requests autocannon left behind when a run ended can still be in flight when the
-            // cluster stops; counted, not printed (docs/benchmarks.md: a server shutdown issue).
-            if (line.includes('Cannot use a pool after calling end on the pool')) shutdownErrors += 1;
-            else if (!/"level":(40|30)/.test(line)) process.stderr.write(`[${source}] ${line}\n`);
+            if (!/"level":(40|30)/.test(line)) process.stderr.write(`[${source}] ${line}\n`);
           },
         });
         try {
@@ -303,50 +405,32 @@ async function main() {
             );
           }
           for (const workload of WORKLOADS) {
-            await run(cluster, workload, data, 2);
-            const apiPids = cluster.instances.map((instance) => instance.child.pid);
-            const nginxPids = [cluster.nginx.pid, ...childPids(cluster.nginx.pid)];
-            const sum = (pids: (number | undefined)[]) =>
-              pids.reduce<number>((total, pid) => total + cpuSeconds(pid), 0);
-            const [hits0, misses0] = await redisHits(cache === 'redis' ? redis : undefined);
-            const apiBefore = sum(apiPids);
-            const nginxBefore = sum(nginxPids);
-            const startedUs = monotonicUs();
-            const result = await run(cluster, workload, data, DURATION);
-            const endedUs = monotonicUs();
-            const wall = (endedUs - startedUs) / 1e6;
-
-            const [hits1, misses1] = await redisHits(cache === 'redis' ? redis : undefined);
-            const lookups = hits1 - hits0 + (misses1 - misses0);
-            const row: Row = {
-              instances,
-              cache,
-              workload,
-              requestsPerSecond: result.requests.average,
-              p50: result.latency.p50,
-              p99: result.latency.p99,
-              errors: result.errors + result.timeouts,
-              non2xx: result.non2xx,
-              hitRatio:
-                cache === 'redis' && workload !== 'login' && lookups > 0 ? (hits1 - hits0) / lookups : null,
-              apiCores: (sum(apiPids) - apiBefore) / wall,
-              nginxCores: (sum(nginxPids) - nginxBefore) / wall,
-              startedUs,
-              endedUs,
-            };
-            rows.push(row);
-            console.log(table([row]).split('\n').at(-1));
+            await run(cluster, workload, data, CONNECTIONS[0] ?? 1, 2);
+            const steps: Row[] = [];
+            for (const connections of CONNECTIONS) {
+              const row = await measure(cluster, workload, data, connections, instances, cache);
+              steps.push(row);
+              rows.push(row);
+              console.log(table([row]).split('\n').at(-1));
+              if (row.apiCores >= SATURATED_CORES) break;
+            }
+            const saturation =
+              steps.find((step) => step.apiCores >= SATURATED_CORES) ??
+              steps.reduce((busiest, step) => (step.apiCores > busiest.apiCores ? step : busiest));
+            saturation.saturation = true;
           }
         } finally {
           await cluster.stop();
         }
       }
     }
-    console.log(`\n${table(rows)}`);
-    if (shutdownErrors > 0)
-      console.log(
-        `(${shutdownErrors} requests still in flight when a cluster stopped failed with a closed database pool)`,
-      );
+    console.log(`\nEvery step:\n${table(rows)}`);
+    const saturated = rows.filter((row) => row.saturation);
+    console.log(
+      `\nAt the load that saturates one core (the fewest connections at which the API processes use ${SATURATED_CORES} cores), target p99 < ${TARGET_P99_MS} ms:\n${table(saturated)}`,
+    );
+    for (const row of saturated)
+      console.log(`${row.instances} × ${row.cache} ${row.workload}: ${verdict(row)}`);
     mkdirSync(path.dirname(RESULTS), { recursive: true });
     writeFileSync(
       RESULTS,
@@ -354,7 +438,13 @@ async function main() {
         {
           date: new Date().toISOString(),
           machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
-          settings: { duration: DURATION, connections: CONNECTIONS, files: FILES },
+          settings: {
+            duration: DURATION,
+            connections: CONNECTIONS,
+            files: FILES,
+            saturatedCores: SATURATED_CORES,
+            targetP99Ms: TARGET_P99_MS,
+          },
           rows,
         },
         null,
