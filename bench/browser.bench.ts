@@ -8,7 +8,10 @@
  *   - through the page: the "Upload files" button, the file picked in its chooser, timed from
  *     choosing the file until the upload shows as done and the file is listed (a resumable session:
  *     parts in parallel, then complete);
- *   - with curl: the simple upload, PUT /api/v1/folders/root/files/<name>?onConflict=replace.
+ *   - with curl: the simple upload, PUT /api/v1/folders/root/files/<name>?onConflict=replace;
+ *   - Chromium alone, as a reference: a bare page served by nginx PUTs the same file to nginx (dav
+ *     module) in the parts the server would use, 4 at a time, by XMLHttpRequest as the web client
+ *     does. That is as fast as Chromium can send the file on this machine, whatever the server.
  * Checks the size and SHA-256 the server recorded for every upload, and prints medians, the
  * browser/curl ratio against the target, and the CPU time the server and each client spent per
  * GiB. Writes the same as JSON to bench/results/browser-latest.json.
@@ -21,7 +24,16 @@
  *
  * Exit status: 0 when the benchmark ran (even if the target is missed), 1 on any error.
  */
-import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -44,14 +56,17 @@ import {
   REPO,
   RESULTS_DIR,
   requireCurl,
+  requireNginx,
   run,
   runBenchmark,
   settle,
   startApi,
+  startNginx,
   table,
   tail,
   USER_HZ,
   version,
+  withChildren,
 } from './support.ts';
 
 const TARGET_RATIO = 0.7;
@@ -60,8 +75,10 @@ const ROUNDS = positiveInt('BENCH_ROUNDS', 3);
 const SIZE = SIZE_MIB * MiB;
 const CHROMIUM = process.env.CHROMIUM_PATH?.trim() || '/usr/bin/chromium';
 const WEB_DIST = path.join(REPO, 'web', 'dist');
+/** Parts the web client keeps in flight (web/src/features/uploads/upload-manager.ts). */
+const PARTS_IN_FLIGHT = 4;
 
-type Client = 'browser' | 'curl';
+type Client = 'browser' | 'curl' | 'chromium-nginx';
 
 interface Upload {
   round: number;
@@ -285,6 +302,81 @@ async function uploadThroughPage(page: Page, file: string, timeoutMs: number) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Chromium alone: a bare page that sends the file to nginx as the web client sends parts
+
+const BARE_PAGE = `<!doctype html>
+<meta charset="utf-8">
+<title>Chromium upload reference</title>
+<input type="file" id="file">
+<script>
+  // The file in parts of partSize bytes, \`parallel\` at a time, by XMLHttpRequest with a Blob body
+  // and an upload progress listener: what the web client's part transfer does, minus the app.
+  window.sendParts = async (partSize, parallel, prefix) => {
+    const file = document.getElementById('file').files[0];
+    const count = Math.ceil(file.size / partSize);
+    let next = 0;
+    const started = performance.now();
+    async function worker() {
+      for (let n = next++; n < count; n = next++) {
+        await new Promise((resolve, reject) => {
+          const xhr = new XMLHttpRequest();
+          xhr.open('PUT', prefix + '/part-' + (n + 1));
+          xhr.upload.onprogress = () => {};
+          xhr.onload = () => (xhr.status < 300 ? resolve() : reject(new Error('part ' + (n + 1) + ': ' + xhr.status)));
+          xhr.onerror = () => reject(new Error('part ' + (n + 1) + ': connection failed'));
+          xhr.send(file.slice(n * partSize, Math.min(file.size, (n + 1) * partSize)));
+        });
+      }
+    }
+    await Promise.all(Array.from({ length: parallel }, worker));
+    return { seconds: (performance.now() - started) / 1000, count };
+  };
+</script>
+`;
+
+/** The part size the server gives a session for `size` bytes (a session opened and aborted). */
+async function serverPartSize(api: ApiHandle, size: number): Promise<number> {
+  const session = await apiJson<{ id: string; partSize: number }>(api, 'POST', '/uploads', 201, {
+    parentId: 'root',
+    name: 'part-layout.bin',
+    size,
+  });
+  await apiJson(api, 'DELETE', `/uploads/${session.id}`, [200, 204]);
+  return session.partSize;
+}
+
+/** Sends `file` from the bare page to nginx; checks the parts' sizes on disk, then deletes them. */
+async function uploadToNginx(
+  page: Page,
+  file: string,
+  partSize: number,
+  www: string,
+  upload: number,
+): Promise<{ seconds: number }> {
+  await page.locator('#file').setInputFiles(file);
+  const prefix = `/upload-${upload}`;
+  const { seconds, count } = await page.evaluate(
+    ([partSize, prefix, parallel]) =>
+      (
+        window as unknown as {
+          sendParts: (
+            size: number,
+            parallel: number,
+            prefix: string,
+          ) => Promise<{ seconds: number; count: number }>;
+        }
+      ).sendParts(partSize, parallel, prefix),
+    [partSize, prefix, PARTS_IN_FLIGHT] as const,
+  );
+  const dir = path.join(www, prefix);
+  const stored = readdirSync(dir).reduce((total, name) => total + statSync(path.join(dir, name)).size, 0);
+  const size = statSync(file).size;
+  if (stored !== size) throw new BenchError(`nginx stored ${stored} bytes of ${count} parts, sent ${size}`);
+  rmSync(dir, { recursive: true });
+  return { seconds };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Main
 
 async function main() {
@@ -293,6 +385,7 @@ async function main() {
     return;
   }
   await requireCurl();
+  requireNginx();
   if (!existsSync(CHROMIUM)) {
     console.error(`Chromium is not installed (${CHROMIUM} is missing). Install it with:
 
@@ -322,13 +415,24 @@ async function main() {
 
   const api = await startApi(tmp, { env: { WEB_DIR: WEB_DIST } });
   const apiHandle: ApiHandle = { url: api.url, token: api.token };
-  console.log(`API and web client on ${api.origin} (pid ${api.pid})`);
+  const nginxDir = path.join(tmp, 'nginx');
+  const nginx = await startNginx(nginxDir);
+  const nginxWww = path.join(nginxDir, 'www');
+  writeFileSync(path.join(nginxWww, 'upload.html'), BARE_PAGE);
+  const nginxPids = withChildren(nginx.child.pid ?? 0);
+  const partSize = await serverPartSize(apiHandle, SIZE);
+  console.log(
+    `API and web client on ${api.origin} (pid ${api.pid}), nginx on ${nginx.url} (pids ${nginxPids.join(', ')})`,
+  );
+  console.log(`parts of ${fmt(partSize / MiB, 0)} MiB, ${PARTS_IN_FLIGHT} in flight`);
 
   const browser = await launchBrowser();
   const context = await browser.newContext({ baseURL: api.origin, viewport: { width: 1280, height: 800 } });
   context.setDefaultTimeout(30_000);
   const page = await context.newPage();
   await signIn(page, api.username, api.password);
+  const barePage = await context.newPage();
+  await barePage.goto(`${nginx.url}/upload.html`);
 
   // Never faster than 1 MiB/s on loopback: anything slower is a hang.
   const uploadTimeoutMs = Math.max(120_000, SIZE_MIB * 1000);
@@ -359,21 +463,26 @@ async function main() {
     const name = `${client}-${++picks}.bin`;
     const pick = path.join(picksDir, name);
     if (client === 'browser') linkSync(file, pick);
-    const roles = chromiumRoles(descendants(process.pid).filter((p) => p !== api.pid));
+    const serverPids = client === 'chromium-nginx' ? nginxPids : [api.pid];
+    const roles = chromiumRoles(
+      descendants(process.pid).filter((p) => p !== api.pid && !nginxPids.includes(p)),
+    );
     const clientCpu = (): Record<string, number> =>
-      client === 'browser'
-        ? Object.fromEntries([...roles].map(([role, pids]) => [role, cpuSeconds(pids)]))
-        : { curl: reapedChildrenCpuSeconds() };
-    const serverBefore = cpuSeconds([api.pid]);
+      client === 'curl'
+        ? { curl: reapedChildrenCpuSeconds() }
+        : Object.fromEntries([...roles].map(([role, pids]) => [role, cpuSeconds(pids)]));
+    const serverBefore = cpuSeconds(serverPids);
     const clientBefore = clientCpu();
     const { seconds, phases } =
       client === 'browser'
         ? await uploadThroughPage(page, pick, uploadTimeoutMs)
-        : {
-            ...(await curlSimpleUpload(api, file, name, { size, sha256 }, responseFile, what)),
-            phases: undefined,
-          };
-    const serverCpu = cpuSeconds([api.pid]) - serverBefore;
+        : client === 'chromium-nginx'
+          ? { ...(await uploadToNginx(barePage, file, partSize, nginxWww, picks)), phases: undefined }
+          : {
+              ...(await curlSimpleUpload(api, file, name, { size, sha256 }, responseFile, what)),
+              phases: undefined,
+            };
+    const serverCpu = cpuSeconds(serverPids) - serverBefore;
     const clientCpuByRole = Object.fromEntries(
       Object.entries(clientCpu()).map(([role, after]) => [
         role,
@@ -381,14 +490,14 @@ async function main() {
       ]),
     );
     const syncSeconds = await settle();
-    await checkAndPurge(name, size, sha256, what);
+    if (client !== 'chromium-nginx') await checkAndPurge(name, size, sha256, what);
     if (client === 'browser') await page.getByRole('button', { name: 'Clear', exact: true }).click();
     const clientCpuSeconds = Object.values(clientCpuByRole).reduce((sum, cpu) => sum + cpu, 0);
     return { seconds, phases, serverCpu, clientCpuSeconds, clientCpuByRole, syncSeconds };
   }
 
   // Warm-up: routes, JIT, the page's code paths.
-  for (const client of ['browser', 'curl'] as const) {
+  for (const client of ['browser', 'curl', 'chromium-nginx'] as const) {
     for (let i = 0; i < 2; i++) await upload(client, warmFile, 4 * MiB, warmSha256, `warm-up ${client}`);
   }
   await settle();
@@ -396,7 +505,9 @@ async function main() {
   const uploads: Upload[] = [];
   started = performance.now();
   for (let round = 1; round <= ROUNDS; round++) {
-    const order: Client[] = round % 2 === 1 ? ['browser', 'curl'] : ['curl', 'browser'];
+    // Which client goes first rotates.
+    const clients: Client[] = ['browser', 'curl', 'chromium-nginx'];
+    const order = clients.map((_, i) => clients[(i + round - 1) % clients.length] as Client);
     for (const client of order) {
       const result = await upload(client, sourceFile, SIZE, sourceSha256, `round ${round} ${client} upload`);
       const entry: Upload = {
@@ -413,7 +524,7 @@ async function main() {
       };
       uploads.push(entry);
       console.log(
-        `  round ${round} ${client.padEnd(7)} ${fmt(entry.mibPerSecond).padStart(7)} MiB/s  ${fmt(entry.seconds, 2).padStart(6)} s` +
+        `  round ${round} ${client.padEnd(14)} ${fmt(entry.mibPerSecond).padStart(7)} MiB/s  ${fmt(entry.seconds, 2).padStart(6)} s` +
           `  server CPU ${fmt(entry.serverCpuSeconds, 2).padStart(5)} s  client CPU ${fmt(entry.clientCpuSeconds, 2).padStart(5)} s` +
           (entry.phases === undefined
             ? ''
@@ -440,7 +551,10 @@ async function main() {
   };
   const browserSummary = summaryOf('browser');
   const curlSummary = summaryOf('curl');
+  const chromiumSummary = summaryOf('chromium-nginx');
   const ratio = browserSummary.miBps / curlSummary.miBps;
+  const ceiling = chromiumSummary.miBps / curlSummary.miBps;
+  const ofCeiling = browserSummary.miBps / chromiumSummary.miBps;
   const pass = ratio >= TARGET_RATIO;
 
   console.log(
@@ -448,11 +562,12 @@ async function main() {
   );
   console.log(
     table([
-      ['upload', 'MiB/s', 's', 'server CPU s/GiB', 'client CPU s/GiB'],
+      ['upload', 'MiB/s', 's', 'server (or nginx) CPU s/GiB', 'client CPU s/GiB'],
       ...(
         [
           ['browser (page, resumable session)', browserSummary],
           ['curl (simple upload, one PUT)', curlSummary],
+          ['Chromium alone → nginx (same parts, bare page)', chromiumSummary],
         ] as const
       ).map(([label, s]) => [
         label,
@@ -471,6 +586,10 @@ async function main() {
   console.log(
     `\nbrowser / curl ${fmt(ratio, 2)}× (target ≥ ${fmt(TARGET_RATIO, 1)}×): ${pass ? 'PASS' : 'FAIL'}`,
   );
+  console.log(
+    `context: Chromium alone → nginx / curl ${fmt(ceiling, 2)}× (the most a page reaches here);` +
+      ` browser / Chromium alone ${fmt(ofCeiling, 2)}×`,
+  );
   if (apiLog.trim() !== '') console.log(`\nAPI server log (warnings and errors):\n${apiLog}`);
 
   const report = {
@@ -479,6 +598,8 @@ async function main() {
     settings: { sizeMiB: SIZE_MIB, rounds: ROUNDS },
     browser: { ...browserSummary, phases: phaseMedians },
     curl: curlSummary,
+    chromiumToNginx: chromiumSummary,
+    context: { chromiumToNginxOverCurl: ceiling, browserOverChromiumToNginx: ofCeiling },
     target: { ratio: TARGET_RATIO, measured: ratio, pass },
     uploads,
   };
