@@ -52,9 +52,17 @@ describe.each(driverSets())('the garbage collector’s dry run (%s)', (set) => {
       server.clock.advance(-(ttlMs + 60_000));
     }
   });
+});
 
-  // The command runs against the configured services, which only the services set shares with it.
-  it.runIf(set === 'services')('npm run gc -- --dry-run reports them', async () => {
+// The command runs against the configured services, which only the services set shares with it.
+describe.runIf(driverSets().includes('services'))('the garbage collector’s command (PostgreSQL + S3)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer('services');
+  });
+  afterAll(() => server.close());
+
+  it('npm run gc -- --dry-run reports the expired upload sessions it would abort', async () => {
     const { api } = await signUp(server, uniqueName());
     const session = await startUpload(api, { name: 'old.bin', size: 1000 });
     await server.deps.database.db.execute(
