@@ -21,6 +21,7 @@
  *   BENCH_ROUNDS     rounds (default 3)
  *   BENCH_TMPDIR     where the temporary directory goes (default the OS temp dir); needs ~3× the size free
  *   CHROMIUM_PATH    the Chromium binary (default /usr/bin/chromium)
+ *   BENCH_CPU_PROF   a directory: run the API server with --cpu-prof and write its profile there
  *
  * Exit status: 0 when the benchmark ran (even if the target is missed), 1 on any error.
  */
@@ -62,6 +63,7 @@ import {
   settle,
   startApi,
   startNginx,
+  stopChild,
   table,
   tail,
   USER_HZ,
@@ -75,6 +77,9 @@ const ROUNDS = positiveInt('BENCH_ROUNDS', 3);
 const SIZE = SIZE_MIB * MiB;
 const CHROMIUM = process.env.CHROMIUM_PATH?.trim() || '/usr/bin/chromium';
 const WEB_DIST = path.join(REPO, 'web', 'dist');
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF?.trim()
+  ? path.resolve(process.env.BENCH_CPU_PROF.trim())
+  : undefined;
 /** Parts the web client keeps in flight (web/src/features/uploads/upload-manager.ts). */
 const PARTS_IN_FLIGHT = 4;
 
@@ -413,7 +418,7 @@ async function main() {
   const warmSha256 = makeRandomFile(warmFile, 4 * MiB);
   console.log(`${fmt((performance.now() - started) / 1000)} s`);
 
-  const api = await startApi(tmp, { env: { WEB_DIR: WEB_DIST } });
+  const api = await startApi(tmp, { env: { WEB_DIR: WEB_DIST }, cpuProfDir: CPU_PROF_DIR });
   const apiHandle: ApiHandle = { url: api.url, token: api.token };
   const nginxDir = path.join(tmp, 'nginx');
   const nginx = await startNginx(nginxDir);
@@ -537,6 +542,9 @@ async function main() {
   }
   const elapsed = (performance.now() - started) / 1000;
   await browser.close();
+  // Stopped gently, so that a CPU profile gets written.
+  await stopChild(api.child, 'SIGTERM');
+  await stopChild(nginx.child, 'SIGQUIT');
   const apiLog = tail(api.logFile, 20);
 
   const GiB = 1024 * MiB;
@@ -607,6 +615,7 @@ async function main() {
   const out = path.join(RESULTS_DIR, 'browser-latest.json');
   await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nwritten to ${path.relative(process.cwd(), out) || out}`);
+  if (CPU_PROF_DIR !== undefined) console.log(`CPU profile of the API server in ${CPU_PROF_DIR}`);
 }
 
 runBenchmark(main);
