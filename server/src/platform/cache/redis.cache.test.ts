@@ -1,11 +1,12 @@
 import pino from 'pino';
+import { describe } from 'vitest';
 import { driverSets } from '../../../test/harness.ts';
 import { assertRedisReachable, REDIS_URL, runId } from '../../../test/services.ts';
 import { cacheSuite } from './cache.test-suite.ts';
 import { createRedisCache, createRedisClient } from './redis.cache.ts';
 
 // Part of the `services` driver set (TEST_DRIVERS=embedded,services), which CI runs.
-if (driverSets().includes('services'))
+describe.runIf(driverSets().includes('services'))('the Redis driver', () => {
   cacheSuite('Redis', async () => {
     await assertRedisReachable();
     const redis = createRedisClient(REDIS_URL);
@@ -17,3 +18,4 @@ if (driverSets().includes('services'))
     });
     return { cache, close: () => cache.close() };
   });
+});
