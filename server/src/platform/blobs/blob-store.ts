@@ -68,8 +68,12 @@ export interface MultipartUploads {
   ): Promise<PartInfo>;
   /** The parts that have arrived, by number. */
   listParts(key: string, uploadId: string): Promise<PartInfo[]>;
-  /** Joins the parts, in order, into the blob `key`. Afterwards `abort` clears whatever the store kept of them. */
-  complete(key: string, uploadId: string, parts: PartInfo[]): Promise<void>;
+  /**
+   * Joins the parts, in order, into the blob `key`. Afterwards `abort` clears whatever the store kept
+   * of them. Answers the blob's SHA-256 when the store already knows it (taken as the parts arrived),
+   * so that it need not be read back.
+   */
+  complete(key: string, uploadId: string, parts: PartInfo[]): Promise<{ sha256?: string | undefined }>;
   /** Drops the upload and its parts; aborting one that is gone is not an error. */
   abort(key: string, uploadId: string): Promise<void>;
   /** Every upload in progress, for the garbage collector. */

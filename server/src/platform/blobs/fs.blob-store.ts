@@ -30,6 +30,7 @@ import {
   StorageFullError,
 } from './blob-store.ts';
 import { FileSink } from './file-sink.ts';
+import { createRunningDigests, type StoredPart } from './fs.running-digests.ts';
 
 const COPY_BUFFER = 1024 * 1024;
 
@@ -145,22 +146,36 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
   }
 
   // An upload's parts are written in place, at their offsets, into one `data` file; a part counts
-  // as arrived once its marker file `<n>` (holding its size) exists, written after the bytes are
-  // checked and flushed. Completing links that file into place: no copy.
+  // as arrived once its marker file `<n>` exists (its size and the etag of the write that stored
+  // it), written after the bytes are checked and flushed. Completing links that file into place:
+  // no copy.
+  async function storedPart(uploadId: string, number: number): Promise<StoredPart | undefined> {
+    const marker = await readFile(path.join(uploadDir(uploadId), String(number)), 'utf8').catch(() => '');
+    const [sizeText, etag] = marker.split(' ');
+    const size = Number(sizeText);
+    if (sizeText === '' || !Number.isInteger(size)) return undefined;
+    // Markers written before parts had etags of their own hold only the size.
+    return { size, etag: etag ?? `${number}:${size}` };
+  }
+
   async function listParts(uploadId: string): Promise<PartInfo[]> {
-    const dir = uploadDir(uploadId);
-    const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    const names = await readdir(uploadDir(uploadId)).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') throw new BlobNotFoundError(`multipart/${uploadId}`);
       throw error;
     });
     const parts: PartInfo[] = [];
     for (const name of names) {
       if (!/^\d+$/.test(name)) continue;
-      const size = Number(await readFile(path.join(dir, name), 'utf8').catch(() => 'NaN'));
-      if (Number.isInteger(size)) parts.push({ number: Number(name), size, etag: `${name}:${size}` });
+      const part = await storedPart(uploadId, Number(name));
+      if (part !== undefined) parts.push({ number: Number(name), ...part });
     }
     return parts.sort((a, b) => a.number - b.number);
   }
+
+  const runningDigests = createRunningDigests({
+    dataFile: (uploadId) => path.join(uploadDir(uploadId), 'data'),
+    storedPart,
+  });
 
   // Two sends of one part at once would write over each other's bytes; the second is refused.
   const partsBeingWritten = new Set<string>();
@@ -217,8 +232,10 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
         if (expect.sha256 !== undefined && expect.sha256 !== digests.sha256) {
           throw new PartRejectedError(`Part ${number} does not match its x-amz-checksum-sha256.`);
         }
-        await writeFile(marker, String(expect.size));
-        return { number, size: expect.size, etag: `${number}:${expect.size}` };
+        const etag = randomUUID();
+        await writeFile(marker, `${expect.size} ${etag}`);
+        runningDigests.partStored(uploadId, number);
+        return { number, size: expect.size, etag };
       } catch (error) {
         if (error instanceof TooManyBytesError) {
           throw new PartRejectedError(`Part ${number} is larger than its ${expect.size} bytes.`);
@@ -234,6 +251,7 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
       const dir = uploadDir(uploadId);
       const data = path.join(dir, 'data');
       const size = parts.reduce((total, part) => total + part.size, 0);
+      const sha256 = await runningDigests.sha256Of(uploadId, parts);
       // Parts re-sent while others were written can't have grown the file past the last part's end.
       await truncate(data, size);
       const target = pathOf(key);
@@ -241,8 +259,10 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
       // A second name for the same file: the upload keeps its own until abort(), so that if
       // recording the file fails, completing can be tried again.
       await link(data, target);
+      return { sha256 };
     },
     async abort(_key, uploadId) {
+      runningDigests.forget(uploadId);
       await rm(uploadDir(uploadId), { recursive: true, force: true });
     },
     async *list() {

@@ -111,6 +111,8 @@ export function createS3BlobStore(config: S3Config, client: S3Client = createS3C
           MultipartUpload: { Parts: parts.map((part) => ({ PartNumber: part.number, ETag: part.etag })) },
         }),
       );
+      // The parts went from the client to the bucket: the API never saw their bytes.
+      return {};
     },
     async abort(key, uploadId) {
       try {

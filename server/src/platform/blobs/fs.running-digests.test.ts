@@ -1,0 +1,80 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { setTimeout } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../test/services.ts';
+import type { BlobStore } from './blob-store.ts';
+import { createFsBlobStore } from './fs.blob-store.ts';
+
+const PART = 1024 * 1024;
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+describe('local multipart uploads: the SHA-256 taken as parts arrive', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let store: BlobStore;
+  beforeAll(async () => {
+    dir = await tempDir();
+    store = await createFsBlobStore(dir.path);
+  });
+  afterAll(() => dir.remove());
+
+  const partOf = (data: Buffer, number: number) => data.subarray((number - 1) * PART, number * PART);
+
+  async function upload(data: Buffer, sends: { number: number; bytes?: Buffer }[]) {
+    const key = `blobs/${randomUUID()}`;
+    const uploadId = await store.multipart.create(key);
+    for (const { number, bytes } of sends) {
+      const body = bytes ?? partOf(data, number);
+      await store.multipart.putPart(key, uploadId, number, Readable.from([body]), {
+        size: body.length,
+        offset: (number - 1) * PART,
+      });
+    }
+    return { key, uploadId };
+  }
+
+  async function complete(target: BlobStore, key: string, uploadId: string) {
+    const parts = await target.multipart.listParts(key, uploadId);
+    const result = await target.multipart.complete(key, uploadId, parts);
+    await target.multipart.abort(key, uploadId);
+    return { ...result, stored: await buffer(await target.get(key)) };
+  }
+
+  it('knows the whole file’s SHA-256 at completion, whatever order the parts came in', async () => {
+    const data = randomBytes(3 * PART + 4321);
+    const { key, uploadId } = await upload(data, [
+      { number: 3 },
+      { number: 1 },
+      { number: 4 },
+      { number: 2 },
+    ]);
+    const { sha256: known, stored } = await complete(store, key, uploadId);
+    expect(stored.equals(data)).toBe(true);
+    expect(known).toBe(sha256(data));
+  });
+
+  it('gives no SHA-256 when a part hashed already was sent again, so the file is read back', async () => {
+    const data = randomBytes(2 * PART + 10);
+    const first = randomBytes(PART);
+    const { key, uploadId } = await upload(data, [{ number: 1, bytes: first }, { number: 2 }, { number: 3 }]);
+    // Time to hash the first three parts (a few MiB from the page cache) before part 1 changes.
+    await setTimeout(500);
+    await store.multipart.putPart(key, uploadId, 1, Readable.from([partOf(data, 1)]), {
+      size: PART,
+      offset: 0,
+    });
+    const { sha256: known, stored } = await complete(store, key, uploadId);
+    expect(stored.equals(data)).toBe(true);
+    expect(known).toBeUndefined();
+  });
+
+  it('gives no SHA-256 to a store that did not see the parts arrive (another process)', async () => {
+    const data = randomBytes(PART + 1);
+    const { key, uploadId } = await upload(data, [{ number: 1 }, { number: 2 }]);
+    const other = await createFsBlobStore(dir.path);
+    const { sha256: known, stored } = await complete(other, key, uploadId);
+    expect(stored.equals(data)).toBe(true);
+    expect(known).toBeUndefined();
+  });
+});
