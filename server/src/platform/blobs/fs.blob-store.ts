@@ -30,7 +30,8 @@ import {
   StorageFullError,
 } from './blob-store.ts';
 import { FileSink } from './file-sink.ts';
-import { createRunningDigests, type StoredPart } from './fs.running-digests.ts';
+import { markerText, parseMarker, type StoredPart } from './fs.part-markers.ts';
+import { createRunningDigests } from './fs.running-digests.ts';
 
 const COPY_BUFFER = 1024 * 1024;
 
@@ -145,17 +146,11 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
     return path.join(uploadsDir, uploadId);
   }
 
-  // An upload's parts are written in place, at their offsets, into one `data` file; a part counts
-  // as arrived once its marker file `<n>` exists (its size and the etag of the write that stored
-  // it), written after the bytes are checked and flushed. Completing links that file into place:
-  // no copy.
+  // An upload's parts go into one `data` file, each marked as arrived by a marker file
+  // (fs.part-markers.ts). Completing links that file into place: no copy.
   async function storedPart(uploadId: string, number: number): Promise<StoredPart | undefined> {
     const marker = await readFile(path.join(uploadDir(uploadId), String(number)), 'utf8').catch(() => '');
-    const [sizeText, etag] = marker.split(' ');
-    const size = Number(sizeText);
-    if (sizeText === '' || !Number.isInteger(size)) return undefined;
-    // Markers written before parts had etags of their own hold only the size.
-    return { size, etag: etag ?? `${number}:${size}` };
+    return parseMarker(number, marker);
   }
 
   async function listParts(uploadId: string): Promise<PartInfo[]> {
@@ -172,10 +167,7 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
     return parts.sort((a, b) => a.number - b.number);
   }
 
-  const runningDigests = createRunningDigests({
-    dataFile: (uploadId) => path.join(uploadDir(uploadId), 'data'),
-    storedPart,
-  });
+  const runningDigests = createRunningDigests();
 
   // Two sends of one part at once would write over each other's bytes; the second is refused.
   const partsBeingWritten = new Set<string>();
@@ -233,8 +225,8 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
           throw new PartRejectedError(`Part ${number} does not match its x-amz-checksum-sha256.`);
         }
         const etag = randomUUID();
-        await writeFile(marker, `${expect.size} ${etag}`);
-        runningDigests.partStored(uploadId, number);
+        await writeFile(marker, markerText({ size: expect.size, etag }));
+        runningDigests.partStored(uploadId, dir, number);
         return { number, size: expect.size, etag };
       } catch (error) {
         if (error instanceof TooManyBytesError) {
@@ -251,7 +243,7 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
       const dir = uploadDir(uploadId);
       const data = path.join(dir, 'data');
       const size = parts.reduce((total, part) => total + part.size, 0);
-      const sha256 = await runningDigests.sha256Of(uploadId, parts);
+      const sha256 = await runningDigests.sha256Of(uploadId, dir, parts);
       // Parts re-sent while others were written can't have grown the file past the last part's end.
       await truncate(data, size);
       const target = pathOf(key);
@@ -325,6 +317,8 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
     async check() {
       await stat(objects);
     },
-    async close() {},
+    async close() {
+      await runningDigests.close();
+    },
   };
 }
