@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 
 export class TooManyBytesError extends Error {
@@ -12,17 +12,18 @@ export class TooManyBytesError extends Error {
 }
 
 /**
- * Passes bytes through unchanged while counting them and computing their SHA-256; fails the
- * stream as soon as more than `maxBytes` went by.
+ * Passes bytes through unchanged while counting them and (unless told not to) computing their
+ * SHA-256; fails the stream as soon as more than `maxBytes` went by.
  */
 export class DigestCounter extends Transform {
   bytes = 0;
-  private readonly hash = createHash('sha256');
+  private readonly hash: Hash | undefined;
   private readonly maxBytes: number;
 
-  constructor(maxBytes = Number.POSITIVE_INFINITY) {
+  constructor(maxBytes = Number.POSITIVE_INFINITY, { sha256 = true }: { sha256?: boolean } = {}) {
     super();
     this.maxBytes = maxBytes;
+    this.hash = sha256 ? createHash('sha256') : undefined;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
@@ -31,12 +32,13 @@ export class DigestCounter extends Transform {
       callback(new TooManyBytesError(this.maxBytes));
       return;
     }
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     callback(null, chunk);
   }
 
   /** The hex digest; call once, after the stream ended. */
   sha256(): string {
+    if (this.hash === undefined) throw new Error('this counter was told not to hash');
     return this.hash.digest('hex');
   }
 }

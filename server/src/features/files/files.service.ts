@@ -90,11 +90,14 @@ export function createFilesService(
       const room = await users.roomLeft(request.ownerId);
       if (request.declaredSize !== undefined && request.declaredSize > room) throw quotaExceeded();
       const blobKey = newBlobKey();
-      const counter = new DigestCounter(Math.min(request.declaredSize ?? Number.POSITIVE_INFINITY, room));
+      // Counted here; hashed by the store, where that costs the server least.
+      const counter = new DigestCounter(Math.min(request.declaredSize ?? Number.POSITIVE_INFINITY, room), {
+        sha256: false,
+      });
       // Wait for both sides, so that a failed body never races a store still finishing its write.
       const [read, stored] = await Promise.allSettled([
         pipeline(request.body, counter),
-        blobs.put(blobKey, counter, { releaseChunks: true }),
+        blobs.put(blobKey, counter, { releaseChunks: true, sha256: true }),
       ]);
       // A store that ran out of room fails the body too; the store's reason is the one to tell.
       const storeError = stored.status === 'rejected' ? stored.reason : undefined;
@@ -111,16 +114,18 @@ export function createFilesService(
         if (!request.clientConnected()) throw uploadInterrupted();
         throw error;
       }
-      const sha256 = counter.sha256();
+      const sha256 = stored.status === 'fulfilled' ? stored.value.sha256 : undefined;
       const failure =
-        request.declaredSize !== undefined && counter.bytes !== request.declaredSize
-          ? sizeMismatch(request.declaredSize, counter.bytes)
-          : request.declaredSha256 !== undefined && request.declaredSha256 !== sha256
-            ? checksumMismatch()
-            : !request.clientConnected()
-              ? uploadInterrupted()
-              : undefined;
-      if (failure !== undefined) {
+        sha256 === undefined
+          ? new Error('the blob store did not answer the SHA-256 it was asked for')
+          : request.declaredSize !== undefined && counter.bytes !== request.declaredSize
+            ? sizeMismatch(request.declaredSize, counter.bytes)
+            : request.declaredSha256 !== undefined && request.declaredSha256 !== sha256
+              ? checksumMismatch()
+              : !request.clientConnected()
+                ? uploadInterrupted()
+                : undefined;
+      if (failure !== undefined || sha256 === undefined) {
         await discardBlob(blobKey);
         throw failure;
       }

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +45,20 @@ export function blobStoreSuite(
       const k = key();
       await store.put(k, Readable.from([]));
       expect((await store.stat(k))?.size).toBe(0);
+      const answer = await store.put(key(), Readable.from([]), { sha256: true });
+      expect(answer.sha256).toBe(createHash('sha256').digest('hex'));
+    });
+
+    it('answers the SHA-256 of what it stored when asked', async () => {
+      const data = randomBytes(9 * 1024 * 1024 + 17);
+      const chunks = [];
+      for (let at = 0; at < data.length; at += 64 * 1024)
+        chunks.push(Buffer.from(data.subarray(at, at + 64 * 1024)));
+      const k = key();
+      const answer = await store.put(k, Readable.from(chunks), { sha256: true, releaseChunks: true });
+      expect(answer.sha256).toBe(createHash('sha256').update(data).digest('hex'));
+      expect((await buffer(await store.get(k))).equals(data)).toBe(true);
+      expect((await store.put(key(), Readable.from([data]))).sha256).toBeUndefined();
     });
 
     it('keeps nothing when the body fails part-way', async () => {

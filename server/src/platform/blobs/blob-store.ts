@@ -38,6 +38,12 @@ export interface BodyOptions {
   releaseChunks?: boolean;
 }
 
+/** How the store may treat a body it is given, and what it answers about it. */
+export interface PutOptions extends BodyOptions {
+  /** Answer the SHA-256 of what was stored (a driver may take it where it costs the server least). */
+  sha256?: boolean;
+}
+
 /**
  * Multipart uploads, modelled on S3's: parts arrive in any order, may be sent again, and become a
  * blob only when completed. Nothing of an incomplete upload is visible as a blob.
@@ -99,8 +105,11 @@ export interface BlobCopy {
  */
 export interface BlobStore {
   readonly driver: 'fs' | 's3';
-  /** Streams `body` into the blob `key`. Resolves once it is durable; rejects (and keeps nothing) if the body fails. */
-  put(key: string, body: Readable, options?: BodyOptions): Promise<void>;
+  /**
+   * Streams `body` into the blob `key`. Resolves once it is durable, with the SHA-256 of what was
+   * stored if `options.sha256` asked for it; rejects (and keeps nothing) if the body fails.
+   */
+  put(key: string, body: Readable, options?: PutOptions): Promise<{ sha256?: string | undefined }>;
   /** The blob's bytes, or a range of them. Rejects with BlobNotFoundError when there is none. */
   get(key: string, range?: ByteRange): Promise<Readable>;
   /**

@@ -14,6 +14,8 @@ export interface FileSinkOptions {
   flush: 'sync' | 'datasync';
   /** Free each chunk's memory once it is written; see `releaseChunk`. */
   releaseChunks: boolean;
+  /** Hears of each write once it is in the file (not yet flushed), in order. */
+  onWritten?: (offset: number, length: number) => void;
 }
 
 type Callback = (error?: Error | null) => void;
@@ -101,6 +103,7 @@ export class FileSink extends Writable {
 
   private async writeAll(buffers: Buffer[]) {
     const handle = this.handle as FileHandle;
+    const start = this.position;
     // A write may take fewer bytes than it was given (a disk nearly full): send the rest again.
     for (let pending = buffers; pending.length > 0; ) {
       const { bytesWritten } = await handle.writev(pending, this.position);
@@ -108,6 +111,7 @@ export class FileSink extends Writable {
       this.position += bytesWritten;
       pending = unwritten(pending, bytesWritten);
     }
+    this.options.onWritten?.(start, this.position - start);
     if (this.options.releaseChunks) for (const buffer of buffers) releaseChunk(buffer);
   }
 }

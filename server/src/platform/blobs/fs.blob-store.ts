@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import {
   type FileHandle,
@@ -14,7 +14,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import { type Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PartDigester } from '../../shared/checksums.ts';
 import { TooManyBytesError } from '../../shared/streams.ts';
@@ -22,11 +22,11 @@ import {
   type BlobInfo,
   BlobNotFoundError,
   type BlobStore,
-  type BodyOptions,
   type ByteRange,
   type MultipartUploads,
   type PartInfo,
   PartRejectedError,
+  type PutOptions,
   StorageFullError,
 } from './blob-store.ts';
 import { FileSink } from './file-sink.ts';
@@ -65,6 +65,27 @@ async function copyFromFile(handle: FileHandle, range: ByteRange | undefined, de
   await Promise.all(writes);
 }
 
+/** One pass over a file for its SHA-256, through the copy's reused buffers. */
+async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  const handle = await open(file, 'r');
+  try {
+    await copyFromFile(
+      handle,
+      undefined,
+      new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          hash.update(chunk);
+          callback();
+        },
+      }),
+    );
+  } finally {
+    await handle.close();
+  }
+  return hash.digest('hex');
+}
+
 function drained(destination: Writable): Promise<void> {
   return new Promise((resolve, reject) => {
     const done = (error?: Error) => {
@@ -92,6 +113,8 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
   await mkdir(objects, { recursive: true });
   await mkdir(incoming, { recursive: true });
   await mkdir(uploadsDir, { recursive: true });
+
+  const runningDigests = createRunningDigests();
 
   function pathOf(key: string): string {
     // Keys come from the server, never from a user; this guards against a bug, not an attack.
@@ -127,14 +150,32 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
     }
   }
 
-  /** Writes `body` to a temporary file, flushes it, and moves it to `target`. */
-  async function writeAtomically(target: string, body: Readable, { releaseChunks = false }: BodyOptions) {
+  /**
+   * Writes `body` to a temporary file, flushes it, and moves it to `target`. Asked for its SHA-256,
+   * the digest thread hashes each range close behind the writing; should it miss one, the file is
+   * read back once instead.
+   */
+  async function writeAtomically(
+    target: string,
+    body: Readable,
+    { releaseChunks = false, sha256: wanted = false }: PutOptions,
+  ) {
     const temporary = path.join(incoming, randomUUID());
+    const digestKey = path.basename(temporary);
+    const onWritten = wanted
+      ? (offset: number, length: number) => runningDigests.rangeWritten(digestKey, temporary, offset, length)
+      : undefined;
     try {
-      await pipeline(body, new FileSink(temporary, { flags: 'wx', flush: 'sync', releaseChunks }));
+      await pipeline(body, new FileSink(temporary, { flags: 'wx', flush: 'sync', releaseChunks, onWritten }));
+      const sha256 = wanted
+        ? ((await runningDigests.sha256OfRanges(digestKey)) ?? (await sha256OfFile(temporary)))
+        : undefined;
       await mkdir(path.dirname(target), { recursive: true });
       await rename(temporary, target);
+      return { sha256 };
     } catch (error) {
+      // The digest thread forgets what it hashed of it.
+      if (wanted) void runningDigests.sha256OfRanges(digestKey);
       await rm(temporary, { force: true });
       if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw new StorageFullError(error);
       throw error;
@@ -166,8 +207,6 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
     }
     return parts.sort((a, b) => a.number - b.number);
   }
-
-  const runningDigests = createRunningDigests();
 
   // Two sends of one part at once would write over each other's bytes; the second is refused.
   const partsBeingWritten = new Set<string>();
@@ -272,7 +311,7 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
     driver: 'fs',
     multipart,
     async put(key, body, options = {}) {
-      await writeAtomically(pathOf(key), body, options);
+      return writeAtomically(pathOf(key), body, options);
     },
     async open(key, range) {
       const handle = await open(pathOf(key), 'r').catch((error: NodeJS.ErrnoException) => {

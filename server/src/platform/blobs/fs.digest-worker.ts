@@ -1,8 +1,9 @@
 /**
- * The thread that hashes local multipart uploads while their parts arrive (see
- * fs.running-digests.ts). Told that a part was stored, it hashes the parts that are now in order,
- * from the last one hashed up to the first gap, reading them back from the upload's `data` file
- * (from the page cache, moments after they were written). Everything here is synchronous: the
+ * The thread that hashes what the local blob store writes, close behind the writing (see
+ * fs.running-digests.ts), reading it back from the page cache moments after it was written:
+ *   - a blob being put: each range, as it is written, in order;
+ *   - a multipart upload: told that a part was stored, the parts now in order, from the last one
+ *     hashed up to the first gap, read from the upload's `data` file. Everything here is synchronous: the
  * thread has nothing else to do, and the shared thread pool is busy with the server's writes and
  * flushes (asynchronous reads queued behind them fell far behind the upload).
  */
@@ -13,11 +14,16 @@ import { parentPort } from 'node:worker_threads';
 import { parseMarker, type StoredPart } from './fs.part-markers.ts';
 
 export type DigestMessage =
+  | { type: 'range'; key: string; file: string; offset: number; size: number }
+  | { type: 'range-digest'; id: number; key: string }
   | { type: 'stored'; uploadId: string; dir: string; number: number }
   | { type: 'digest'; id: number; uploadId: string; dir: string; etags: string[] }
   | { type: 'forget'; uploadId: string };
 
-/** The answer to `digest`: the SHA-256 of the parts with those etags, joined, if that is what was hashed. */
+/**
+ * The answer to `range-digest` (the SHA-256 of the ranges hashed under that key) and to `digest`
+ * (of the parts with those etags, joined, if that is what was hashed).
+ */
 export type DigestReply = { id: number; sha256: string | undefined };
 
 interface Digest {
@@ -35,6 +41,8 @@ interface Digest {
 // forgotten oldest first.
 const MAX_DIGESTS = 1_000;
 const digests = new Map<string, Digest>();
+/** Blobs being put, by key: the SHA-256 of the ranges so far, and where the next one starts. */
+const puts = new Map<string, { hash: Hash; offset: number; failed: boolean }>();
 const buffer = Buffer.allocUnsafe(1024 * 1024);
 
 function storedPart(dir: string, number: number): StoredPart | undefined {
@@ -81,6 +89,36 @@ function catchUp(dir: string, digest: Digest) {
 
 function handle(message: DigestMessage) {
   switch (message.type) {
+    case 'range': {
+      const put = puts.get(message.key) ?? { hash: createHash('sha256'), offset: 0, failed: false };
+      puts.set(message.key, put);
+      // Ranges come in the order they were written, each where the last ended.
+      if (put.failed || message.offset !== put.offset) {
+        put.failed = true;
+        return;
+      }
+      try {
+        hashRange(put.hash, message.file, message.offset, message.size);
+        put.offset += message.size;
+      } catch {
+        // Asked for, this digest is then missing, and the file is read back instead.
+        put.failed = true;
+      }
+      return;
+    }
+    case 'range-digest': {
+      const put = puts.get(message.key);
+      puts.delete(message.key);
+      // Nothing written (an empty blob) is the SHA-256 of nothing.
+      const sha256 =
+        put === undefined
+          ? createHash('sha256').digest('hex')
+          : put.failed
+            ? undefined
+            : put.hash.digest('hex');
+      parentPort?.postMessage({ id: message.id, sha256 } satisfies DigestReply);
+      return;
+    }
     case 'stored': {
       let digest = digests.get(message.uploadId);
       if (digest === undefined) {

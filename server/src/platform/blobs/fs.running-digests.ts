@@ -3,12 +3,14 @@ import type { PartInfo } from './blob-store.ts';
 import type { DigestMessage, DigestReply } from './fs.digest-worker.ts';
 
 /**
- * The SHA-256 of each local multipart upload, taken while its parts arrive, by a thread of its own
- * (fs.digest-worker.ts), so that completing need not read the whole file back and the server's
- * main thread never spends its time hashing. It is only a shortcut: a digest is given out only if
- * the parts it hashed are, by their etags, the parts being joined. A part sent again after it was
- * hashed, a restart, a thread that died, or parts stored by another instance all mean the file is
- * read back at completion, as without it.
+ * The SHA-256 of what the local blob store writes, taken close behind the writing by a thread of its
+ * own (fs.digest-worker.ts), so that the server's main thread never spends its time hashing: of a
+ * blob being put, range by range as it is written; of a multipart upload, part by part as the parts
+ * arrive in order, so that completing need not read the whole file back. It is only a shortcut:
+ * a put whose ranges weren't all hashed gets no digest, and a multipart upload's digest is given
+ * out only if the parts it hashed are, by their etags, the parts being joined (a part sent again
+ * after it was hashed, a restart, a thread that died, or parts stored by another instance all mean
+ * the file is read back, as without it).
  */
 export function createRunningDigests() {
   let worker: Worker | undefined;
@@ -43,6 +45,15 @@ export function createRunningDigests() {
 
   const post = (message: DigestMessage) => started().postMessage(message);
 
+  /** Asks the running thread; undefined when there is none (it has no digests) or it dies first. */
+  function ask(message: DigestMessage & { id: number }): Promise<string | undefined> {
+    if (worker === undefined) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      waiting.set(message.id, resolve);
+      post(message);
+    });
+  }
+
   return {
     /** Part `number` of the upload (in `dir`) was stored: have what is now in order hashed. */
     partStored(uploadId: string, dir: string, number: number) {
@@ -51,12 +62,17 @@ export function createRunningDigests() {
 
     /** The SHA-256 of `parts` joined, once the parts up to them are hashed; undefined if it isn't known. */
     sha256Of(uploadId: string, dir: string, parts: PartInfo[]): Promise<string | undefined> {
-      if (worker === undefined) return Promise.resolve(undefined);
-      const id = ++lastId;
-      return new Promise((resolve) => {
-        waiting.set(id, resolve);
-        post({ type: 'digest', id, uploadId, dir, etags: parts.map((part) => part.etag) });
-      });
+      return ask({ type: 'digest', id: ++lastId, uploadId, dir, etags: parts.map((part) => part.etag) });
+    },
+
+    /** Bytes [offset, offset + size) of `file`, a blob being put under `key`, were written: have them hashed. */
+    rangeWritten(key: string, file: string, offset: number, size: number) {
+      post({ type: 'range', key, file, offset, size });
+    },
+
+    /** The SHA-256 of what was written under `key`, once hashed (then `key` is forgotten); undefined if it isn't known. */
+    sha256OfRanges(key: string): Promise<string | undefined> {
+      return ask({ type: 'range-digest', id: ++lastId, key });
     },
 
     forget(uploadId: string) {

@@ -20,6 +20,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Config } from '../../config.ts';
+import { DigestCounter } from '../../shared/streams.ts';
 import { BlobNotFoundError, type BlobStore, type MultipartUploads, type PartInfo } from './blob-store.ts';
 
 /** Memory held per upload is PART_SIZE × QUEUE_SIZE, whatever the size of the file. */
@@ -141,11 +142,13 @@ export function createS3BlobStore(config: S3Config, client: S3Client = createS3C
   return {
     driver: 's3',
     multipart,
-    async put(key, body) {
+    async put(key, body, options = {}) {
+      // The bytes pass through the server: hashed on their way to the bucket.
+      const hashing = options.sha256 ? body.pipe(new DigestCounter()) : undefined;
       // Multipart with a bounded queue: streamed, never buffered whole; aborted if the body fails.
       const upload = new Upload({
         client,
-        params: { Bucket, Key: key, Body: body },
+        params: { Bucket, Key: key, Body: hashing ?? body },
         partSize: PART_SIZE,
         queueSize: QUEUE_SIZE,
         leavePartsOnError: false,
@@ -157,6 +160,7 @@ export function createS3BlobStore(config: S3Config, client: S3Client = createS3C
         await upload.abort().catch(() => {});
         throw error;
       }
+      return { sha256: hashing?.sha256() };
     },
     async open(key, range) {
       const body = await this.get(key, range);
