@@ -162,20 +162,23 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
   ) {
     const temporary = path.join(incoming, randomUUID());
     const digestKey = path.basename(temporary);
+    let size = 0;
     const onWritten = wanted
-      ? (offset: number, length: number) => runningDigests.rangeWritten(digestKey, temporary, offset, length)
+      ? (offset: number, length: number) => {
+          size = offset + length;
+          runningDigests.rangeWritten(digestKey, temporary, offset, length);
+        }
       : undefined;
     try {
       await pipeline(body, new FileSink(temporary, { flags: 'wx', flush: 'sync', releaseChunks, onWritten }));
       const sha256 = wanted
-        ? ((await runningDigests.sha256OfRanges(digestKey)) ?? (await sha256OfFile(temporary)))
+        ? ((await runningDigests.sha256OfRanges(digestKey, size)) ?? (await sha256OfFile(temporary)))
         : undefined;
       await mkdir(path.dirname(target), { recursive: true });
       await rename(temporary, target);
       return { sha256 };
     } catch (error) {
-      // The digest thread forgets what it hashed of it.
-      if (wanted) void runningDigests.sha256OfRanges(digestKey);
+      if (wanted) runningDigests.forget(digestKey);
       await rm(temporary, { force: true });
       if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw new StorageFullError(error);
       throw error;

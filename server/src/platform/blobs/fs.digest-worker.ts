@@ -15,10 +15,11 @@ import { parseMarker, type StoredPart } from './fs.part-markers.ts';
 
 export type DigestMessage =
   | { type: 'range'; key: string; file: string; offset: number; size: number }
-  | { type: 'range-digest'; id: number; key: string }
+  | { type: 'range-digest'; id: number; key: string; size: number }
   | { type: 'stored'; uploadId: string; dir: string; number: number }
   | { type: 'digest'; id: number; uploadId: string; dir: string; etags: string[] }
-  | { type: 'forget'; uploadId: string };
+  /** Drops what was hashed of a put (by its key) or of a multipart upload (by its id). */
+  | { type: 'forget'; key: string };
 
 /**
  * The answer to `range-digest` (the SHA-256 of the ranges hashed under that key) and to `digest`
@@ -109,13 +110,10 @@ function handle(message: DigestMessage) {
     case 'range-digest': {
       const put = puts.get(message.key);
       puts.delete(message.key);
-      // Nothing written (an empty blob) is the SHA-256 of nothing.
-      const sha256 =
-        put === undefined
-          ? createHash('sha256').digest('hex')
-          : put.failed
-            ? undefined
-            : put.hash.digest('hex');
+      // Only a digest of all `size` bytes will do: this thread may be a new one that never saw the
+      // first ranges (an empty blob has none, and is the SHA-256 of nothing).
+      const hashed = put ?? { hash: createHash('sha256'), offset: 0, failed: false };
+      const sha256 = !hashed.failed && hashed.offset === message.size ? hashed.hash.digest('hex') : undefined;
       parentPort?.postMessage({ id: message.id, sha256 } satisfies DigestReply);
       return;
     }
@@ -152,7 +150,8 @@ function handle(message: DigestMessage) {
       return;
     }
     case 'forget':
-      digests.delete(message.uploadId);
+      puts.delete(message.key);
+      digests.delete(message.key);
   }
 }
 

@@ -1,4 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { setTimeout } from 'node:timers/promises';
@@ -6,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/services.ts';
 import type { BlobStore } from './blob-store.ts';
 import { createFsBlobStore } from './fs.blob-store.ts';
+import { createRunningDigests } from './fs.running-digests.ts';
 
 const PART = 1024 * 1024;
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -76,5 +79,40 @@ describe('local multipart uploads: the SHA-256 taken as parts arrive', () => {
     const { sha256: known, stored } = await complete(other, key, uploadId);
     expect(stored.equals(data)).toBe(true);
     expect(known).toBeUndefined();
+  });
+
+  // A put's digest: the store falls back to reading the file when there is none, so these ask the
+  // thread directly, where a wrong or missing digest would otherwise go unnoticed.
+  it('hashes a put range by range, and answers only for exactly the bytes written', async () => {
+    const digests = createRunningDigests();
+    try {
+      const data = randomBytes(3 * PART + 99);
+      const file = path.join(dir.path, `put-${randomUUID()}`);
+      await writeFile(file, data);
+      const ranges = [0, PART, 2 * PART, 3 * PART].map(
+        (at) => [at, Math.min(PART, data.length - at)] as const,
+      );
+
+      for (const [offset, size] of ranges) digests.rangeWritten('whole', file, offset, size);
+      expect(await digests.sha256OfRanges('whole', data.length)).toBe(sha256(data));
+
+      // A range it never heard of.
+      for (const [offset, size] of ranges.filter(([offset]) => offset !== PART)) {
+        digests.rangeWritten('gap', file, offset, size);
+      }
+      expect(await digests.sha256OfRanges('gap', data.length)).toBeUndefined();
+
+      // Fewer bytes than were written (the last range's message never came).
+      for (const [offset, size] of ranges.slice(0, 3)) digests.rangeWritten('short', file, offset, size);
+      expect(await digests.sha256OfRanges('short', data.length)).toBeUndefined();
+
+      // Forgotten (a failed put): asked later, it is not taken for an empty blob.
+      digests.rangeWritten('dropped', file, 0, PART);
+      digests.forget('dropped');
+      expect(await digests.sha256OfRanges('dropped', PART)).toBeUndefined();
+      expect(await digests.sha256OfRanges('empty', 0)).toBe(sha256(Buffer.alloc(0)));
+    } finally {
+      await digests.close();
+    }
   });
 });

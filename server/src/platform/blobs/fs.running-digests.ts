@@ -70,13 +70,17 @@ export function createRunningDigests() {
       post({ type: 'range', key, file, offset, size });
     },
 
-    /** The SHA-256 of what was written under `key`, once hashed (then `key` is forgotten); undefined if it isn't known. */
-    sha256OfRanges(key: string): Promise<string | undefined> {
-      return ask({ type: 'range-digest', id: ++lastId, key });
+    /**
+     * The SHA-256 of the `size` bytes written under `key`, once hashed (then `key` is forgotten);
+     * undefined unless the thread hashed exactly those bytes.
+     */
+    sha256OfRanges(key: string, size: number): Promise<string | undefined> {
+      return ask({ type: 'range-digest', id: ++lastId, key, size });
     },
 
-    forget(uploadId: string) {
-      if (worker !== undefined) post({ type: 'forget', uploadId });
+    /** Drops what was hashed of a put (by its key) or of a multipart upload (by its id). */
+    forget(key: string) {
+      if (worker !== undefined) post({ type: 'forget', key });
     },
 
     async close() {
