@@ -286,16 +286,24 @@ export const USER_HZ = 100;
 
 /** User + system CPU seconds of the processes `pids` (all their threads), from /proc. */
 export function cpuSeconds(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // Fields after the command name (which may contain spaces) start at field 3; utime and stime are 14 and 15.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {}
+  return pids.reduce((total, pid) => total + statCpuSeconds(`/proc/${pid}/stat`), 0);
+}
+
+/** CPU time of a process's main thread alone (the one that runs its JavaScript, for Node). */
+export function mainThreadCpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+}
+
+/** utime + stime of a /proc stat file, in seconds; 0 when it is gone. */
+function statCpuSeconds(file: string): number {
+  try {
+    const stat = readFileSync(file, 'utf8');
+    // Fields after the command name (which may contain spaces) start at field 3; utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+  } catch {
+    return 0;
   }
-  return ticks / USER_HZ;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import {
   human,
   MiB,
   machine,
+  mainThreadCpuSeconds,
   makeRandomFile,
   makeTempDir,
   median,
@@ -97,6 +98,8 @@ interface Transfer {
   syncSeconds: number;
   /** CPU time (user + system, all threads and worker processes) the server spent during the transfer. */
   serverCpuSeconds: number;
+  /** Of that, the API server's main thread (the one that runs its JavaScript); only for the API sides. */
+  mainThreadCpuSeconds?: number;
   /** The API server's highest sampled RSS during this transfer (MiB); only for the API sides. */
   peakRssMiB?: number;
   /** What the API server read and wrote during the transfer (/proc/<pid>/io); only for the API sides. */
@@ -512,11 +515,13 @@ async function main() {
     const pids = isApi ? [pid] : nginxPids;
     sampler.window();
     const cpuBefore = cpuSeconds(pids);
+    const mainBefore = mainThreadCpuSeconds(pid);
     const ioBefore = isApi ? procIo(pid) : undefined;
     const startedUs = monotonicUs();
     const result = await run();
     const endedUs = monotonicUs();
     const cpu = cpuSeconds(pids) - cpuBefore;
+    const mainCpu = mainThreadCpuSeconds(pid) - mainBefore;
     const io = ioBefore === undefined ? undefined : ioDelta(ioBefore, procIo(pid));
     const peak = sampler.window();
     const syncSeconds = await settle();
@@ -531,7 +536,9 @@ async function main() {
       endedUs,
       syncSeconds: Number(syncSeconds.toFixed(3)),
       serverCpuSeconds: Number(cpu.toFixed(2)),
-      ...(isApi ? { peakRssMiB: Number(fmt(mib(peak))), io } : {}),
+      ...(isApi
+        ? { mainThreadCpuSeconds: Number(mainCpu.toFixed(2)), peakRssMiB: Number(fmt(mib(peak))), io }
+        : {}),
       ...(result.phases === undefined ? {} : { session: result.phases }),
     };
     transfers.push(transfer);
@@ -539,6 +546,7 @@ async function main() {
     console.log(
       `  round ${round} ${op.padEnd(8)} ${side.padEnd(7)} ${fmt(transfer.mibPerSecond).padStart(7)} MiB/s` +
         `  ${fmt(result.seconds, 2).padStart(6)} s  server CPU ${fmt(cpu, 2).padStart(5)} s` +
+        (isApi ? ` (main thread ${fmt(mainCpu, 2)} s)` : '') +
         `  then sync ${fmt(syncSeconds, 2)} s${isApi ? `  peak RSS ${fmt(mib(peak))} MiB` : ''}` +
         (io === undefined ? '' : `  read ${fmt(mib(io.rchar))} MiB`) +
         (phases === undefined
@@ -619,6 +627,9 @@ async function main() {
       op,
       side,
       apiCpuSecondsPerGiB: cpuPerGiB(side),
+      apiMainThreadCpuSecondsPerGiB: median(
+        seriesOf(op, side).map((t) => (t.mainThreadCpuSeconds ?? Number.NaN) / (t.bytes / 1024 ** 3)),
+      ),
       nginxCpuSecondsPerGiB: cpuPerGiB('nginx'),
       apiMiBpsIncludingSync: withSync(side),
       nginxMiBpsIncludingSync: withSync('nginx'),
@@ -692,6 +703,7 @@ async function main() {
       [
         'transfer',
         'API CPU s/GiB',
+        'of it main thread',
         'nginx CPU s/GiB',
         'API MiB/s +sync',
         'nginx MiB/s +sync',
@@ -700,6 +712,7 @@ async function main() {
       ...context.map((c) => [
         c.transfer,
         fmt(c.apiCpuSecondsPerGiB, 2),
+        fmt(c.apiMainThreadCpuSecondsPerGiB, 2),
         fmt(c.nginxCpuSecondsPerGiB, 2),
         fmt(c.apiMiBpsIncludingSync),
         fmt(c.nginxMiBpsIncludingSync),
