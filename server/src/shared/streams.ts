@@ -11,19 +11,23 @@ export class TooManyBytesError extends Error {
   }
 }
 
+type Algorithm = 'md5' | 'sha256';
+
 /**
- * Passes bytes through unchanged while counting them and (unless told not to) computing their
- * SHA-256; fails the stream as soon as more than `maxBytes` went by.
+ * Passes bytes through unchanged while counting them and taking the digests asked for; fails the
+ * stream as soon as more than `maxBytes` went by.
  */
 export class DigestCounter extends Transform {
   bytes = 0;
-  private readonly hash: Hash | undefined;
+  private readonly hashes: Partial<Record<Algorithm, Hash>> = {};
   private readonly maxBytes: number;
 
-  constructor(maxBytes = Number.POSITIVE_INFINITY, { sha256 = true }: { sha256?: boolean } = {}) {
+  constructor(maxBytes = Number.POSITIVE_INFINITY, digests: Partial<Record<Algorithm, boolean>> = {}) {
     super();
     this.maxBytes = maxBytes;
-    this.hash = sha256 ? createHash('sha256') : undefined;
+    for (const algorithm of ['md5', 'sha256'] as const) {
+      if (digests[algorithm]) this.hashes[algorithm] = createHash(algorithm);
+    }
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
@@ -32,14 +36,14 @@ export class DigestCounter extends Transform {
       callback(new TooManyBytesError(this.maxBytes));
       return;
     }
-    this.hash?.update(chunk);
+    this.hashes.md5?.update(chunk);
+    this.hashes.sha256?.update(chunk);
     callback(null, chunk);
   }
 
-  /** The hex digest; call once, after the stream ended. */
-  sha256(): string {
-    if (this.hash === undefined) throw new Error('this counter was told not to hash');
-    return this.hash.digest('hex');
+  /** A digest that was asked for (undefined otherwise); once per algorithm, after the stream ended. */
+  digest(algorithm: Algorithm, encoding: 'hex' | 'base64'): string | undefined {
+    return this.hashes[algorithm]?.digest(encoding);
   }
 }
 

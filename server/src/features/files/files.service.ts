@@ -91,9 +91,7 @@ export function createFilesService(
       if (request.declaredSize !== undefined && request.declaredSize > room) throw quotaExceeded();
       const blobKey = newBlobKey();
       // Counted here; hashed by the store, where that costs the server least.
-      const counter = new DigestCounter(Math.min(request.declaredSize ?? Number.POSITIVE_INFINITY, room), {
-        sha256: false,
-      });
+      const counter = new DigestCounter(Math.min(request.declaredSize ?? Number.POSITIVE_INFINITY, room));
       // Wait for both sides, so that a failed body never races a store still finishing its write.
       const [read, stored] = await Promise.allSettled([
         pipeline(request.body, counter),

@@ -144,7 +144,9 @@ export function createS3BlobStore(config: S3Config, client: S3Client = createS3C
     multipart,
     async put(key, body, options = {}) {
       // The bytes pass through the server: hashed on their way to the bucket.
-      const hashing = options.sha256 ? body.pipe(new DigestCounter()) : undefined;
+      const hashing = options.sha256
+        ? body.pipe(new DigestCounter(Number.POSITIVE_INFINITY, { sha256: true }))
+        : undefined;
       // Multipart with a bounded queue: streamed, never buffered whole; aborted if the body fails.
       const upload = new Upload({
         client,
@@ -160,7 +162,7 @@ export function createS3BlobStore(config: S3Config, client: S3Client = createS3C
         await upload.abort().catch(() => {});
         throw error;
       }
-      return { sha256: hashing?.sha256() };
+      return { sha256: hashing?.digest('sha256', 'hex') };
     },
     async open(key, range) {
       const body = await this.get(key, range);
