@@ -5,11 +5,8 @@ import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import type { Deps } from '../src/deps.ts';
 import { createFsBlobStore } from '../src/platform/blobs/fs.blob-store.ts';
-import { createS3BlobStore } from '../src/platform/blobs/s3.blob-store.ts';
-import { createMemoryCache } from '../src/platform/cache/memory.cache.ts';
-import { createRateLimiters } from '../src/platform/cache/rate-limit.ts';
-import { createRedisCache, createRedisClient } from '../src/platform/cache/redis.cache.ts';
 import { openPglite, openPostgres } from '../src/platform/database/database.ts';
+import { openDeps } from '../src/platform/open.ts';
 import type { Clock } from '../src/shared/clock.ts';
 import {
   assertRedisReachable,
@@ -78,20 +75,11 @@ export async function startServer(set: DriverSet, options: TestServerOptions = {
   if (set === 'embedded') {
     const data = await tempDir();
     cleanups.push(data.remove);
-    const database = await openPglite(undefined);
-    await database.migrate();
-    deps = {
-      config: { ...config, dataDir: data.path },
-      database,
-      cache: createMemoryCache(),
-      blobs: await createFsBlobStore(options.blobDir ?? `${data.path}/blobs`),
-      rateLimiters: createRateLimiters(
-        { loginPerAccount: config.loginLimits.perAccount, loginPerAddress: config.loginLimits.perAddress },
-        undefined,
-      ),
+    deps = await openDeps({ ...config, dataDir: data.path }, logger, {
+      database: await openPglite(undefined),
+      blobs: options.blobDir === undefined ? undefined : await createFsBlobStore(options.blobDir),
       clock,
-      logger,
-    };
+    });
   } else {
     const redisUrl = options.redisUrl ?? REDIS_URL;
     await assertRedisReachable(redisUrl);
@@ -99,24 +87,18 @@ export async function startServer(set: DriverSet, options: TestServerOptions = {
     cleanups.push(postgres.drop);
     const s3 = await startS3();
     cleanups.push(s3.close);
-    const database = await openPostgres(options.routeDatabase?.(postgres.url) ?? postgres.url);
-    await database.migrate();
-    const redis = createRedisClient(redisUrl);
-    await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
-    const keyPrefix = `fileshare-test-${runId()}:`;
-    deps = {
-      config: { ...config, databaseUrl: postgres.url, redisUrl, s3: s3.config },
-      database,
-      cache: createRedisCache({ redis, logger, keyPrefix }),
-      blobs: createS3BlobStore(s3.config),
-      rateLimiters: createRateLimiters(
-        { loginPerAccount: config.loginLimits.perAccount, loginPerAddress: config.loginLimits.perAddress },
-        redis,
-        keyPrefix,
-      ),
-      clock,
+    const routedUrl = options.routeDatabase?.(postgres.url) ?? postgres.url;
+    deps = await openDeps(
+      {
+        ...config,
+        databaseUrl: postgres.url,
+        redisUrl,
+        redisKeyPrefix: `fileshare-test-${runId()}:`,
+        s3: s3.config,
+      },
       logger,
-    };
+      { database: await openPostgres(routedUrl), clock },
+    );
   }
   const app = await buildApp(deps);
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Deps } from '../deps.ts';
@@ -11,31 +12,46 @@ import { createRateLimiters } from './cache/rate-limit.ts';
 import { createRedisCache, createRedisClient } from './cache/redis.cache.ts';
 import { openDatabase } from './database/database.ts';
 
+const REDIS_START_WAIT_MS = 2_000;
+
+function readyOrTimeout(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** What a caller (a test, the OpenAPI generator) opens itself instead of what the configuration names. */
+export type DepsOverrides = Partial<Pick<Deps, 'database' | 'blobs' | 'clock'>>;
+
 /**
  * Opens the backing services the configuration names: PostgreSQL, Redis and S3 when given,
  * otherwise PGlite, an in-process cache and a directory, all under DATA_DIR. Migrates the database.
  */
-export async function openDeps(config: Config, logger: Logger): Promise<Deps> {
-  const database = await openDatabase(config);
+export async function openDeps(config: Config, logger: Logger, overrides: DepsOverrides = {}): Promise<Deps> {
+  const database = overrides.database ?? (await openDatabase(config));
   await database.migrate();
   const redis = config.redisUrl === undefined ? undefined : createRedisClient(config.redisUrl);
+  // A Redis that is down at start-up doesn't stop the server (the cache stands aside until it is back).
+  if (redis !== undefined) await readyOrTimeout(redis, REDIS_START_WAIT_MS);
   const cache = !config.cacheEnabled
     ? createNoCache()
     : redis === undefined
       ? createMemoryCache()
       : createRedisCache({ redis, logger, keyPrefix: config.redisKeyPrefix });
   const blobs =
-    config.s3 === undefined
+    overrides.blobs ??
+    (config.s3 === undefined
       ? await createFsBlobStore(path.join(config.dataDir, 'blobs'))
-      : createS3BlobStore(config.s3);
-  const rateLimiters = createRateLimiters(
-    { loginPerAccount: config.loginLimits.perAccount, loginPerAddress: config.loginLimits.perAddress },
-    redis,
-    config.redisKeyPrefix,
-  );
+      : createS3BlobStore(config.s3));
+  const rateLimiters = createRateLimiters(config, redis);
   logger.info(
     { database: database.driver, cache: cache.driver, blobs: blobs.driver, dataDir: config.dataDir },
     'backing services open',
   );
-  return { config, database, cache, blobs, rateLimiters, clock: systemClock, logger };
+  return { config, database, cache, blobs, rateLimiters, clock: overrides.clock ?? systemClock, logger };
 }

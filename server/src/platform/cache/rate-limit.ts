@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Config } from '../../config.ts';
 import { AppError } from '../../shared/errors.ts';
 
 export interface RateLimitPolicy {
@@ -52,10 +53,10 @@ function wrap(limiter: RateLimiterMemory | RateLimiterRedis, points: number): Ra
  * limiter standing in while Redis is unreachable; in-process only in the embedded topology.
  */
 export function createRateLimiters(
-  policies: { loginPerAccount: RateLimitPolicy; loginPerAddress: RateLimitPolicy },
+  config: Pick<Config, 'loginLimits' | 'redisKeyPrefix'>,
   redis: Redis | undefined,
-  keyPrefix = 'fileshare:',
 ): RateLimiters {
+  const keyPrefix = config.redisKeyPrefix;
   const make = (name: string, policy: RateLimitPolicy) => {
     const options = {
       points: policy.points,
@@ -70,7 +71,7 @@ export function createRateLimiters(
     return wrap(limiter, policy.points);
   };
   return {
-    loginPerAccount: make('login-account', policies.loginPerAccount),
-    loginPerAddress: make('login-address', policies.loginPerAddress),
+    loginPerAccount: make('login-account', config.loginLimits.perAccount),
+    loginPerAddress: make('login-address', config.loginLimits.perAddress),
   };
 }
