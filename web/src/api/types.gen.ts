@@ -2497,7 +2497,10 @@ export type ListUploadsResponses = {
             onConflict: 'fail' | 'rename' | 'replace';
             partSize: number;
             partCount: number;
-            status: 'open' | 'completed' | 'aborted';
+            /**
+             * `completing` while a request joins and records the file; parts are refused meanwhile
+             */
+            status: 'open' | 'completing' | 'completed' | 'aborted';
             nodeId: string | null;
             createdAt: string;
             expiresAt: string;
@@ -2703,7 +2706,10 @@ export type CreateUploadResponses = {
         onConflict: 'fail' | 'rename' | 'replace';
         partSize: number;
         partCount: number;
-        status: 'open' | 'completed' | 'aborted';
+        /**
+         * `completing` while a request joins and records the file; parts are refused meanwhile
+         */
+        status: 'open' | 'completing' | 'completed' | 'aborted';
         nodeId: string | null;
         createdAt: string;
         expiresAt: string;
@@ -2947,7 +2953,10 @@ export type GetUploadResponses = {
         onConflict: 'fail' | 'rename' | 'replace';
         partSize: number;
         partCount: number;
-        status: 'open' | 'completed' | 'aborted';
+        /**
+         * `completing` while a request joins and records the file; parts are refused meanwhile
+         */
+        status: 'open' | 'completing' | 'completed' | 'aborted';
         nodeId: string | null;
         createdAt: string;
         expiresAt: string;

@@ -93,6 +93,22 @@ export class PartRejectedError extends Error {
   }
 }
 
+/** A part arrived for an upload that is being completed: it is refused, and nothing of it is stored. */
+export class UploadClosedError extends Error {
+  constructor() {
+    super('the upload is being completed and takes no more parts');
+    this.name = 'UploadClosedError';
+  }
+}
+
+/** Completing found parts still being received, and waited for them in vain. */
+export class PartsInFlightError extends Error {
+  constructor() {
+    super('parts of the upload are still being received');
+    this.name = 'PartsInFlightError';
+  }
+}
+
 /** An opened blob (or range of one), ready to be written to a destination. */
 export interface BlobCopy {
   /** Writes the bytes to `destination` (without ending it), respecting its backpressure. */
