@@ -98,6 +98,9 @@ memstore device bytes = ${o.capacityBytes}
 
 [mon]
 mon data = ${o.dir}/mon.$id
+# every pool the gateway creates is a new map, proposed once a second by default
+paxos propose interval = 0.05
+paxos min wait = 0.01
 
 [osd]
 osd data = ${o.dir}/osd.$id
