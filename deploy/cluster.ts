@@ -8,7 +8,8 @@
  *   CLUSTER_DIR      nginx's files, the s3rver's bucket (default ./data/cluster)
  *   DATABASE_URL     default: the database fileshare_cluster on the local PostgreSQL, created if missing
  *   REDIS_URL        default redis://127.0.0.1:6379
- *   S3_*             default: an s3rver this script starts, its bucket under CLUSTER_DIR/s3
+ *   S3_*             default: an s3rver this script starts, its bucket under CLUSTER_DIR/s3 (kept
+ *                    across restarts, as the database is)
  *   NGINX            the nginx binary (default: nginx on PATH, else /usr/sbin/nginx)
  *   WEB_DIR          the built web client (default web/dist)
  * Anything else in the environment (LOG_LEVEL, LOGIN_LIMIT_*, …) is passed to the API processes.

@@ -20,8 +20,8 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutBucketCorsCommand,
-  S3Client,
 } from '@aws-sdk/client-s3';
+import { createS3Client } from '../server/src/platform/blobs/s3.blob-store.ts';
 import { findProgram, freePort, hasExited, stopProcess, waitUntil } from './processes.ts';
 
 const run = promisify(execFile);
@@ -162,21 +162,23 @@ export async function startRgw(options: RgwOptions = {}): Promise<Rgw> {
   const stop = async () => {
     process.off('exit', killAll);
     // The gateway first, the monitor last: each goes while the ones it talks to are still there.
-    for (const child of daemons.reverse()) await stopProcess(child, 'SIGTERM', 5_000);
+    for (const child of [...daemons].reverse()) await stopProcess(child, 'SIGTERM', 5_000);
     await rm(dir, { recursive: true, force: true });
   };
 
-  const step = async <T>(what: string, action: () => Promise<T>): Promise<T> => {
+  /** Runs one stage of the start; when it fails, stops what started and tells what the daemon said. */
+  const step = async <T>(what: string, daemonName: string, action: () => Promise<T>): Promise<T> => {
     try {
       return await action();
     } catch (error) {
-      const logs = await readFile(path.join(dir, 'log', 'rgw.out'), 'utf8').catch(() => '');
+      const said = await readFile(path.join(dir, 'log', `${daemonName}.out`), 'utf8').catch(() => '');
+      const tail = said.trim().split('\n').slice(-20).join('\n');
       await stop();
-      throw new Error(`Starting the RADOS Gateway: ${what} failed: ${(error as Error).message}\n${logs}`);
+      throw new Error(`Starting the RADOS Gateway: ${what} failed: ${(error as Error).message}\n${tail}`);
     }
   };
 
-  await step('the monitor', async () => {
+  await step('the monitor', 'mon.a', async () => {
     await run(program('monmaptool'), [
       '--create',
       '--fsid',
@@ -189,7 +191,7 @@ export async function startRgw(options: RgwOptions = {}): Promise<Rgw> {
     await run(program('ceph-mon'), ['-c', conf, '-i', 'a', '--mkfs', '--monmap', path.join(dir, 'monmap')]);
     daemon('mon.a', 'ceph-mon', ['-i', 'a']);
   });
-  await step('the storage daemon', async () => {
+  await step('the storage daemon', 'osd.0', async () => {
     const osdUuid = randomUUID();
     const { stdout } = await ceph('osd', 'new', osdUuid);
     if (stdout.trim() !== '0') throw new Error(`unexpected OSD id ${stdout.trim()}`);
@@ -198,17 +200,16 @@ export async function startRgw(options: RgwOptions = {}): Promise<Rgw> {
   });
   const endpoint = `http://127.0.0.1:${rgwPort}`;
   // The gateway waits for the storage daemon by itself while it creates its pools.
-  await step('the gateway', async () => {
+  await step('the gateway', 'rgw', async () => {
     const gateway = daemon('rgw', 'radosgw', ['-n', 'client.rgw']);
     await waitUntil(`RADOS Gateway on ${endpoint}`, async () => (await fetch(endpoint)).ok, {
       timeoutMs: 120_000,
       child: gateway,
-      intervalMs: 250,
     });
   });
   const accessKeyId = randomBytes(10).toString('hex').toUpperCase();
   const secretAccessKey = randomBytes(20).toString('hex');
-  await step('the S3 user', () =>
+  await step('the S3 user', 'rgw', () =>
     run(program('radosgw-admin'), [
       '-c',
       conf,
@@ -223,17 +224,6 @@ export async function startRgw(options: RgwOptions = {}): Promise<Rgw> {
   return { dir, endpoint, region: 'us-east-1', accessKeyId, secretAccessKey, stop };
 }
 
-export function s3ClientFor(s3: S3Endpoint): S3Client {
-  return new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-}
-
 /**
  * A bucket of its own for one test file (or one cluster). `corsOrigin` lets pages from that origin
  * PUT parts to presigned URLs, the rule docs/deploy.md asks of a production bucket.
@@ -243,7 +233,7 @@ export async function createBucket(
   name: string,
   { corsOrigin }: { corsOrigin?: string } = {},
 ): Promise<{ remove(): Promise<void> }> {
-  const client = s3ClientFor(s3);
+  const client = createS3Client({ ...s3, bucket: name, forcePathStyle: true });
   await client.send(new CreateBucketCommand({ Bucket: name }));
   if (corsOrigin !== undefined) {
     await client.send(
