@@ -77,7 +77,8 @@ export interface MultipartUploads {
   /**
    * Joins the parts, in order, into the blob `key`. Afterwards `abort` clears whatever the store kept
    * of them. Answers the blob's SHA-256 when the store already knows it (taken as the parts arrived),
-   * so that it need not be read back.
+   * so that it need not be read back. Rejects with BlobNotFoundError when the upload is gone
+   * (aborted, or completed already).
    */
   complete(key: string, uploadId: string, parts: PartInfo[]): Promise<{ sha256?: string | undefined }>;
   /** Drops the upload and its parts; aborting one that is gone is not an error. */

@@ -214,6 +214,17 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
     return parts.sort((a, b) => a.number - b.number);
   }
 
+  /** The file an upload's parts go into; BlobNotFoundError once the upload is gone. */
+  async function uploadData(uploadId: string): Promise<string> {
+    const data = path.join(uploadDir(uploadId), 'data');
+    const isFile = await stat(data).then(
+      (found) => found.isFile(),
+      () => false,
+    );
+    if (!isFile) throw new BlobNotFoundError(`multipart/${uploadId}`);
+    return data;
+  }
+
   // Two sends of one part at once would write over each other's bytes; the second is refused.
   const partsBeingWritten = new Set<string>();
 
@@ -232,14 +243,7 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
     },
     async putPart(_key, uploadId, number, body, expect, { releaseChunks = false } = {}) {
       const dir = uploadDir(uploadId);
-      const data = path.join(dir, 'data');
-      if (
-        !(await stat(data).then(
-          (s) => s.isFile(),
-          () => false,
-        ))
-      )
-        throw new BlobNotFoundError(`multipart/${uploadId}`);
+      const data = await uploadData(uploadId);
       const slot = `${uploadId}:${number}`;
       if (partsBeingWritten.has(slot))
         throw new PartRejectedError(`Part ${number} is being received already.`);
@@ -289,7 +293,7 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
     listParts: (_key, uploadId) => listParts(uploadId),
     async complete(key, uploadId, parts) {
       const dir = uploadDir(uploadId);
-      const data = path.join(dir, 'data');
+      const data = await uploadData(uploadId);
       const size = parts.reduce((total, part) => total + part.size, 0);
       // No part may change the file once it is being joined and checked.
       await sealAndDrain(dir, PART_DRAIN_WAIT_MS);
