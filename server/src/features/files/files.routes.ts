@@ -15,7 +15,7 @@ import { ExactLength } from '../../shared/streams.ts';
 import { currentUser } from '../auth/auth.hooks.ts';
 import { FolderId, Node, NodeName, toApiNode } from '../nodes/nodes.schemas.ts';
 import type { NodeRow } from '../nodes/nodes.table.ts';
-import { blobMissing, invalidChecksum } from './files.errors.ts';
+import { blobMissing, invalidChecksum, uncountableLength } from './files.errors.ts';
 
 /** Uploaded content never runs in our origin: no scripts, no plugins, no same-origin access. */
 const CONTENT_SECURITY_POLICY = "default-src 'none'; sandbox";
@@ -103,13 +103,16 @@ export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       reply.raw.once('finish', () => {
         if (!request.raw.complete) socket.destroySoon();
       });
+      const declaredSize = length === undefined ? undefined : Number(length);
+      // Past 2^53 − 1 a JavaScript number can't tell one byte count from the next.
+      if (declaredSize !== undefined && !Number.isSafeInteger(declaredSize)) throw uncountableLength();
       const result = await files.upload({
         ownerId: currentUser(request).id,
         folderId: request.params.id,
         name: request.params.name,
         onConflict: request.query.onConflict,
         body: request.raw,
-        declaredSize: length === undefined ? undefined : Number(length),
+        declaredSize,
         declaredSha256: declaredSha256(request),
         contentType: request.headers['content-type'],
         clientConnected: () => !request.raw.socket.destroyed,

@@ -1,0 +1,146 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Api, signUp, uniqueName } from './client.ts';
+import { driverSets, startServer, type TestServer } from './harness.ts';
+
+/** Numbers a JavaScript server can't count exactly, written as a client would send them. */
+const UNCOUNTABLE = ['1e300', '9223372036854775808', '9007199254740994', '-1', '1.5'];
+
+const cursorOf = (values: unknown) => Buffer.from(JSON.stringify(values)).toString('base64url');
+const UUID = '00000000-0000-4000-8000-000000000000';
+
+/** The status line of what the server answers to a hand-written request head, or '' if it closes silently. */
+async function statusOfRawRequest(server: TestServer, head: string): Promise<string> {
+  const { port } = new URL(server.origin);
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk) => {
+      received += chunk.toString('latin1');
+      if (received.includes('\r\n')) socket.destroy();
+    });
+    socket.on('close', () => resolve(received.split('\r\n')[0] ?? ''));
+    socket.on('error', () => {});
+    socket.write(head);
+    setTimeout(() => socket.destroy(), 3000);
+  });
+}
+
+describe.each(driverSets())('input the server must refuse cleanly (%s)', (set) => {
+  let server: TestServer;
+  let api: Api;
+  beforeAll(async () => {
+    server = await startServer(set);
+    ({ api } = await signUp(server, uniqueName()));
+  });
+  afterAll(() => server.close());
+
+  async function errorCode(response: Response) {
+    return {
+      status: response.status,
+      code: ((await response.json()) as { error?: { code?: string } }).error?.code,
+    };
+  }
+
+  it('refuses sizes it can’t count in a new upload session, as 400', async () => {
+    for (const number of UNCOUNTABLE) {
+      for (const body of [
+        `{"parentId":"root","name":"big.bin","size":${number}}`,
+        `{"parentId":"root","name":"big.txt","size":1000,"storedSize":${number},"encoding":"gzip"}`,
+      ]) {
+        const response = await api.request('POST', '/uploads', {
+          body,
+          headers: { 'content-type': 'application/json' },
+        });
+        expect({ body, ...(await errorCode(response)) }).toEqual({
+          body,
+          status: 400,
+          code: 'invalid_request',
+        });
+      }
+    }
+    expect((await api.expect(200, 'GET', '/me')).reservedBytes).toBe(0);
+  });
+
+  it('refuses a simple upload whose Content-Length it can’t count, as 400, without waiting for the body', async () => {
+    for (const length of ['9223372036854775808', '9007199254740994', '18446744073709551616']) {
+      const head =
+        `PUT /api/v1/folders/root/files/huge.bin HTTP/1.1\r\nhost: 127.0.0.1\r\n` +
+        `authorization: Bearer ${api.token}\r\ncontent-length: ${length}\r\n\r\n`;
+      expect(await statusOfRawRequest(server, head), length).toMatch(/^HTTP\/1\.1 400 /);
+    }
+    const listing = await api.expect(200, 'GET', '/folders/root');
+    expect(listing.children.map((node: { name: string }) => node.name)).not.toContain('huge.bin');
+  });
+
+  it('answers 400 invalid_cursor to a cursor it did not issue, on every sort of a folder and the trash', async () => {
+    const folder = await api.expect(201, 'POST', '/folders', { json: { parentId: 'root', name: 'paged' } });
+    for (const name of ['a', 'b', 'c']) await api.upload(folder.id, name, name);
+    const forged: Record<string, unknown[][]> = {
+      // folders first (int), lower(name), name, id
+      name: [
+        ['x', 'a', 'a', UUID],
+        ['99999999999', 'a', 'a', UUID],
+        ['1', 'a\u0000', 'a', UUID],
+        ['1', 'a', 'a', 'not-a-uuid'],
+        ['1', 'a', 'a', `${UUID}x`],
+      ],
+      // folders first, coalesce(size, 0) (bigint), lower(name), name, id
+      size: [
+        ['1', '1e300', 'a', 'a', UUID],
+        ['1', '9223372036854775808', 'a', 'a', UUID],
+        ['1', '1.5', 'a', 'a', UUID],
+      ],
+      // folders first, updated_at (timestamptz), id
+      updatedAt: [
+        ['1', 'yesterday', UUID],
+        ['1', '2024-02-30 10:00:00+00', UUID],
+        ['1', '99999-01-01 00:00:00+00', UUID],
+        ['1', 'epoch', UUID],
+      ],
+      createdAt: [['1', '', UUID]],
+    };
+    const garbage = [
+      '!!!',
+      cursorOf({ a: 1 }),
+      cursorOf(['1', 'a']),
+      Buffer.from('[1,').toString('base64url'),
+    ];
+    for (const base of [`/folders/${folder.id}`, '/trash']) {
+      for (const [sort, cursors] of Object.entries(forged)) {
+        for (const cursor of [...cursors.map(cursorOf), ...garbage]) {
+          const response = await api.request('GET', `${base}?sort=${sort}&cursor=${cursor}`);
+          const answer = { base, sort, cursor: Buffer.from(cursor, 'base64url').toString('utf8') };
+          expect({ ...answer, ...(await errorCode(response)) }).toEqual({
+            ...answer,
+            status: 400,
+            code: 'invalid_cursor',
+          });
+        }
+      }
+    }
+  });
+
+  it('still pages with the cursors it issued, on every sort', async () => {
+    const folder = await api.expect(201, 'POST', '/folders', { json: { parentId: 'root', name: 'pages' } });
+    for (const name of ['one', 'two', 'three']) await api.upload(folder.id, name, name);
+    await api.expect(201, 'POST', '/folders', { json: { parentId: folder.id, name: 'sub' } });
+    for (const sort of ['name', 'size', 'updatedAt', 'createdAt']) {
+      for (const order of ['asc', 'desc']) {
+        const names: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const query: string = `sort=${sort}&order=${order}&limit=1${cursor === null ? '' : `&cursor=${cursor}`}`;
+          const page: { children: { name: string }[]; nextCursor: string | null } = await api.expect(
+            200,
+            'GET',
+            `/folders/${folder.id}?${query}`,
+          );
+          names.push(...page.children.map((node) => node.name));
+          cursor = page.nextCursor;
+        } while (cursor !== null);
+        expect(names.sort(), `${sort} ${order}`).toEqual(['one', 'sub', 'three', 'two']);
+      }
+    }
+  });
+});
