@@ -1,7 +1,9 @@
 import net from 'node:net';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, signUp, uniqueName } from './client.ts';
 import { driverSets, startServer, type TestServer } from './harness.ts';
+import { startUpload, uploadAll } from './uploads-client.ts';
 
 /** Numbers a JavaScript server can't count exactly, written as a client would send them. */
 const UNCOUNTABLE = ['1e300', '9223372036854775808', '9007199254740994', '-1', '1.5'];
@@ -142,5 +144,57 @@ describe.each(driverSets())('input the server must refuse cleanly (%s)', (set) =
         expect(names.sort(), `${sort} ${order}`).toEqual(['one', 'sub', 'three', 'two']);
       }
     }
+  });
+
+  /** A download that must answer within a few seconds (a hung socket fails the test instead of stalling it). */
+  async function download(id: string) {
+    const response = await fetch(`${server.origin}/api/v1/files/${id}/content`, {
+      headers: { authorization: `Bearer ${api.token}` },
+      signal: AbortSignal.timeout(5000),
+    });
+    return { response, body: Buffer.from(await response.arrayBuffer()).toString() };
+  }
+
+  it('keeps only a valid content type and its charset, so a download can always send it', async () => {
+    const cases = [
+      { contentType: 'text/plain\r\nX-Injected: 1', name: 'crlf.txt', kept: 'text/plain' },
+      { contentType: 'image/png\r\n\r\n<html>', name: 'crlf.bin', kept: 'application/octet-stream' },
+      {
+        contentType: 'Text/HTML; Charset=UTF-8; boundary=x',
+        name: 'page.txt',
+        kept: 'text/html; charset=utf-8',
+      },
+    ];
+    for (const { contentType, name, kept } of cases) {
+      const session = await startUpload(api, { name, size: 5, contentType });
+      expect((session as unknown as { contentType: string }).contentType).toBe(kept);
+      await uploadAll(api, session, Buffer.from('hello'));
+      const node = await api.expect(201, 'POST', `/uploads/${session.id}/complete`);
+      expect(node.contentType).toBe(kept);
+      const { response, body } = await download(node.id);
+      expect([response.status, response.headers.get('content-type'), body]).toEqual([200, kept, 'hello']);
+      expect(response.headers.get('x-injected')).toBeNull();
+    }
+    const simple = await api.upload('root', 'photo.png', 'png', '', {
+      'content-type': 'image/png; name="x"',
+    });
+    expect((await simple.json()).contentType).toBe('image/png');
+  });
+
+  it('downloads a file whose stored content type could not go into a header, instead of hanging', async () => {
+    const node = await (await api.upload('root', 'stored-before.txt', 'hello')).json();
+    await server.deps.database.db.execute(
+      sql`update nodes set content_type = ${'text/html\r\nSet-Cookie: a=b'} where id = ${node.id}`,
+    );
+    await server.deps.cache.delete(`node:${node.id}`);
+    const { response, body } = await download(node.id);
+    expect([response.status, response.headers.get('content-type'), body]).toEqual([
+      200,
+      'application/octet-stream',
+      'hello',
+    ]);
+    expect(response.headers.get('set-cookie')).toBeNull();
+    // The server still answers on a fresh connection.
+    expect((await download(node.id)).response.status).toBe(200);
   });
 });

@@ -10,6 +10,7 @@ import parseRange from 'range-parser';
 import { Type } from 'typebox';
 import { type BlobCopy, BlobNotFoundError } from '../../platform/blobs/blob-store.ts';
 import type { RouteOptions } from '../../services.ts';
+import { servedContentType } from '../../shared/content-types.ts';
 import { errors, IdParams } from '../../shared/http.ts';
 import { ExactLength } from '../../shared/streams.ts';
 import { currentUser } from '../auth/auth.hooks.ts';
@@ -180,7 +181,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       'last-modified': file.updatedAt.toUTCString(),
       'cache-control': 'private, no-cache',
       'accept-ranges': acceptRanges,
-      'content-type': file.contentType ?? 'application/octet-stream',
+      'content-type': servedContentType(file.contentType),
       'content-disposition': attachmentHeader(file.name),
       'x-content-type-options': 'nosniff',
       'content-security-policy': CONTENT_SECURITY_POLICY,
@@ -194,14 +195,20 @@ export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
     // A client that hangs up mid-download makes writes fail; that ends the copy below, and must
     // not surface as an unhandled error event.
     raw.on('error', () => {});
-    raw.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
+    let copying = false;
     try {
+      // Inside the try: once hijacked, nothing but this function answers or closes the connection.
+      raw.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
+      copying = true;
       await body.to(raw);
       raw.end();
     } catch (error) {
-      // The headers are out: a broken connection is the only honest signal left.
-      request.log.warn({ err: error }, 'download interrupted');
+      // A broken connection is the only honest signal left (the headers are out, or can't be sent).
+      if (copying) request.log.warn({ err: error }, 'download interrupted');
+      else request.log.error({ err: error }, 'a download’s headers could not be written');
       raw.destroy();
+      // A copy that never started still holds its file or store connection; on the closed response it lets them go.
+      if (!copying) await body.to(raw).catch(() => {});
     }
   }
 

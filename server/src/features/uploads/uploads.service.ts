@@ -3,16 +3,18 @@ import { Readable, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { Deps } from '../../deps.ts';
+import { newBlobKey } from '../../platform/blobs/blob-keys.ts';
 import {
   BlobNotFoundError,
   type PartInfo,
   PartRejectedError,
   StorageFullError,
 } from '../../platform/blobs/blob-store.ts';
+import { contentTypeFor } from '../../shared/content-types.ts';
 import { AppError } from '../../shared/errors.ts';
 import { normaliseNodeName } from '../../shared/names.ts';
 import { storageFull } from '../files/files.errors.ts';
-import { contentTypeFor, type FilesService, newBlobKey } from '../files/files.service.ts';
+import type { FilesService } from '../files/files.service.ts';
 import type { ConflictPolicy, NodesService } from '../nodes/nodes.service.ts';
 import type { UsersService } from '../users/users.service.ts';
 import {
