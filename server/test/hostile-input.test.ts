@@ -1,8 +1,8 @@
 import net from 'node:net';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Api, signUp, uniqueName } from './client.ts';
-import { driverSets, startServer, type TestServer } from './harness.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Api, serverWithOneUser } from './client.ts';
+import { driverSets, type TestServer } from './harness.ts';
 import { startUpload, uploadAll } from './uploads-client.ts';
 
 /** Numbers a JavaScript server can't count exactly, written as a client would send them. */
@@ -29,13 +29,12 @@ async function statusOfRawRequest(server: TestServer, head: string): Promise<str
 }
 
 describe.each(driverSets())('input the server must refuse cleanly (%s)', (set) => {
+  const context = serverWithOneUser(set);
   let server: TestServer;
   let api: Api;
-  beforeAll(async () => {
-    server = await startServer(set);
-    ({ api } = await signUp(server, uniqueName()));
+  beforeAll(() => {
+    ({ server, api } = context);
   });
-  afterAll(() => server.close());
 
   async function errorCode(response: Response) {
     return {

@@ -998,7 +998,7 @@ export type CreateFolderData = {
     body: {
         parentId: 'root' | string;
         /**
-         * 1–255 bytes of UTF-8 after NFC normalisation; no "/", NUL or control characters; not "." or "..".
+         * 1–255 bytes of UTF-8 after NFC normalisation; no "/", NUL or control characters; not "." or ".."; not beginning with U+FEFF.
          */
         name: string;
     };
@@ -1377,7 +1377,7 @@ export type GetNodeResponse = GetNodeResponses[keyof GetNodeResponses];
 export type UpdateNodeData = {
     body: {
         /**
-         * 1–255 bytes of UTF-8 after NFC normalisation; no "/", NUL or control characters; not "." or "..".
+         * 1–255 bytes of UTF-8 after NFC normalisation; no "/", NUL or control characters; not "." or ".."; not beginning with U+FEFF.
          */
         name?: string;
         parentId?: 'root' | string;
@@ -1934,7 +1934,7 @@ export type UploadFileData = {
     path: {
         id: 'root' | string;
         /**
-         * 1–255 bytes of UTF-8 after NFC normalisation; no "/", NUL or control characters; not "." or "..".
+         * 1–255 bytes of UTF-8 after NFC normalisation; no "/", NUL or control characters; not "." or ".."; not beginning with U+FEFF.
          */
         name: string;
     };
@@ -2515,7 +2515,7 @@ export type CreateUploadData = {
     body: {
         parentId: 'root' | string;
         /**
-         * 1–255 bytes of UTF-8 after NFC normalisation; no "/", NUL or control characters; not "." or "..".
+         * 1–255 bytes of UTF-8 after NFC normalisation; no "/", NUL or control characters; not "." or ".."; not beginning with U+FEFF.
          */
         name: string;
         /**
