@@ -17,6 +17,7 @@ import { currentUser } from '../auth/auth.hooks.ts';
 import { FolderId, Node, NodeName, toApiNode } from '../nodes/nodes.schemas.ts';
 import type { NodeRow } from '../nodes/nodes.table.ts';
 import { blobMissing, invalidChecksum, uncountableLength } from './files.errors.ts';
+import { safeZipEntries } from './zip-entry-names.ts';
 
 /** Uploaded content never runs in our origin: no scripts, no plugins, no same-origin access. */
 const CONTENT_SECURITY_POLICY = "default-src 'none'; sandbox";
@@ -251,7 +252,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       },
     },
     async (request, reply) => {
-      const entries = await nodes.archiveEntries(currentUser(request).id, request.query.ids);
+      const entries = safeZipEntries(await nodes.archiveEntries(currentUser(request).id, request.query.ids));
       const archive = new ZipArchive({ store: true });
       for (const entry of entries) {
         if (entry.kind === 'folder') {
