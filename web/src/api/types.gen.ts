@@ -2681,6 +2681,29 @@ export type CreateUploadErrors = {
             };
         };
     };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    429: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
 };
 
 export type CreateUploadError = CreateUploadErrors[keyof CreateUploadErrors];

@@ -38,7 +38,7 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
         tags: ['uploads'],
         summary: 'Start a resumable upload: reserves the quota and answers the parts to send',
         body: CreateUploadBody,
-        response: { 201: UploadSession, ...errors(400, 401, 403, 404, 409, 413) },
+        response: { 201: UploadSession, ...errors(400, 401, 403, 404, 409, 413, 429) },
       },
     },
     async (request, reply) => {

@@ -17,6 +17,7 @@ import { storageFull } from '../files/files.errors.ts';
 import type { FilesService } from '../files/files.service.ts';
 import type { ConflictPolicy, NodesService } from '../nodes/nodes.service.ts';
 import type { UsersService } from '../users/users.service.ts';
+import { allowInflation } from './compression-limits.ts';
 import {
   commitFailed,
   contentMismatch,
@@ -83,7 +84,7 @@ export function expectedPartSize(
 export type UploadsService = ReturnType<typeof createUploadsService>;
 
 export function createUploadsService(
-  { database, blobs, config, clock, logger }: Deps,
+  { database, blobs, config, clock, logger, rateLimiters }: Deps,
   nodes: NodesService,
   users: UsersService,
   files: FilesService,
@@ -214,6 +215,8 @@ export function createUploadsService(
       if (encoding === 'gzip' && request.storedSize === undefined) throw storedSizeRequired();
       const storedSize = request.storedSize ?? request.size;
       if (encoding === 'identity' && storedSize !== request.size) throw storedSizeMismatch();
+      if (encoding === 'gzip')
+        await allowInflation(rateLimiters.inflatePerUser, ownerId, { size: request.size, storedSize });
       const blobKey = newBlobKey();
       const storeUploadId = await blobs.multipart.create(blobKey);
       let session: UploadRow;
