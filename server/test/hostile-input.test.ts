@@ -63,7 +63,7 @@ describe.each(driverSets())('input the server must refuse cleanly (%s)', (set) =
     expect((await api.expect(200, 'GET', '/me')).reservedBytes).toBe(0);
   });
 
-  it('refuses a simple upload whose Content-Length it can’t count, as 400, without waiting for the body', async () => {
+  it('refuses a simple upload or a part whose Content-Length it can’t count, as 400, without waiting for the body', async () => {
     for (const length of ['9223372036854775808', '9007199254740994', '18446744073709551616']) {
       const head =
         `PUT /api/v1/folders/root/files/huge.bin HTTP/1.1\r\nhost: 127.0.0.1\r\n` +
@@ -72,6 +72,13 @@ describe.each(driverSets())('input the server must refuse cleanly (%s)', (set) =
     }
     const listing = await api.expect(200, 'GET', '/folders/root');
     expect(listing.children.map((node: { name: string }) => node.name)).not.toContain('huge.bin');
+    const session = await startUpload(api, { name: 'parts.bin', size: 10 });
+    for (const length of ['9223372036854775808', '9007199254740994']) {
+      const head =
+        `PUT /api/v1/uploads/${session.id}/parts/1 HTTP/1.1\r\nhost: 127.0.0.1\r\n` +
+        `authorization: Bearer ${api.token}\r\ncontent-length: ${length}\r\n\r\n`;
+      expect(await statusOfRawRequest(server, head), `part, ${length}`).toMatch(/^HTTP\/1\.1 400 /);
+    }
   });
 
   it('answers 400 invalid_cursor to a cursor it did not issue, on every sort of a folder and the trash', async () => {

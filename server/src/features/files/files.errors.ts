@@ -20,9 +20,3 @@ export const storageFull = () =>
   new AppError(507, 'storage_full', 'The server has no room left for this file; nothing was stored.');
 export const blobMissing = () =>
   new AppError(500, 'blob_missing', 'The contents of this file are missing from storage.');
-export const uncountableLength = () =>
-  new AppError(
-    400,
-    'invalid_request',
-    `Content-Length must be a whole number of bytes no larger than ${Number.MAX_SAFE_INTEGER}.`,
-  );

@@ -11,12 +11,12 @@ import { Type } from 'typebox';
 import { type BlobCopy, BlobNotFoundError } from '../../platform/blobs/blob-store.ts';
 import type { RouteOptions } from '../../services.ts';
 import { servedContentType } from '../../shared/content-types.ts';
-import { errors, IdParams } from '../../shared/http.ts';
+import { declaredLength, errors, IdParams } from '../../shared/http.ts';
 import { ExactLength } from '../../shared/streams.ts';
 import { currentUser } from '../auth/auth.hooks.ts';
 import { FolderId, Node, NodeName, toApiNode } from '../nodes/nodes.schemas.ts';
 import type { NodeRow } from '../nodes/nodes.table.ts';
-import { blobMissing, invalidChecksum, uncountableLength } from './files.errors.ts';
+import { blobMissing, invalidChecksum } from './files.errors.ts';
 import { safeZipEntries } from './zip-entry-names.ts';
 
 /** Uploaded content never runs in our origin: no scripts, no plugins, no same-origin access. */
@@ -99,15 +99,12 @@ export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       },
     },
     async (request, reply) => {
-      const length = request.headers['content-length'];
       // Refused before the whole body was read: close the connection rather than leave the rest unread on it.
       const { socket } = request.raw;
       reply.raw.once('finish', () => {
         if (!request.raw.complete) socket.destroySoon();
       });
-      const declaredSize = length === undefined ? undefined : Number(length);
-      // Past 2^53 − 1 a JavaScript number can't tell one byte count from the next.
-      if (declaredSize !== undefined && !Number.isSafeInteger(declaredSize)) throw uncountableLength();
+      const declaredSize = declaredLength(request);
       const result = await files.upload({
         ownerId: currentUser(request).id,
         folderId: request.params.id,
