@@ -34,6 +34,8 @@ export interface Config {
     perAccount: { points: number; durationSeconds: number };
     perAddress: { points: number; durationSeconds: number };
   };
+  /** Bytes of gzip uploads one user may have the server inflate per hour. */
+  inflateBytesPerHour: number;
 }
 
 export interface S3Config {
@@ -171,5 +173,12 @@ export function loadConfig(env: Env = process.env): Config {
         durationSeconds: integer(env, 'LOGIN_LIMIT_WINDOW_SECONDS', 900, 1, 86_400),
       },
     },
+    inflateBytesPerHour: integer(
+      env,
+      'INFLATE_LIMIT_BYTES_PER_HOUR',
+      64 * 1024 ** 3,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    ),
   };
 }

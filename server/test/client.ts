@@ -1,4 +1,5 @@
-import type { TestServer } from './harness.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { type DriverSet, startServer, type TestServer } from './harness.ts';
 
 export interface RequestOptions {
   json?: unknown;
@@ -77,4 +78,18 @@ export async function countBlobs(server: TestServer): Promise<number> {
   let count = 0;
   for await (const _ of server.deps.blobs.list('blobs/')) count += 1;
   return count;
+}
+
+/**
+ * A server on `set` with one signed-up user, for the tests of a describe block: started before
+ * them, closed after. Read its fields inside the tests.
+ */
+export function serverWithOneUser(set: DriverSet): { server: TestServer; api: Api } {
+  const context = {} as { server: TestServer; api: Api };
+  beforeAll(async () => {
+    context.server = await startServer(set);
+    context.api = (await signUp(context.server, uniqueName())).api;
+  });
+  afterAll(() => context.server.close());
+  return context;
 }

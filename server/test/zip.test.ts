@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,6 +86,74 @@ describe.each(driverSets())('downloading a selection as one zip (%s)', (set) => 
     expect(contents.get('Photos/Trip/a.jpg')?.equals(a)).toBe(true);
     expect(contents.get('Photos/notes.txt')?.equals(text)).toBe(true);
     expect(contents.get('loose.bin')?.equals(b)).toBe(true);
+  });
+
+  it('names every entry so that any extractor, Windows included, writes it inside the folder and keeps it', async () => {
+    const { api } = await signUp(server, uniqueName());
+    const zipme = await api.expect(201, 'POST', '/folders', { json: { parentId: 'root', name: 'zipme' } });
+    const a = await api.expect(201, 'POST', '/folders', { json: { parentId: zipme.id, name: 'a' } });
+    const upper = await api.expect(201, 'POST', '/folders', { json: { parentId: zipme.id, name: 'Docs' } });
+    const lower = await api.expect(201, 'POST', '/folders', { json: { parentId: zipme.id, name: 'docs' } });
+    const files: [string, string][] = [
+      [zipme.id, '..\\..\\evil.txt'],
+      [zipme.id, 'a\\b'],
+      [a.id, 'b'],
+      [zipme.id, 'trail\\'],
+      [zipme.id, 'CON.txt'],
+      [zipme.id, 'x:y?.txt'],
+      [zipme.id, 'ends with dot.'],
+      [zipme.id, 'Report.pdf'],
+      [zipme.id, 'report.pdf'],
+      [upper.id, 'f'],
+      [lower.id, 'f'],
+    ];
+    const bodies = new Map<string, Buffer>();
+    for (const [folder, name] of files) {
+      const body = randomBytes(100);
+      expect((await api.upload(folder, name, body)).status, name).toBe(201);
+      bodies.set(`${folder}/${name}`, body);
+    }
+    const response = await api.request('GET', `/zip?ids=${zipme.id}`);
+    expect(response.status).toBe(200);
+    const zip = Buffer.from(await response.arrayBuffer());
+    const contents = await unzipped(zip);
+    const names = [...contents.keys()];
+    for (const name of names) {
+      const segments = name.replace(/\/$/, '').split('/');
+      expect(segments[0], name).toBe('zipme');
+      for (const segment of segments) {
+        expect(segment, name).not.toMatch(/^\.{1,2}$|^$|[\\<>:"|?*]|[. ]$/);
+        expect(segment, name).not.toMatch(/^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i);
+      }
+    }
+    const folded = names.map((name) => name.toLowerCase());
+    expect(new Set(folded).size, names.join('\n')).toBe(names.length);
+    // Every file is there, with its own bytes (none became a folder, none overwrote another).
+    const fileNames = names.filter((name) => !name.endsWith('/'));
+    expect(fileNames.length).toBe(files.length);
+    expect(
+      [...contents.values()]
+        .filter((data) => data.length > 0)
+        .map((data) => data.toString('hex'))
+        .sort(),
+    ).toEqual([...bodies.values()].map((data) => data.toString('hex')).sort());
+    expect(contents.get('zipme/a/b')?.equals(bodies.get(`${a.id}/b`) as Buffer)).toBe(true);
+
+    // Extracted, everything lands inside the target folder, and nowhere else.
+    const outside = path.join(scratch.path, crypto.randomUUID());
+    const target = path.join(outside, 'inner', 'target');
+    await mkdir(target, { recursive: true });
+    const file = path.join(outside, 'selection.zip');
+    await writeFile(file, zip);
+    await run('unzip', ['-q', file, '-d', target]);
+    const extracted = (await readdir(outside, { recursive: true, withFileTypes: true }))
+      .filter((entry) => entry.isFile())
+      .map((entry) => path.relative(outside, path.join(entry.parentPath, entry.name)));
+    expect(extracted.sort()).toEqual(
+      ['selection.zip', ...fileNames.map((name) => path.join('inner', 'target', name))].sort(),
+    );
+    for (const name of fileNames)
+      expect((await readFile(path.join(target, name))).equals(contents.get(name) as Buffer)).toBe(true);
   });
 
   it('answers 404 when any id is someone else’s, or in the trash', async () => {

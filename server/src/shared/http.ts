@@ -1,5 +1,6 @@
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { ErrorBody } from './errors.ts';
+import { badRequest, ErrorBody } from './errors.ts';
 
 /** The error responses a route can give, for its OpenAPI description. */
 export function errors(...statuses: number[]) {
@@ -9,3 +10,19 @@ export function errors(...statuses: number[]) {
 export const NoContent = Type.Null({ description: 'No content' });
 export const Uuid = Type.String({ format: 'uuid' });
 export const IdParams = Type.Object({ id: Uuid });
+
+/**
+ * The body length the request declared, if it did. Past 2^53 − 1 a JavaScript number can't tell
+ * one byte count from the next, so such a length is refused before any of the body is read.
+ */
+export function declaredLength(request: FastifyRequest): number | undefined {
+  const header = request.headers['content-length'];
+  if (header === undefined) return undefined;
+  const length = Number(header);
+  if (!Number.isSafeInteger(length))
+    throw badRequest(
+      'invalid_request',
+      `Content-Length must be a whole number of bytes no larger than ${Number.MAX_SAFE_INTEGER}.`,
+    );
+  return length;
+}

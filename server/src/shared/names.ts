@@ -7,7 +7,8 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
 
 /**
  * A file or folder name as it will be stored: NFC-normalised, 1–255 UTF-8 bytes, no slash, NUL or
- * control characters, not "." or "..". Anything else is refused with the reason.
+ * control characters, not "." or "..", not beginning with U+FEFF. Anything else is refused with
+ * the reason; what is accepted comes back exactly so from every driver.
  */
 export function normaliseNodeName(raw: string): string {
   if (raw.isWellFormed !== undefined && !raw.isWellFormed()) {
@@ -22,6 +23,10 @@ export function normaliseNodeName(raw: string): string {
   if (CONTROL.test(name))
     throw badRequest('invalid_name', 'The name must not contain NUL or control characters.');
   if (name === '.' || name === '..') throw badRequest('invalid_name', 'The name must not be "." or "..".');
+  // Read back from PGlite, a text value loses a leading U+FEFF (its decoder takes it for a byte
+  // order mark); refused everywhere, so that a name means the same on every database.
+  if (name.startsWith('\uFEFF'))
+    throw badRequest('invalid_name', 'The name must not begin with U+FEFF (a byte order mark).');
   return name;
 }
 

@@ -18,3 +18,11 @@ export function Nullable<T extends TSchema>(schema: T) {
 export function StringEnum<const T extends string[]>(values: T, options: Record<string, unknown> = {}) {
   return Type.Unsafe<T[number]>({ ...options, type: 'string', enum: values });
 }
+
+/**
+ * A number of bytes: a whole number the server can count exactly (at most 2^53 − 1, where
+ * JavaScript numbers stop being exact), never negative.
+ */
+export function ByteCount(options: { description?: string } = {}) {
+  return Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, ...options });
+}

@@ -998,7 +998,7 @@ export type CreateFolderData = {
     body: {
         parentId: 'root' | string;
         /**
-         * 1–255 bytes of UTF-8 after NFC normalisation; no "/", NUL or control characters; not "." or "..".
+         * 1–255 bytes of UTF-8 after NFC normalisation; no "/", NUL or control characters; not "." or ".."; not beginning with U+FEFF.
          */
         name: string;
     };
@@ -1377,7 +1377,7 @@ export type GetNodeResponse = GetNodeResponses[keyof GetNodeResponses];
 export type UpdateNodeData = {
     body: {
         /**
-         * 1–255 bytes of UTF-8 after NFC normalisation; no "/", NUL or control characters; not "." or "..".
+         * 1–255 bytes of UTF-8 after NFC normalisation; no "/", NUL or control characters; not "." or ".."; not beginning with U+FEFF.
          */
         name?: string;
         parentId?: 'root' | string;
@@ -1934,7 +1934,7 @@ export type UploadFileData = {
     path: {
         id: 'root' | string;
         /**
-         * 1–255 bytes of UTF-8 after NFC normalisation; no "/", NUL or control characters; not "." or "..".
+         * 1–255 bytes of UTF-8 after NFC normalisation; no "/", NUL or control characters; not "." or ".."; not beginning with U+FEFF.
          */
         name: string;
     };
@@ -2518,7 +2518,7 @@ export type CreateUploadData = {
     body: {
         parentId: 'root' | string;
         /**
-         * 1–255 bytes of UTF-8 after NFC normalisation; no "/", NUL or control characters; not "." or "..".
+         * 1–255 bytes of UTF-8 after NFC normalisation; no "/", NUL or control characters; not "." or ".."; not beginning with U+FEFF.
          */
         name: string;
         /**
@@ -2667,6 +2667,29 @@ export type CreateUploadErrors = {
      * Default Response
      */
     413: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    429: {
         error: {
             /**
              * Stable, snake_case; safe to branch on.

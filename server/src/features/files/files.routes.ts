@@ -10,12 +10,14 @@ import parseRange from 'range-parser';
 import { Type } from 'typebox';
 import { type BlobCopy, BlobNotFoundError } from '../../platform/blobs/blob-store.ts';
 import type { RouteOptions } from '../../services.ts';
-import { errors, IdParams } from '../../shared/http.ts';
+import { servedContentType } from '../../shared/content-types.ts';
+import { declaredLength, errors, IdParams } from '../../shared/http.ts';
 import { ExactLength } from '../../shared/streams.ts';
 import { currentUser } from '../auth/auth.hooks.ts';
 import { FolderId, Node, NodeName, toApiNode } from '../nodes/nodes.schemas.ts';
 import type { NodeRow } from '../nodes/nodes.table.ts';
 import { blobMissing, invalidChecksum } from './files.errors.ts';
+import { safeZipEntries } from './zip-entry-names.ts';
 
 /** Uploaded content never runs in our origin: no scripts, no plugins, no same-origin access. */
 const CONTENT_SECURITY_POLICY = "default-src 'none'; sandbox";
@@ -97,19 +99,19 @@ export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       },
     },
     async (request, reply) => {
-      const length = request.headers['content-length'];
       // Refused before the whole body was read: close the connection rather than leave the rest unread on it.
       const { socket } = request.raw;
       reply.raw.once('finish', () => {
         if (!request.raw.complete) socket.destroySoon();
       });
+      const declaredSize = declaredLength(request);
       const result = await files.upload({
         ownerId: currentUser(request).id,
         folderId: request.params.id,
         name: request.params.name,
         onConflict: request.query.onConflict,
         body: request.raw,
-        declaredSize: length === undefined ? undefined : Number(length),
+        declaredSize,
         declaredSha256: declaredSha256(request),
         contentType: request.headers['content-type'],
         clientConnected: () => !request.raw.socket.destroyed,
@@ -177,7 +179,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       'last-modified': file.updatedAt.toUTCString(),
       'cache-control': 'private, no-cache',
       'accept-ranges': acceptRanges,
-      'content-type': file.contentType ?? 'application/octet-stream',
+      'content-type': servedContentType(file.contentType),
       'content-disposition': attachmentHeader(file.name),
       'x-content-type-options': 'nosniff',
       'content-security-policy': CONTENT_SECURITY_POLICY,
@@ -191,14 +193,20 @@ export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
     // A client that hangs up mid-download makes writes fail; that ends the copy below, and must
     // not surface as an unhandled error event.
     raw.on('error', () => {});
-    raw.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
+    let copying = false;
     try {
+      // Inside the try: once hijacked, nothing but this function answers or closes the connection.
+      raw.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
+      copying = true;
       await body.to(raw);
       raw.end();
     } catch (error) {
-      // The headers are out: a broken connection is the only honest signal left.
-      request.log.warn({ err: error }, 'download interrupted');
+      // A broken connection is the only honest signal left (the headers are out, or can't be sent).
+      if (copying) request.log.warn({ err: error }, 'download interrupted');
+      else request.log.error({ err: error }, 'a download’s headers could not be written');
       raw.destroy();
+      // A copy that never started still holds its file or store connection; on the closed response it lets them go.
+      if (!copying) await body.to(raw).catch(() => {});
     }
   }
 
@@ -241,7 +249,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       },
     },
     async (request, reply) => {
-      const entries = await nodes.archiveEntries(currentUser(request).id, request.query.ids);
+      const entries = safeZipEntries(await nodes.archiveEntries(currentUser(request).id, request.query.ids));
       const archive = new ZipArchive({ store: true });
       for (const entry of entries) {
         if (entry.kind === 'folder') {

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import mime from 'mime-types';
 import type { Deps } from '../../deps.ts';
+import { newBlobKey } from '../../platform/blobs/blob-keys.ts';
 import { StorageFullError } from '../../platform/blobs/blob-store.ts';
+import { contentTypeFor } from '../../shared/content-types.ts';
 import { AppError } from '../../shared/errors.ts';
 import { DigestCounter, TooManyBytesError } from '../../shared/streams.ts';
 import type { ConflictPolicy, NodesService } from '../nodes/nodes.service.ts';
@@ -27,23 +27,6 @@ export interface SimpleUpload {
 }
 
 export type FilesService = ReturnType<typeof createFilesService>;
-
-/** A MIME type worth keeping: the client's when it said something specific, else one from the name. */
-export function contentTypeFor(name: string, declared: string | undefined): string {
-  const essence = declared?.split(';')[0]?.trim().toLowerCase();
-  if (
-    essence !== undefined &&
-    essence !== 'application/octet-stream' &&
-    /^[a-z0-9.+-]+\/[a-z0-9.+-]+$/.test(essence)
-  ) {
-    return declared?.trim() ?? essence;
-  }
-  return mime.lookup(name) || 'application/octet-stream';
-}
-
-export function newBlobKey(): string {
-  return `blobs/${randomUUID()}`;
-}
 
 export function createFilesService(
   { blobs, logger }: Pick<Deps, 'blobs' | 'logger'>,

@@ -3,6 +3,8 @@ import { invalidCursor } from './nodes.errors.ts';
 import type { SortKey } from './nodes.repository.ts';
 import { nodes } from './nodes.table.ts';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export type SortField = 'name' | 'size' | 'updatedAt' | 'createdAt';
 
 export interface PageRequest {
@@ -53,10 +55,44 @@ export function encodeCursor(values: string[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string, length: number): string[] {
+// A timestamptz as PostgreSQL writes it as text (the ISO DateStyle it uses unless told otherwise).
+const TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2}) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?[+-](0\d|1[0-5])(:[0-5]\d){0,2}$/;
+const INTEGER = /^-?\d{1,19}$/;
+const INTEGER_RANGE: Record<'int' | 'bigint', bigint> = { int: 2n ** 31n, bigint: 2n ** 63n };
+
+/** Whether a value from a cursor casts to its sort key's SQL type (else the query would fail). */
+function castsTo(type: SortKey['type'], value: string): boolean {
+  switch (type) {
+    case 'uuid':
+      return UUID.test(value);
+    case 'text':
+      return !value.includes('\u0000') && value.isWellFormed();
+    case 'int':
+    case 'bigint': {
+      if (!INTEGER.test(value)) return false;
+      const n = BigInt(value);
+      return n >= -INTEGER_RANGE[type] && n < INTEGER_RANGE[type];
+    }
+    case 'timestamptz': {
+      const [, year, month, day] = (TIMESTAMP.exec(value) ?? []).map(Number);
+      if (year === undefined || month === undefined || day === undefined) return false;
+      // A date that exists (no 30 February); years below 100 don't round-trip, and none is stored.
+      const date = new Date(Date.UTC(year, month - 1, day));
+      return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+    }
+  }
+}
+
+/** The key values a cursor carries, if it is one this server could have issued for these keys. */
+export function decodeCursor(cursor: string, keys: SortKey[]): string[] {
   try {
     const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(values) && values.length === length && values.every((v) => typeof v === 'string')) {
+    if (
+      Array.isArray(values) &&
+      values.length === keys.length &&
+      values.every((v, i) => typeof v === 'string' && castsTo(keys[i]?.type ?? 'uuid', v))
+    ) {
       return values;
     }
   } catch {}

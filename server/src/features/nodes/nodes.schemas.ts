@@ -56,7 +56,8 @@ export const NodeName = Type.String({
   minLength: 1,
   maxLength: 1020,
   description:
-    '1–255 bytes of UTF-8 after NFC normalisation; no "/", NUL or control characters; not "." or "..".',
+    '1–255 bytes of UTF-8 after NFC normalisation; no "/", NUL or control characters; not "." or ".."; ' +
+    'not beginning with U+FEFF.',
 });
 
 export const CreateFolderBody = Type.Object(

@@ -153,7 +153,7 @@ export function createNodesService(
 
   async function page<T>(read: defaultRepository.PageReader<T>, where: SQL, request: PageRequest) {
     const keys = sortKeys(request.sort, request.order);
-    const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor, keys.length);
+    const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor, keys);
     const result = await read(db, where, keys, after, request.limit);
     return {
       items: result.items,

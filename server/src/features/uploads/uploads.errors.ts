@@ -65,3 +65,23 @@ export const partsInFlight = () =>
       'retry-after': '5',
     },
   );
+const GIB = 1024 ** 3;
+export const tooLargeToInflate = (max: number) =>
+  new AppError(
+    413,
+    'too_large_to_inflate',
+    `A gzip upload may be at most ${max / GIB} GiB once inflated; upload a larger file uncompressed.`,
+  );
+export const implausibleCompression = (ratio: number) =>
+  new AppError(
+    400,
+    'implausible_compression',
+    `gzip can't make a file more than ${ratio} times smaller: size or storedSize is wrong.`,
+  );
+export const inflateLimitReached = (retryAfterSeconds: number) =>
+  new AppError(
+    429,
+    'inflate_limit_reached',
+    `Your gzip uploads have used this hour's allowance of decompression; try again in ${retryAfterSeconds} seconds, or upload uncompressed.`,
+    { 'retry-after': String(retryAfterSeconds) },
+  );

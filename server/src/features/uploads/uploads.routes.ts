@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { RouteOptions } from '../../services.ts';
 import { badRequest } from '../../shared/errors.ts';
-import { errors, NoContent } from '../../shared/http.ts';
+import { declaredLength, errors, NoContent } from '../../shared/http.ts';
 import { currentUser } from '../auth/auth.hooks.ts';
 import { Node, toApiNode } from '../nodes/nodes.schemas.ts';
 import { CreateUploadBody, PartParams, UploadParams, UploadSession } from './uploads.schemas.ts';
@@ -38,7 +38,7 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
         tags: ['uploads'],
         summary: 'Start a resumable upload: reserves the quota and answers the parts to send',
         body: CreateUploadBody,
-        response: { 201: UploadSession, ...errors(400, 401, 403, 404, 409, 413) },
+        response: { 201: UploadSession, ...errors(400, 401, 403, 404, 409, 413, 429) },
       },
     },
     async (request, reply) => {
@@ -141,6 +141,8 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
         reply.raw.once('finish', () => {
           if (!request.raw.complete) socket.destroySoon();
         });
+        // Refused before the body is read when its length can't be counted.
+        declaredLength(request);
         const part = await uploads.putPart(
           currentUser(request).id,
           request.params.id,

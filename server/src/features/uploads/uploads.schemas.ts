@@ -1,17 +1,14 @@
 import { Type } from 'typebox';
-import { Nullable } from '../../shared/schemas.ts';
+import { ByteCount, Nullable } from '../../shared/schemas.ts';
 import { FolderId, NodeName } from '../nodes/nodes.schemas.ts';
 
 export const CreateUploadBody = Type.Object(
   {
     parentId: FolderId,
     name: NodeName,
-    size: Type.Integer({ minimum: 0, description: 'Bytes of the file as the user sees it.' }),
+    size: ByteCount({ description: 'Bytes of the file as the user sees it.' }),
     storedSize: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        description: 'Bytes that will be uploaded: required with gzip, else equal to size.',
-      }),
+      ByteCount({ description: 'Bytes that will be uploaded: required with gzip, else equal to size.' }),
     ),
     contentType: Type.Optional(Type.String({ maxLength: 255 })),
     sha256: Type.Optional(

@@ -1,16 +1,19 @@
 import type { Readable } from 'node:stream';
 import type { Deps } from '../../deps.ts';
+import { newBlobKey } from '../../platform/blobs/blob-keys.ts';
 import {
   BlobNotFoundError,
   PartRejectedError,
   StorageFullError,
   UploadClosedError,
 } from '../../platform/blobs/blob-store.ts';
+import { contentTypeFor } from '../../shared/content-types.ts';
 import { normaliseNodeName } from '../../shared/names.ts';
 import { storageFull } from '../files/files.errors.ts';
-import { contentTypeFor, type FilesService, newBlobKey } from '../files/files.service.ts';
+import type { FilesService } from '../files/files.service.ts';
 import type { ConflictPolicy, NodesService } from '../nodes/nodes.service.ts';
 import type { UsersService } from '../users/users.service.ts';
+import { allowInflation } from './compression-limits.ts';
 import { createUploadCompletion } from './upload-completion.ts';
 import {
   invalidPartNumber,
@@ -75,7 +78,7 @@ export function expectedPartSize(
 export type UploadsService = ReturnType<typeof createUploadsService>;
 
 export function createUploadsService(
-  { database, blobs, config, clock, logger }: Deps,
+  { database, blobs, config, clock, logger, rateLimiters }: Deps,
   nodes: NodesService,
   users: UsersService,
   files: FilesService,
@@ -179,6 +182,8 @@ export function createUploadsService(
       if (encoding === 'gzip' && request.storedSize === undefined) throw storedSizeRequired();
       const storedSize = request.storedSize ?? request.size;
       if (encoding === 'identity' && storedSize !== request.size) throw storedSizeMismatch();
+      if (encoding === 'gzip')
+        await allowInflation(rateLimiters.inflatePerUser, ownerId, { size: request.size, storedSize });
       const blobKey = newBlobKey();
       const storeUploadId = await blobs.multipart.create(blobKey);
       let session: UploadRow;

@@ -22,7 +22,13 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Config } from '../../config.ts';
 import { DigestCounter } from '../../shared/streams.ts';
-import { BlobNotFoundError, type BlobStore, type MultipartUploads, type PartInfo } from './blob-store.ts';
+import {
+  BlobNotFoundError,
+  type BlobStore,
+  type MultipartUploads,
+  type PartInfo,
+  PartsInFlightError,
+} from './blob-store.ts';
 
 /** Memory held per upload is PART_SIZE × QUEUE_SIZE, whatever the size of the file. */
 const PART_SIZE = 8 * 1024 * 1024;
@@ -129,6 +135,8 @@ export function createS3BlobStore(config: S3Config, client: S3Client = createS3C
         // AWS answers NoSuchUpload; Ceph's RADOS Gateway a 500 InternalError, so ask.
         if (error instanceof NoSuchUpload || isMissing(error) || !(await uploadExists(key, uploadId)))
           throw new BlobNotFoundError(`${key} (${uploadId})`);
+        // A part sent again after the parts were listed has another ETag than the one named.
+        if ((error as { name?: string }).name === 'InvalidPart') throw new PartsInFlightError();
         throw error;
       }
       // The RADOS Gateway answers an empty ETag: the object itself shows whether the join happened.

@@ -14,11 +14,17 @@ export interface RateLimiter {
   /** Throws 429 if the key is already over its limit, without counting. */
   assertAllowed(key: string): Promise<void>;
   reset(key: string): Promise<void>;
+  /**
+   * Takes `points` from the key's allowance, or nothing when it hasn't that many left; then
+   * answers how long until the window restarts (milliseconds), to say when to try again.
+   */
+  spend(key: string, points: number): Promise<{ spent: boolean; msBeforeNext: number }>;
 }
 
 export interface RateLimiters {
   loginPerAccount: RateLimiter;
   loginPerAddress: RateLimiter;
+  inflatePerUser: RateLimiter;
 }
 
 function tooManyRequests(msBeforeNext: number): AppError {
@@ -45,6 +51,17 @@ function wrap(limiter: RateLimiterMemory | RateLimiterRedis, points: number): Ra
     async reset(key) {
       await limiter.delete(key);
     },
+    async spend(key, spent) {
+      try {
+        const state = await limiter.consume(key, spent);
+        return { spent: true, msBeforeNext: state.msBeforeNext };
+      } catch (error) {
+        if (!(error instanceof RateLimiterRes)) throw error;
+        // Counted before it was refused; given back, so that asking too much costs nothing.
+        await limiter.reward(key, spent);
+        return { spent: false, msBeforeNext: error.msBeforeNext };
+      }
+    },
   };
 }
 
@@ -53,7 +70,7 @@ function wrap(limiter: RateLimiterMemory | RateLimiterRedis, points: number): Ra
  * limiter standing in while Redis is unreachable; in-process only in the embedded topology.
  */
 export function createRateLimiters(
-  config: Pick<Config, 'loginLimits' | 'redisKeyPrefix'>,
+  config: Pick<Config, 'loginLimits' | 'redisKeyPrefix' | 'inflateBytesPerHour'>,
   redis: Redis | undefined,
 ): RateLimiters {
   const keyPrefix = config.redisKeyPrefix;
@@ -73,5 +90,6 @@ export function createRateLimiters(
   return {
     loginPerAccount: make('login-account', config.loginLimits.perAccount),
     loginPerAddress: make('login-address', config.loginLimits.perAddress),
+    inflatePerUser: make('inflate-user', { points: config.inflateBytesPerHour, durationSeconds: 3600 }),
   };
 }
