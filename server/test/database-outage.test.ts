@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countBlobs, signUp, uniqueName } from './client.ts';
 import { driverSets, startServer, type TestServer } from './harness.ts';
@@ -57,5 +58,29 @@ describe.runIf(driverSets().includes('services'))('PostgreSQL going away (Postgr
     const retried = await api.upload('root', 'mid-outage.bin', content);
     expect(retried.status).toBe(201);
     expect(await countBlobs(server)).toBe(before + 1);
+  });
+
+  it('stays up when the connection of a transaction in flight breaks, and serves again after', async () => {
+    const { api } = await signUp(server, uniqueName());
+    // Transactions and uploads under way, each on a connection checked out of the pool.
+    const inFlight = [
+      ...Array.from({ length: 3 }, () =>
+        server.deps.database.db.transaction(async (tx) => {
+          await tx.execute(sql`select pg_sleep(2)`);
+        }),
+      ),
+      ...Array.from({ length: 6 }, (_, i) => api.upload('root', `during-${i}.bin`, randomBytes(256 * 1024))),
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    proxy.cut();
+    const settled = await Promise.allSettled(inFlight);
+    for (const outcome of settled) {
+      if (outcome.status === 'fulfilled' && outcome.value instanceof Response)
+        expect([201, 503]).toContain(outcome.value.status);
+    }
+    expect(settled.slice(0, 3).every((outcome) => outcome.status === 'rejected')).toBe(true);
+    proxy.restore();
+    expect((await api.expect(200, 'GET', '/me')).username).toBeDefined();
+    expect((await api.upload('root', 'after.bin', randomBytes(1000))).status).toBe(201);
   });
 });

@@ -65,8 +65,11 @@ export async function openPglite(dataDir: string | undefined): Promise<DatabaseH
 
 export async function openPostgres(url: string): Promise<DatabaseHandle> {
   const pool = new pg.Pool({ connectionString: url, max: 20, connectionTimeoutMillis: 5_000 });
-  // An idle client losing its connection (a restart of PostgreSQL) must not crash the process.
+  // A client losing its connection (a restart of PostgreSQL) must not crash the process: an idle
+  // one reports to the pool, one that is checked out (a transaction in flight) to itself; the
+  // query it was running fails, the request answers 503, and the pool connects afresh.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzlePg({ client: pool, schema });
   return {
     db: db as unknown as Database,
