@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from 'playwright-core';
 import { afterAll, describe, expect, test } from 'vitest';
 import { freePort } from '../../tools/processes.ts';
@@ -42,6 +42,12 @@ describe.runIf(services)('uploads with the server on S3', () => {
     }
     const numbers = puts.map((put) => new URL(put.url()).searchParams.get('partNumber')).sort();
     expect(numbers).toEqual(['1', '2', '3']);
+    // Each part carries the MD5 of its own bytes, which the bucket checked before it answered 200.
+    for (const put of puts) {
+      const number = Number(new URL(put.url()).searchParams.get('partNumber'));
+      const bytes = file.subarray((number - 1) * 8 * MiB, number * 8 * MiB);
+      expect(await put.headerValue('content-md5')).toBe(createHash('md5').update(bytes).digest('base64'));
+    }
     expect((await downloadBytes(page, 'direct.bin')).equals(file)).toBe(true);
   });
 });

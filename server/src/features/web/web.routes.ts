@@ -2,10 +2,14 @@ import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
-/** The app's own pages: scripts and styles from this origin only, never framed. */
+/**
+ * The app's own pages: scripts and styles from this origin only, never framed. WebAssembly may be
+ * compiled (`'wasm-unsafe-eval'`, which allows no `eval` of JavaScript): the MD5 of each part sent
+ * to a presigned store URL is computed by a WebAssembly module bundled with the client.
+ */
 const APP_CSP = [
   "default-src 'self'",
-  "script-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "connect-src 'self' https: http:",

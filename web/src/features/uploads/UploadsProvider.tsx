@@ -14,6 +14,7 @@ import { listUploads } from '../../api/sdk.gen';
 import { errorMessage, unwrap } from '../../app/api-client';
 import { meKey } from '../account/account.queries';
 import { type PickedFile, placeInFolders } from './folder-tree';
+import { httpTransport } from './http-transport';
 import { UploadManager } from './upload-manager';
 
 type Uploads = { manager: UploadManager; upload: (parentId: string, picked: PickedFile[]) => Promise<void> };
@@ -25,9 +26,12 @@ export function UploadsProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
   const [manager] = useState(
     () =>
-      new UploadManager(() => {
-        void queryClient.invalidateQueries({ queryKey: ['folder'] });
-        void queryClient.invalidateQueries({ queryKey: meKey });
+      new UploadManager({
+        transport: httpTransport,
+        onFileCommitted: () => {
+          void queryClient.invalidateQueries({ queryKey: ['folder'] });
+          void queryClient.invalidateQueries({ queryKey: meKey });
+        },
       }),
   );
   const unfinished = useQuery({

@@ -1,8 +1,9 @@
-import { abortUpload, completeUpload, createUpload, getUpload } from '../../api/sdk.gen';
-import type { GetUploadResponse, ListUploadsResponse } from '../../api/types.gen';
-import { ApiError, errorMessage, unwrap } from '../../app/api-client';
+import type { ListUploadsResponse } from '../../api/types.gen';
+import { ApiError, errorMessage } from '../../app/api-client';
+import { type Clock, isAbort, systemClock, type TimerHandle } from './clock';
 import { gzipIfSmaller } from './compression';
-import { md5Base64, PartError, putPart } from './part-transfer';
+import { sendParts, sumSizes } from './send-parts';
+import type { UploadSession, UploadTransport } from './upload-transport';
 
 export type UploadStatus =
   | 'needs-file' // an unfinished session from before a reload: the user must pick the file again
@@ -31,7 +32,6 @@ export type UploadItem = {
   sessionId?: string;
 };
 
-type Session = GetUploadResponse;
 type UnfinishedSession = ListUploadsResponse['uploads'][number];
 
 type Internal = UploadItem & {
@@ -41,24 +41,18 @@ type Internal = UploadItem & {
   samples: { at: number; bytes: number }[];
 };
 
-const PARTS_IN_FLIGHT = 4;
 const FILES_IN_FLIGHT = 2;
-const PART_ATTEMPTS = 4;
 const SPEED_WINDOW_MS = 5000;
 /** Progress reaches the page at most this often: every change re-renders what reads the queue. */
 const PROGRESS_INTERVAL_MS = 250;
 const DONE: ReadonlySet<UploadStatus> = new Set(['done', 'canceled']);
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(new DOMException('Aborted', 'AbortError'));
-    });
-  });
-
-const isAbort = (error: unknown) => error instanceof DOMException && error.name === 'AbortError';
+export type UploadManagerOptions = {
+  transport: UploadTransport;
+  clock?: Clock;
+  /** A file was recorded in this folder. */
+  onFileCommitted: (parentId: string) => void;
+};
 
 /**
  * The upload queue: resumable sessions, several parts in flight, pause / resume / cancel / retry,
@@ -70,15 +64,22 @@ export class UploadManager {
   private snapshot: UploadItem[] = [];
   private listeners = new Set<() => void>();
   private nextKey = 1;
-  private progressTimer: ReturnType<typeof setTimeout> | undefined;
+  private progressTimer: TimerHandle | undefined;
+  private stopWatchingConnection = () => {};
+  private readonly transport: UploadTransport;
+  private readonly clock: Clock;
+  private readonly onFileCommitted: (parentId: string) => void;
 
-  private readonly retryWhenOnline = () => this.retryFailed();
-
-  constructor(private onFileCommitted: (parentId: string) => void) {}
+  constructor(options: UploadManagerOptions) {
+    this.transport = options.transport;
+    this.clock = options.clock ?? systemClock;
+    this.onFileCommitted = options.onFileCommitted;
+  }
 
   /** Starts watching the connection: failed uploads restart when it comes back. */
   connect() {
-    window.addEventListener('online', this.retryWhenOnline);
+    this.stopWatchingConnection();
+    this.stopWatchingConnection = this.transport.onReconnect(() => this.retryFailed());
   }
 
   /**
@@ -86,7 +87,8 @@ export class UploadManager {
    * the next account in this tab. The sessions stay on the server, for this user to continue.
    */
   disconnect() {
-    window.removeEventListener('online', this.retryWhenOnline);
+    this.stopWatchingConnection();
+    this.stopWatchingConnection = () => {};
     for (const item of this.items.values()) item.controller?.abort();
     this.items.clear();
     this.changed();
@@ -152,7 +154,8 @@ export class UploadManager {
         samples: [],
       });
       // How far it got, for the panel.
-      void unwrap(getUpload({ path: { id: session.id } }))
+      void this.transport
+        .getSession(session.id)
         .then((fresh) => {
           const item = this.items.get(key);
           if (item?.status === 'needs-file') this.update(item, { sentBytes: sumSizes(fresh.uploadedParts) });
@@ -199,7 +202,7 @@ export class UploadManager {
     const item = this.items.get(key);
     if (!item || DONE.has(item.status)) return;
     item.controller?.abort();
-    if (item.sessionId) void unwrap(abortUpload({ path: { id: item.sessionId } })).catch(() => {});
+    if (item.sessionId) void this.transport.abortSession(item.sessionId).catch(() => {});
     this.update(item, { status: 'canceled', speed: 0 });
     this.pump();
   }
@@ -248,25 +251,28 @@ export class UploadManager {
 
       let session = item.sessionId ? await this.reopen(item, body) : null;
       if (!session) {
-        session = await unwrap(
-          createUpload({
-            body: {
-              parentId: item.parentId,
-              name: item.name,
-              size: item.size,
-              storedSize: body.size,
-              contentType: file.type || undefined,
-              encoding: item.encoding,
-              onConflict: 'rename',
-            },
-          }),
-        );
+        session = await this.transport.createSession({
+          parentId: item.parentId,
+          name: item.name,
+          size: item.size,
+          storedSize: body.size,
+          contentType: file.type || undefined,
+          encoding: item.encoding,
+          onConflict: 'rename',
+        });
         this.update(item, { sessionId: session.id });
       }
       signal.throwIfAborted();
-      await this.sendParts(item, body, session, signal);
+      await sendParts({
+        transport: this.transport,
+        clock: this.clock,
+        body,
+        session,
+        signal,
+        onSent: (sentBytes) => this.progress(item, sentBytes),
+      });
       this.update(item, { status: 'completing', sentBytes: body.size, speed: 0 });
-      await unwrap(completeUpload({ path: { id: session.id } }));
+      await this.transport.completeSession(session.id);
       this.update(item, { status: 'done', file: undefined, body: undefined });
       this.onFileCommitted(item.parentId);
     } catch (error) {
@@ -279,13 +285,13 @@ export class UploadManager {
   }
 
   /** The session to continue, or null when it is gone or no longer fits the bytes to send. */
-  private async reopen(item: Internal, body: Blob): Promise<Session | null> {
+  private async reopen(item: Internal, body: Blob): Promise<UploadSession | null> {
     const id = item.sessionId as string;
     try {
-      const session = await unwrap(getUpload({ path: { id } }));
+      const session = await this.transport.getSession(id);
       if (session.status === 'open' && session.storedSize === body.size && session.encoding === item.encoding)
         return session;
-      if (session.status === 'open') await unwrap(abortUpload({ path: { id } })).catch(() => {});
+      if (session.status === 'open') await this.transport.abortSession(id).catch(() => {});
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 404)) throw error;
     }
@@ -293,73 +299,8 @@ export class UploadManager {
     return null;
   }
 
-  private async sendParts(item: Internal, body: Blob, first: Session, signal: AbortSignal) {
-    let session = first;
-    const arrived = new Set(session.uploadedParts.map((part) => part.number));
-    const pending = session.parts.filter((part) => !arrived.has(part.number)).map((part) => part.number);
-    let doneBytes = sumSizes(session.uploadedParts);
-    const inFlight = new Map<number, number>();
-    const report = () => {
-      let sent = doneBytes;
-      for (const loaded of inFlight.values()) sent += loaded;
-      this.progress(item, Math.min(sent, body.size));
-    };
-    report();
-
-    const refresh = async () => {
-      session = await unwrap(getUpload({ path: { id: session.id } }));
-    };
-
-    const sendOne = async (number: number) => {
-      for (let attempt = 1; ; attempt++) {
-        const part = session.parts.find((p) => p.number === number);
-        if (!part) throw new Error(`The server did not hand out part ${number}.`);
-        const start = (number - 1) * session.partSize;
-        const slice = body.slice(start, start + part.size);
-        try {
-          await putPart({
-            url: part.url,
-            body: slice,
-            // A store behind a presigned URL checks Content-MD5, and no other part of Fileshare sees
-            // those bytes. The API's own part URLs go without it: the bytes reach the server as a
-            // simple upload's do, and it takes the file's SHA-256 as it completes. An MD5 in page
-            // JavaScript costs more time than sending the part.
-            md5: session.partsNeedCredentials ? undefined : await md5Base64(slice),
-            withCredentials: session.partsNeedCredentials,
-            signal,
-            onProgress: (loaded) => {
-              inFlight.set(number, loaded);
-              report();
-            },
-          });
-          inFlight.delete(number);
-          doneBytes += part.size;
-          report();
-          return;
-        } catch (error) {
-          inFlight.delete(number);
-          report();
-          if (isAbort(error) || signal.aborted) throw error;
-          const status = error instanceof PartError ? error.status : 0;
-          const retriable =
-            status === 0 || status === 403 || status === 408 || status === 429 || status >= 500;
-          if (!retriable || attempt >= PART_ATTEMPTS) throw error;
-          await sleep(1000 * 2 ** (attempt - 1), signal);
-          // Part URLs expire (a presigned URL answers 403): ask for fresh ones.
-          await refresh();
-        }
-      }
-    };
-
-    const worker = async () => {
-      for (let number = pending.shift(); number !== undefined; number = pending.shift())
-        await sendOne(number);
-    };
-    await Promise.all(Array.from({ length: Math.min(PARTS_IN_FLIGHT, pending.length) }, worker));
-  }
-
   private progress(item: Internal, sentBytes: number) {
-    const now = performance.now();
+    const now = this.clock.now();
     item.samples.push({ at: now, bytes: sentBytes });
     while (item.samples.length > 2 && (item.samples[0]?.at ?? now) < now - SPEED_WINDOW_MS)
       item.samples.shift();
@@ -367,7 +308,7 @@ export class UploadManager {
     const elapsed = oldest ? (now - oldest.at) / 1000 : 0;
     const speed = oldest && elapsed > 0.2 ? (sentBytes - oldest.bytes) / elapsed : item.speed;
     Object.assign(item, { sentBytes, speed: Math.max(0, speed) });
-    this.progressTimer ??= setTimeout(() => this.changed(), PROGRESS_INTERVAL_MS);
+    this.progressTimer ??= this.clock.setTimeout(() => this.changed(), PROGRESS_INTERVAL_MS);
   }
 
   private update(item: Internal, patch: Partial<Internal>) {
@@ -377,7 +318,7 @@ export class UploadManager {
   }
 
   private changed() {
-    clearTimeout(this.progressTimer);
+    this.clock.clearTimeout(this.progressTimer);
     this.progressTimer = undefined;
     this.snapshot = [...this.items.values()].map(
       ({ key, name, size, parentId, status, sentBytes, totalBytes, encoding, speed, error, sessionId }) => ({
@@ -396,8 +337,4 @@ export class UploadManager {
     );
     for (const listener of this.listeners) listener();
   }
-}
-
-function sumSizes(parts: { size: number }[]) {
-  return parts.reduce((sum, part) => sum + part.size, 0);
 }
