@@ -93,3 +93,5 @@ export function useRovingRows(ids: string[], actions: RowActions, focusOnLoad: b
     focusedRowId: () => document.activeElement?.closest<HTMLElement>('[data-row-id]')?.dataset.rowId,
   };
 }
+
+export type RovingRows = ReturnType<typeof useRovingRows>;

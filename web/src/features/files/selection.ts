@@ -53,3 +53,5 @@ export function useSelection(ids: string[]) {
     clear: () => replace(new Set()),
   };
 }
+
+export type Selection = ReturnType<typeof useSelection>;

@@ -1,0 +1,38 @@
+import { Anchor, Breadcrumbs, Text } from '@mantine/core';
+import { Link } from 'react-router';
+import type { DropTarget } from './drag-move';
+import type { DriveNode } from './files.queries';
+
+/** Where the open folder is, from My files down; each folder above it takes dragged rows. */
+export function FolderBreadcrumbs(props: {
+  folderId: string;
+  current: DriveNode | undefined;
+  ancestors: DriveNode[] | undefined;
+  dropTarget: DropTarget;
+}) {
+  const { folderId, current, ancestors, dropTarget } = props;
+  return (
+    <nav aria-label="Folder path">
+      <Breadcrumbs separatorMargin={6} style={{ flexWrap: 'wrap', rowGap: 4 }}>
+        <Anchor component={Link} to="/" fw={folderId === 'root' ? 700 : 400} {...dropTarget('root')}>
+          My files
+        </Anchor>
+        {ancestors?.map((ancestor) => (
+          <Anchor
+            key={ancestor.id}
+            component={Link}
+            to={`/folders/${ancestor.id}`}
+            {...dropTarget(ancestor.id)}
+          >
+            {ancestor.name}
+          </Anchor>
+        ))}
+        {current && current.parentId !== null && (
+          <Text fw={700} aria-current="page">
+            {current.name}
+          </Text>
+        )}
+      </Breadcrumbs>
+    </nav>
+  );
+}
