@@ -1,6 +1,7 @@
 import { Center, Overlay, Stack, Text } from '@mantine/core';
+import { useWindowEvent } from '@mantine/hooks';
 import { IconUpload } from '@tabler/icons-react';
-import { useEffect, useState } from 'react';
+import { useRef, useState } from 'react';
 import { filesFromDrop } from './folder-tree';
 import { useUploadActions } from './UploadsProvider';
 
@@ -10,43 +11,32 @@ const carriesFiles = (event: DragEvent) => event.dataTransfer?.types.includes('F
 export function DropOverlay({ folderId, folderName }: { folderId: string; folderName: string }) {
   const { upload } = useUploadActions();
   const [over, setOver] = useState(false);
+  // Entering a child element enters before the parent is left: count, so the overlay doesn't flicker.
+  const depth = useRef(0);
 
-  useEffect(() => {
-    let depth = 0;
-    const enter = (event: DragEvent) => {
-      if (!carriesFiles(event)) return;
-      depth++;
-      setOver(true);
-    };
-    const leave = (event: DragEvent) => {
-      if (!carriesFiles(event)) return;
-      depth = Math.max(0, depth - 1);
-      if (depth === 0) setOver(false);
-    };
-    const over = (event: DragEvent) => {
-      if (!carriesFiles(event)) return;
-      event.preventDefault();
-      if (event.dataTransfer) event.dataTransfer.dropEffect = 'copy';
-    };
-    const drop = (event: DragEvent) => {
-      if (!carriesFiles(event) || !event.dataTransfer) return;
-      event.preventDefault();
-      depth = 0;
-      setOver(false);
-      // Entries must be read during the event, before the DataTransfer goes stale.
-      void filesFromDrop(event.dataTransfer).then((picked) => upload(folderId, picked));
-    };
-    window.addEventListener('dragenter', enter);
-    window.addEventListener('dragleave', leave);
-    window.addEventListener('dragover', over);
-    window.addEventListener('drop', drop);
-    return () => {
-      window.removeEventListener('dragenter', enter);
-      window.removeEventListener('dragleave', leave);
-      window.removeEventListener('dragover', over);
-      window.removeEventListener('drop', drop);
-    };
-  }, [folderId, upload]);
+  useWindowEvent('dragenter', (event) => {
+    if (!carriesFiles(event)) return;
+    depth.current++;
+    setOver(true);
+  });
+  useWindowEvent('dragleave', (event) => {
+    if (!carriesFiles(event)) return;
+    depth.current = Math.max(0, depth.current - 1);
+    if (depth.current === 0) setOver(false);
+  });
+  useWindowEvent('dragover', (event) => {
+    if (!carriesFiles(event)) return;
+    event.preventDefault();
+    if (event.dataTransfer) event.dataTransfer.dropEffect = 'copy';
+  });
+  useWindowEvent('drop', (event) => {
+    if (!carriesFiles(event) || !event.dataTransfer) return;
+    event.preventDefault();
+    depth.current = 0;
+    setOver(false);
+    // Entries must be read during the event, before the DataTransfer goes stale.
+    void filesFromDrop(event.dataTransfer).then((picked) => upload(folderId, picked));
+  });
 
   if (!over) return null;
   return (
