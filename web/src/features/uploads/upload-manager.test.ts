@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { ApiError } from '../../app/api-client';
-import { abortError } from './clock';
+import { abortError, systemClock } from './clock';
 import { UploadManager } from './upload-manager';
 import type { NewUploadSession, PartToSend, UploadSession, UploadTransport } from './upload-transport';
 
@@ -212,7 +212,12 @@ beforeEach(() => {
   vi.useFakeTimers();
   transport = new FakeTransport();
   committed = [];
-  manager = new UploadManager({ transport, onFileCommitted: (parentId) => committed.push(parentId) });
+  // systemClock calls the timers that vi.useFakeTimers has just replaced: time moves only when a test says.
+  manager = new UploadManager({
+    transport,
+    clock: systemClock,
+    onFileCommitted: (parentId) => committed.push(parentId),
+  });
   manager.connect();
 });
 
