@@ -26,11 +26,12 @@ describe('signing out with uploads in flight', () => {
       { name: 'first.bin', buffer: randomBytes(24 * MiB) },
       { name: 'second.bin', buffer: randomBytes(24 * MiB) },
     ]);
-    await expect.poll(() => parts.length).toBeGreaterThan(0);
+    // expect.poll gives up after 1 s by default: on a busy machine the first part can take longer.
+    await expect.poll(() => parts.length, { timeout: 15_000 }).toBeGreaterThan(0);
 
     await signOut(page, 'frank');
     // Every part under way was dropped by the page.
-    await expect.poll(() => parts.every((part) => outcomes.has(part))).toBe(true);
+    await expect.poll(() => parts.every((part) => outcomes.has(part)), { timeout: 15_000 }).toBe(true);
     const sent = parts.length;
     expect(parts.map((part) => outcomes.get(part)).every((outcome) => /abort/i.test(outcome ?? ''))).toBe(
       true,
