@@ -22,7 +22,7 @@ import type { NodeRow } from './nodes.table.ts';
 
 export type { PageRequest, SortField } from './nodes.pages.ts';
 export type ConflictPolicy = 'fail' | 'rename' | 'replace';
-type NodesRepository = typeof defaultRepository;
+export type NodesRepository = typeof defaultRepository;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
