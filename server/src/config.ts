@@ -30,10 +30,22 @@ export interface Config {
     /** How often the sweeper runs in each instance (only one at a time does the work); 0 turns it off. */
     gcIntervalSeconds: number;
   };
-  loginLimits: {
-    perAccount: { points: number; durationSeconds: number };
-    perAddress: { points: number; durationSeconds: number };
+  /** How many attempts each key may make per window (see platform/cache/rate-limit.ts). */
+  rateLimits: {
+    /** Sign-in attempts from one client address, whatever the account. */
+    loginPerAddress: RateLimitPolicy;
+    /** Failed sign-ins of one account from one address: what stops a guesser without locking the owner out. */
+    loginPerAccountAndAddress: RateLimitPolicy;
+    /** Failed sign-ins of one account from all addresses together: the ceiling for a distributed guess. */
+    loginPerAccount: RateLimitPolicy;
+    /** Wrong current passwords given to a password change, per account. */
+    passwordChangePerAccount: RateLimitPolicy;
   };
+}
+
+export interface RateLimitPolicy {
+  points: number;
+  durationSeconds: number;
 }
 
 export interface S3Config {
@@ -161,15 +173,20 @@ export function loadConfig(env: Env = process.env): Config {
       gcGraceSeconds: integer(env, 'GC_GRACE_SECONDS', 3600, 0, 30 * 86_400),
       gcIntervalSeconds: integer(env, 'GC_INTERVAL_SECONDS', 600, 0, 86_400),
     },
-    loginLimits: {
-      perAccount: {
-        points: integer(env, 'LOGIN_LIMIT_PER_ACCOUNT', 10, 1, 1_000_000),
-        durationSeconds: integer(env, 'LOGIN_LIMIT_WINDOW_SECONDS', 900, 1, 86_400),
-      },
-      perAddress: {
-        points: integer(env, 'LOGIN_LIMIT_PER_ADDRESS', 50, 1, 1_000_000),
-        durationSeconds: integer(env, 'LOGIN_LIMIT_WINDOW_SECONDS', 900, 1, 86_400),
-      },
-    },
+    rateLimits: rateLimits(env),
+  };
+}
+
+function rateLimits(env: Env): Config['rateLimits'] {
+  const loginWindow = integer(env, 'LOGIN_LIMIT_WINDOW_SECONDS', 900, 1, 86_400);
+  const policy = (name: string, points: number, durationSeconds: number) => ({
+    points: integer(env, name, points, 1, 1_000_000),
+    durationSeconds,
+  });
+  return {
+    loginPerAddress: policy('LOGIN_LIMIT_PER_ADDRESS', 50, loginWindow),
+    loginPerAccountAndAddress: policy('LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS', 10, loginWindow),
+    loginPerAccount: policy('LOGIN_LIMIT_PER_ACCOUNT', 100, loginWindow),
+    passwordChangePerAccount: policy('PASSWORD_CHANGE_LIMIT_PER_ACCOUNT', 10, loginWindow),
   };
 }

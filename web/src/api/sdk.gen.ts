@@ -46,7 +46,7 @@ export const register = <ThrowOnError extends boolean = false>(options: Options<
 });
 
 /**
- * Sign in; rate limited per account and per address
+ * Sign in; rate limited per address, per account from one address, and per account
  */
 export const login = <ThrowOnError extends boolean = false>(options: Options<LoginData, ThrowOnError>) => (options.client ?? client).post<LoginResponses, LoginErrors, ThrowOnError>({
     url: '/api/v1/auth/login',
@@ -71,7 +71,7 @@ export const logout = <ThrowOnError extends boolean = false>(options?: Options<L
 });
 
 /**
- * Change the password; every other session is signed out
+ * Change the password; every other session is signed out. Wrong current passwords are rate limited
  */
 export const changePassword = <ThrowOnError extends boolean = false>(options: Options<ChangePasswordData, ThrowOnError>) => (options.client ?? client).post<ChangePasswordResponses, ChangePasswordErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {

@@ -477,6 +477,29 @@ export type ChangePasswordErrors = {
             };
         };
     };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    429: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
 };
 
 export type ChangePasswordError = ChangePasswordErrors[keyof ChangePasswordErrors];

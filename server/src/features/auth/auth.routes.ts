@@ -39,7 +39,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
       schema: {
         operationId: 'login',
         tags: ['auth'],
-        summary: 'Sign in; rate limited per account and per address',
+        summary: 'Sign in; rate limited per address, per account from one address, and per account',
         body: Credentials,
         response: { 200: SessionCreated, ...errors(400, 401, 403, 429) },
       },
@@ -80,9 +80,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
       schema: {
         operationId: 'changePassword',
         tags: ['account'],
-        summary: 'Change the password; every other session is signed out',
+        summary:
+          'Change the password; every other session is signed out. Wrong current passwords are rate limited',
         body: ChangePasswordBody,
-        response: { 204: NoContent, ...errors(400, 401, 403) },
+        response: { 204: NoContent, ...errors(400, 401, 403, 429) },
       },
     },
     async (request, reply) => {

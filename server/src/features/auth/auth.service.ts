@@ -1,6 +1,7 @@
 import { type Algorithm, hash, verify } from '@node-rs/argon2';
 import { sql } from 'drizzle-orm';
 import type { Deps } from '../../deps.ts';
+import { consumeEach } from '../../platform/cache/rate-limit.ts';
 import { hashToken, newToken } from '../../shared/tokens.ts';
 import type { NodesService } from '../nodes/nodes.service.ts';
 import { usernameTaken } from '../users/users.errors.ts';
@@ -77,17 +78,25 @@ export function createAuthService(
     },
 
     async login(username: string, password: string, address: string, userAgent: string | undefined) {
-      const accountKey = username.toLowerCase();
+      const account = username.toLowerCase();
+      // A username never contains a space, so the two parts of the key can't run into each other.
+      const accountFromAddress = `${account} ${address}`;
       await rateLimiters.loginPerAddress.consume(address);
-      await rateLimiters.loginPerAccount.assertAllowed(accountKey);
+      // Counted before the password is checked: parallel guesses can't all slip under the limit.
+      await consumeEach([
+        [rateLimiters.loginPerAccountAndAddress, accountFromAddress],
+        [rateLimiters.loginPerAccount, account],
+      ]);
       const user = await users.findByUsername(username);
       const valid = await verify(user?.passwordHash ?? (await decoyHash), password);
-      if (user === undefined || !valid) {
-        await rateLimiters.loginPerAccount.consume(accountKey).catch(() => {});
-        throw invalidCredentials();
-      }
+      if (user === undefined || !valid) throw invalidCredentials();
+      // The right password was no guess: this address starts afresh, and the account's ceiling
+      // (which other addresses' guesses count against) gets back only this attempt.
+      await Promise.all([
+        rateLimiters.loginPerAccountAndAddress.reset(accountFromAddress),
+        rateLimiters.loginPerAccount.refund(account),
+      ]);
       if (user.disabledAt !== null) throw accountDisabled();
-      await rateLimiters.loginPerAccount.reset(accountKey);
       return startSession(user, userAgent);
     },
 
@@ -124,7 +133,10 @@ export function createAuthService(
       currentPassword: string,
       newPassword: string,
     ) {
+      // Counted first, like sign-ins, so that someone holding a stolen session can't guess in parallel.
+      await rateLimiters.passwordChangePerAccount.consume(user.id);
       if (!(await verify(user.passwordHash, currentPassword))) throw wrongPassword();
+      await rateLimiters.passwordChangePerAccount.reset(user.id);
       await users.update(user.id, { passwordHash: await hash(newPassword, ARGON2) });
       await forgetSessions(await repository.deleteSessionsOf(db, user.id, currentSessionId));
     },
