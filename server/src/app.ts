@@ -11,7 +11,7 @@ import Fastify, {
 } from 'fastify';
 import type { Deps } from './deps.ts';
 import { adminRoutes } from './features/admin/admin.routes.ts';
-import { registerAuthentication } from './features/auth/auth.hooks.ts';
+import { everyRoutePublic, registerAuthentication } from './features/auth/auth.hooks.ts';
 import { authRoutes } from './features/auth/auth.routes.ts';
 import { filesRoutes } from './features/files/files.routes.ts';
 import { nodesRoutes } from './features/nodes/nodes.routes.ts';
@@ -165,8 +165,10 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
       return { schema: publicRoute ? { ...schema, security: [] } : schema, url };
     },
   });
-  // Registered before the authentication hook, so the documentation page is public like the document.
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', everyRoutePublic);
+    await docs.register(swaggerUi, { routePrefix: '/api/docs' });
+  });
 
   const services = createServices(deps);
   registerAuthentication(app, services.auth, deps.config);
@@ -184,7 +186,7 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
     { prefix: API_PREFIX },
   );
 
-  await registerWebClient(app, deps.config.webDir);
+  await app.register(async (web) => registerWebClient(web, deps.config.webDir));
 
   const stopGc = appOptions.backgroundJobs ? createGarbageCollector(deps, services).schedule() : () => {};
   app.addHook('onClose', async () => {

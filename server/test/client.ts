@@ -65,6 +65,18 @@ export async function signUp(
   return { api, token, user };
 }
 
+/** Registers through `origin` (a server or a proxy) as a browser would; returns the session cookie. */
+export async function signUpForCookie(origin: string, username: string, password = 'cookie password') {
+  const response = await fetch(`${origin}/api/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (response.status !== 201) throw new Error(`register: ${response.status} ${await response.text()}`);
+  const setCookie = response.headers.get('set-cookie') ?? '';
+  return { setCookie, cookie: setCookie.split(';')[0] ?? '' };
+}
+
 let counter = 0;
 /** A username no other test in this process uses. */
 export function uniqueName(prefix = 'user'): string {

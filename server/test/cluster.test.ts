@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, startCluster } from '../../deploy/cluster.ts';
-import { Api, uniqueName } from './client.ts';
+import { Api, signUpForCookie, uniqueName } from './client.ts';
 import { driverSets } from './harness.ts';
 import { createPostgresDatabase, startPrivateRedis, startS3, startTcpProxy, tempDir } from './services.ts';
 import { partOf, sendPart, startUpload } from './uploads-client.ts';
@@ -113,6 +113,20 @@ describe.runIf(driverSets().includes('services'))('the cluster: nginx in front o
     const unknown = await api.request('GET', '/no-such-route');
     expect(unknown.status).toBe(404);
     expect((await unknown.json()).error.code).toBeDefined();
+  });
+
+  it('forwards a percent-encoded API path to the same route, CSRF check included', async () => {
+    const { cookie } = await signUpForCookie(cluster.url, uniqueName('cookie'));
+    const post = (origin: string) =>
+      fetch(`${cluster.url}/%61pi/v1/folders`, {
+        method: 'POST',
+        headers: { cookie, origin, 'content-type': 'application/json' },
+        body: JSON.stringify({ parentId: 'root', name: 'encoded' }),
+      });
+    const foreign = await post('https://evil.example');
+    expect(foreign.status).toBe(403);
+    expect((await foreign.json()).error.code).toBe('cross_origin_request');
+    expect((await post(cluster.url)).status).toBe(201);
   });
 
   it('streams a large simple upload through nginx', async () => {

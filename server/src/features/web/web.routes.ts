@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { everyRoutePublic } from '../auth/auth.hooks.ts';
 
 /** The app's own pages: scripts and styles from this origin only, never framed. */
 const APP_CSP = [
@@ -17,12 +18,15 @@ const APP_CSP = [
 /**
  * Serves the built web client (web/dist) at `/`, with client-side routes answered by index.html
  * so that a reload on /folders/… works. Nothing is served when the client hasn't been built.
+ * Register it in a scope of its own: every route in that scope becomes public.
  */
 export async function registerWebClient(app: FastifyInstance, root: string) {
   if (!existsSync(root)) {
     app.log.warn({ root }, 'the web client is not built (npm run build); serving the API only');
     return;
   }
+  // The client's files are public: signing in is one of the things they do.
+  app.addHook('onRoute', everyRoutePublic);
   await app.register(fastifyStatic, {
     root,
     wildcard: false,
@@ -38,7 +42,7 @@ export async function registerWebClient(app: FastifyInstance, root: string) {
       );
     },
   });
-  app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, (request, reply) => {
+  app.get('/*', { schema: { hide: true } }, (request, reply) => {
     if (request.url.startsWith('/api/')) return reply.callNotFound();
     reply.header('content-security-policy', APP_CSP);
     return reply.header('cache-control', 'no-cache').sendFile('index.html');
