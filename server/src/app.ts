@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AjvCompiler, type Options } from '@fastify/ajv-compiler';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -87,6 +88,20 @@ function trackRequestsInFlight(app: FastifyInstance) {
   };
 }
 
+const buildAjvValidator = AjvCompiler();
+
+/**
+ * Query strings, parameters and headers are text, so their values are coerced to the schema's
+ * types (`?limit=2` is the number 2); a JSON body already has types, and coercing it would turn
+ * `0`, `""` and `false` into `null` where a schema allows null. Bodies are validated exactly.
+ */
+const buildExactBodyValidator: typeof buildAjvValidator = (externalSchemas, options) => {
+  const coercing = buildAjvValidator(externalSchemas, options);
+  const customOptions: Options = { ...(options?.customOptions as Options | undefined), coerceTypes: false };
+  const exact = buildAjvValidator(externalSchemas, { ...options, mode: undefined, customOptions });
+  return (route) => (route.httpPart === 'body' ? exact : coercing)(route);
+};
+
 export interface AppOptions {
   /** Run the garbage collector on its schedule (the server process does; tests run it by hand). */
   backgroundJobs?: boolean;
@@ -104,6 +119,7 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
       return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true },
+    schemaController: { compilersFactory: { buildValidator: buildExactBodyValidator } },
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -3553,9 +3553,9 @@ export type AdminListUsersResponse = AdminListUsersResponses[keyof AdminListUser
 export type AdminUpdateUserData = {
     body: {
         /**
-         * null: no limit
+         * Bytes the account may store; 0 allows nothing, null sets no limit.
          */
-        quotaBytes?: null | number;
+        quotaBytes?: number | null;
         /**
          * A disabled account can not sign in; its sessions end.
          */
