@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AjvCompiler, type Options } from '@fastify/ajv-compiler';
 import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -24,6 +25,7 @@ import { registerWebClient } from './features/web/web.routes.ts';
 import { isDatabaseUnavailable } from './platform/database/database.ts';
 import { createServices, type RouteOptions } from './services.ts';
 import { AppError } from './shared/errors.ts';
+import { DOCUMENTATION_CSP, SECURITY_HEADERS } from './shared/security-headers.ts';
 
 export const API_PREFIX = '/api/v1';
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -155,6 +157,7 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
     sendError(reply, 404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`),
   );
 
+  await app.register(helmet, SECURITY_HEADERS);
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {
@@ -183,7 +186,10 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
   });
   await app.register(async (docs) => {
     docs.addHook('onRoute', everyRoutePublic);
-    await docs.register(swaggerUi, { routePrefix: '/api/docs' });
+    await docs.register(swaggerUi, {
+      routePrefix: '/api/docs',
+      staticCSP: DOCUMENTATION_CSP,
+    });
   });
 
   const services = createServices(deps);

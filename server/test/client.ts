@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { TestServer } from './harness.ts';
 
 export interface RequestOptions {
@@ -89,4 +91,11 @@ export async function countBlobs(server: TestServer): Promise<number> {
   let count = 0;
   for await (const _ of server.deps.blobs.list('blobs/')) count += 1;
   return count;
+}
+
+/** A stand-in for the built web client in `dir`: an index page and one hashed asset. */
+export async function writeWebClient(dir: string, script = 'console.log("app")') {
+  await mkdir(path.join(dir, 'assets'), { recursive: true });
+  await writeFile(path.join(dir, 'index.html'), '<!doctype html><title>Fileshare</title>');
+  await writeFile(path.join(dir, 'assets', 'app-1234.js'), script);
 }

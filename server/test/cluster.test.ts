@@ -1,10 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, startCluster } from '../../deploy/cluster.ts';
-import { Api, signUpForCookie, uniqueName } from './client.ts';
+import { Api, signUpForCookie, uniqueName, writeWebClient } from './client.ts';
 import { driverSets } from './harness.ts';
 import { createPostgresDatabase, startPrivateRedis, startS3, startTcpProxy, tempDir } from './services.ts';
 import { partOf, sendPart, startUpload } from './uploads-client.ts';
@@ -50,9 +49,7 @@ describe.runIf(driverSets().includes('services'))('the cluster: nginx in front o
     const dir = await tempDir('fileshare-cluster-');
     cleanups.push(dir.remove);
     const webDir = path.join(dir.path, 'web');
-    await mkdir(path.join(webDir, 'assets'), { recursive: true });
-    await writeFile(path.join(webDir, 'index.html'), '<!doctype html><title>Fileshare</title>');
-    await writeFile(path.join(webDir, 'assets', 'app-1234.js'), 'console.log(1)');
+    await writeWebClient(webDir, 'console.log(1)');
 
     cluster = await startCluster({
       port: 0,
@@ -105,7 +102,16 @@ describe.runIf(driverSets().includes('services'))('the cluster: nginx in front o
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<title>Fileshare</title>');
       expect(page.headers.get('cache-control')).toBe('no-cache');
+      expect(page.headers.get('x-frame-options')).toBe('DENY');
+      expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     }
+    // The API's own policies pass through alone, not joined by nginx's.
+    const docs = await fetch(`${cluster.url}/api/docs/`);
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get('content-security-policy')).toMatch(
+      /^default-src 'self'; script-src 'self'; script-src-attr 'none';[^,]*$/,
+    );
+    expect(docs.headers.get('x-content-type-options')).toBe('nosniff');
     const asset = await fetch(`${cluster.url}/assets/app-1234.js`);
     expect(asset.status).toBe(200);
     expect(asset.headers.get('cache-control')).toMatch(/max-age=\d{6,}/);
@@ -294,6 +300,7 @@ describe.runIf(driverSets().includes('services'))('the cluster: nginx in front o
         const body = new Uint8Array(await response.arrayBuffer());
         expect(body.length).toBe(file.size);
         expect(sha256(body)).toBe(file.sha256);
+        expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
       }
     }
   }, 60_000);
