@@ -16,6 +16,7 @@ import { adminRoutes } from './features/admin/admin.routes.ts';
 import { everyRoutePublic, registerAuthentication } from './features/auth/auth.hooks.ts';
 import { authRoutes } from './features/auth/auth.routes.ts';
 import { filesRoutes } from './features/files/files.routes.ts';
+import { invitationsRoutes } from './features/invitations/invitations.routes.ts';
 import { nodesRoutes } from './features/nodes/nodes.routes.ts';
 import { systemRoutes } from './features/system/system.routes.ts';
 import { createGarbageCollector } from './features/uploads/garbage-collector.ts';
@@ -204,6 +205,7 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
       await api.register(filesRoutes, options);
       await api.register(uploadsRoutes, options);
       await api.register(adminRoutes, options);
+      await api.register(invitationsRoutes, options);
     },
     { prefix: API_PREFIX },
   );

@@ -20,6 +20,12 @@ export interface Config {
   cacheEnabled: boolean;
   s3: S3Config | undefined;
   sessionTtlDays: number;
+  registration: {
+    /** Who may create an account; the first account (the administrator) always may. */
+    mode: RegistrationMode;
+    /** The quota of every new account but the first; undefined: no limit. */
+    defaultQuotaBytes: number | undefined;
+  };
   uploads: {
     /** An upload session left alone this long is aborted and its parts deleted. */
     sessionTtlSeconds: number;
@@ -40,8 +46,13 @@ export interface Config {
     loginPerAccount: RateLimitPolicy;
     /** Wrong current passwords given to a password change, per account. */
     passwordChangePerAccount: RateLimitPolicy;
+    /** Registration attempts from one client address. */
+    registrationPerAddress: RateLimitPolicy;
   };
 }
+
+export const REGISTRATION_MODES = ['open', 'invite', 'closed'] as const;
+export type RegistrationMode = (typeof REGISTRATION_MODES)[number];
 
 export interface RateLimitPolicy {
   points: number;
@@ -167,6 +178,13 @@ export function loadConfig(env: Env = process.env): Config {
     cacheEnabled: boolean(env, 'CACHE_ENABLED', true),
     s3: s3(env),
     sessionTtlDays: integer(env, 'SESSION_TTL_DAYS', 30, 1, 3650),
+    registration: {
+      mode: registrationMode(env),
+      defaultQuotaBytes:
+        optional(env, 'DEFAULT_QUOTA_BYTES') === undefined
+          ? undefined
+          : integer(env, 'DEFAULT_QUOTA_BYTES', 0, 0, Number.MAX_SAFE_INTEGER),
+    },
     uploads: {
       sessionTtlSeconds: integer(env, 'UPLOAD_SESSION_TTL_SECONDS', 24 * 3600, 60, 30 * 86_400),
       partUrlTtlSeconds: integer(env, 'UPLOAD_PART_URL_TTL_SECONDS', 900, 60, 7 * 86_400),
@@ -188,5 +206,18 @@ function rateLimits(env: Env): Config['rateLimits'] {
     loginPerAccountAndAddress: policy('LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS', 10, loginWindow),
     loginPerAccount: policy('LOGIN_LIMIT_PER_ACCOUNT', 100, loginWindow),
     passwordChangePerAccount: policy('PASSWORD_CHANGE_LIMIT_PER_ACCOUNT', 10, loginWindow),
+    registrationPerAddress: policy(
+      'REGISTRATION_LIMIT_PER_ADDRESS',
+      10,
+      integer(env, 'REGISTRATION_LIMIT_WINDOW_SECONDS', 3600, 1, 7 * 86_400),
+    ),
   };
+}
+
+function registrationMode(env: Env): RegistrationMode {
+  const raw = optional(env, 'REGISTRATION')?.toLowerCase() ?? 'invite';
+  const mode = REGISTRATION_MODES.find((candidate) => candidate === raw);
+  if (mode === undefined)
+    throw new ConfigError('REGISTRATION', `must be one of ${REGISTRATION_MODES.join(', ')}, got "${raw}"`);
+  return mode;
 }

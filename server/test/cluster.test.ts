@@ -60,7 +60,7 @@ describe.runIf(driverSets().includes('services'))('the cluster: nginx in front o
       s3: s3.config,
       webDir,
       nginxWorkers: 1,
-      env: { LOG_LEVEL: 'warn', GC_INTERVAL_SECONDS: '0' },
+      env: { LOG_LEVEL: 'warn', GC_INTERVAL_SECONDS: '0', REGISTRATION: 'open' },
       log: (source, line) => logLines.push(`[${source}] ${line}`),
     });
     cleanups.push(cluster.stop);

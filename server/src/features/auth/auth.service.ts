@@ -1,14 +1,23 @@
 import { type Algorithm, hash, verify } from '@node-rs/argon2';
 import { sql } from 'drizzle-orm';
+import type { RegistrationMode } from '../../config.ts';
 import type { Deps } from '../../deps.ts';
 import { consumeEach } from '../../platform/cache/rate-limit.ts';
 import { hashToken, newToken } from '../../shared/tokens.ts';
+import type { InvitationsService } from '../invitations/invitations.service.ts';
 import type { NodesService } from '../nodes/nodes.service.ts';
 import { usernameTaken } from '../users/users.errors.ts';
 import * as usersRepository from '../users/users.repository.ts';
 import type { UsersService } from '../users/users.service.ts';
 import type { UserRow } from '../users/users.table.ts';
-import { accountDisabled, invalidCredentials, sessionNotFound, wrongPassword } from './auth.errors.ts';
+import {
+  accountDisabled,
+  invalidCredentials,
+  invitationRequired,
+  registrationClosed,
+  sessionNotFound,
+  wrongPassword,
+} from './auth.errors.ts';
 import * as repository from './auth.repository.ts';
 import type { SessionRow } from './sessions.table.ts';
 
@@ -31,10 +40,16 @@ export interface Authenticated {
 
 export type AuthService = ReturnType<typeof createAuthService>;
 
+function assertMayRegister(mode: RegistrationMode, invitation: string | undefined) {
+  if (mode === 'closed') throw registrationClosed();
+  if (mode === 'invite' && invitation === undefined) throw invitationRequired();
+}
+
 export function createAuthService(
   { config, database, cache, clock, rateLimiters }: Deps,
   users: UsersService,
   nodes: NodesService,
+  invitations: InvitationsService,
 ) {
   const { db } = database;
   const ttlMs = config.sessionTtlDays * 86_400_000;
@@ -52,25 +67,44 @@ export function createAuthService(
     return { token, user };
   }
 
+  /** Who may register the next account: anyone while there is none yet (the administrator-to-be). */
+  async function registrationMode(): Promise<RegistrationMode> {
+    return (await usersRepository.countUsers(db)) === 0 ? 'open' : config.registration.mode;
+  }
+
   async function forgetSessions(rows: SessionRow[]) {
     await cache.delete(...rows.map((row) => sessionKey(row.tokenHash)));
   }
 
   return {
-    async register(username: string, password: string, userAgent: string | undefined) {
+    registrationMode,
+
+    async register(
+      { username, password, invitation }: { username: string; password: string; invitation?: string },
+      address: string,
+      userAgent: string | undefined,
+    ) {
+      await rateLimiters.registrationPerAddress.consume(address);
+      // Refused before the password is hashed, so a refusal costs the server nothing.
+      assertMayRegister(await registrationMode(), invitation);
       const passwordHash = await hash(password, ARGON2);
       const user = await db.transaction(async (tx) => {
         await tx.execute(sql`select pg_advisory_xact_lock(${FIRST_USER_LOCK})`);
+        const first = (await usersRepository.countUsers(tx)) === 0;
+        assertMayRegister(first ? 'open' : config.registration.mode, invitation);
+        const recordInvitee =
+          !first && invitation !== undefined ? await invitations.claim(tx, invitation) : undefined;
         if ((await usersRepository.findUserByUsername(tx, username)) !== undefined) {
           throw usernameTaken();
         }
-        const isAdmin = (await usersRepository.countUsers(tx)) === 0;
         const created = await usersRepository.insertUser(tx, {
           username,
           passwordHash,
-          isAdmin,
-          quotaBytes: null,
+          isAdmin: first,
+          // The administrator sets quotas, starting with nobody's own.
+          quotaBytes: first ? null : (config.registration.defaultQuotaBytes ?? null),
         });
+        await recordInvitee?.(created.id);
         await nodes.createRootFolder(tx, created.id);
         return created;
       });

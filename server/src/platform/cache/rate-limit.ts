@@ -72,6 +72,7 @@ export function createRateLimiters(
     loginPerAccount: make('login-account', limits.loginPerAccount),
     loginPerAccountAndAddress: make('login-account-address', limits.loginPerAccountAndAddress),
     passwordChangePerAccount: make('password-change-account', limits.passwordChangePerAccount),
+    registrationPerAddress: make('registration-address', limits.registrationPerAddress),
   };
 }
 
