@@ -33,7 +33,9 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { type Cluster, startCluster } from '../deploy/cluster.ts';
-import { createPostgresDatabase, startPrivateRedis, startS3, tempDir } from '../server/test/services.ts';
+import { createPostgresDatabase, tempDir } from '../server/test/services.ts';
+import { startPrivateRedis } from '../tools/redis.ts';
+import { startS3rver } from '../tools/s3rver.ts';
 
 /** The part of autocannon's API this uses (it ships no types). */
 interface LoadRequest {
@@ -295,7 +297,9 @@ async function main() {
   try {
     const postgres = await createPostgresDatabase();
     cleanups.push(postgres.drop);
-    const s3 = await startS3();
+    const s3Dir = await tempDir('fileshare-load-s3-');
+    cleanups.push(s3Dir.remove);
+    const s3 = await startS3rver(s3Dir.path, 'fileshare-load');
     cleanups.push(s3.close);
     const redisServer = await startPrivateRedis();
     cleanups.push(redisServer.stop);

@@ -17,12 +17,14 @@ import {
   writeSync,
 } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../tools/processes.ts';
 
 export const MiB = 1024 * 1024;
+export { freePort };
+
 export const REPO = path.resolve(import.meta.dirname, '..');
 export const RESULTS_DIR = path.join(REPO, 'bench', 'results');
 
@@ -145,18 +147,6 @@ export async function version(command: string, args: string[]): Promise<string> 
   } catch {
     return 'unknown';
   }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Polls `url` until `ready(status)` or the deadline; fails early if `child` died. */

@@ -876,22 +876,12 @@ async function mainS3() {
   makeRandomFile(warmFile, 4 * MiB);
   console.log(`${fmt((performance.now() - started) / 1000)} s`);
 
-  // The S3 peer: s3rver, with the multipart operations it lacks added by the server's test harness.
-  const { default: S3rver } = await import('s3rver');
-  const { addMultipartOperations } = await import('../server/test/s3rver-extras.ts');
+  // The S3 peer: s3rver, with the multipart operations it lacks added (tools/s3rver.ts).
+  const { startS3rver } = await import('../tools/s3rver.ts');
   const s3Dir = path.join(tmp, 's3');
-  mkdirSync(s3Dir, { recursive: true });
   const bucket = 'bench';
-  const s3 = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory: s3Dir,
-    configureBuckets: [{ name: bucket, configs: [] }],
-  });
-  addMultipartOperations(s3, s3Dir);
-  const address = (await s3.run()) as { port: number };
-  const s3Endpoint = `http://127.0.0.1:${address.port}`;
+  const s3 = await startS3rver(s3Dir, bucket);
+  const s3Endpoint = s3.config.endpoint ?? '';
 
   const api = await startApi(tmp, {
     cpuProfDir: CPU_PROF_DIR,
@@ -1055,7 +1045,7 @@ async function mainS3() {
       client: 'curl',
       sessionParallel: PARALLEL,
       contentMd5: false,
-      s3: 's3rver 3.7.1 in the benchmark process, with server/test/s3rver-extras.ts',
+      s3: 's3rver 3.7.1 in the benchmark process, with tools/s3rver.ts',
     },
     summary,
     target: { apiReadBelowMiB: mib(partSize), pass },

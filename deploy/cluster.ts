@@ -8,21 +8,20 @@
  *   CLUSTER_DIR      nginx's files, the s3rver's bucket (default ./data/cluster)
  *   DATABASE_URL     default: the database fileshare_cluster on the local PostgreSQL, created if missing
  *   REDIS_URL        default redis://127.0.0.1:6379
- *   S3_*             default: an s3rver this script starts, its bucket under CLUSTER_DIR/s3
+ *   S3_*             default: an s3rver this script starts, its bucket under CLUSTER_DIR/s3 (kept
+ *                    across restarts, as the database is)
  *   NGINX            the nginx binary (default: nginx on PATH, else /usr/sbin/nginx)
  *   WEB_DIR          the built web client (default web/dist)
  * Anything else in the environment (LOG_LEVEL, LOGIN_LIMIT_*, …) is passed to the API processes.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import S3rver from 's3rver';
 import type { S3Config } from '../server/src/config.ts';
-import { addMultipartOperations } from '../server/test/s3rver-extras.ts';
+import { findProgram, freePort, stopProcess, waitUntil } from '../tools/processes.ts';
+import { startS3rver } from '../tools/s3rver.ts';
 import { localNginxConfig } from './nginx-config.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -43,16 +42,9 @@ export function findNginx(explicit = process.env.NGINX?.trim()): string {
       throw new ClusterError(`NGINX=${explicit} does not exist.\n\n${NGINX_MISSING}`);
     return explicit;
   }
-  const dirs = [
-    ...(process.env.PATH ?? '').split(':'),
-    '/usr/sbin',
-    '/usr/local/sbin',
-    '/usr/local/nginx/sbin',
-  ];
-  for (const dir of dirs) {
-    if (dir !== '' && existsSync(path.join(dir, 'nginx'))) return path.join(dir, 'nginx');
-  }
-  throw new ClusterError(NGINX_MISSING);
+  const found = findProgram('nginx', ['/usr/local/nginx/sbin']);
+  if (found === undefined) throw new ClusterError(NGINX_MISSING);
+  return found;
 }
 
 export interface ClusterOptions {
@@ -97,17 +89,6 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
 /** The database `name` on the server of `adminUrl`, created if it isn't there. */
 export async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -127,31 +108,6 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<st
   return url.toString();
 }
 
-async function startS3rver(directory: string): Promise<{ config: S3Config; close(): Promise<void> }> {
-  await mkdir(directory, { recursive: true });
-  const bucket = 'fileshare';
-  const server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory,
-    configureBuckets: [{ name: bucket, configs: [] }],
-  });
-  addMultipartOperations(server, directory);
-  const { port } = (await server.run()) as net.AddressInfo;
-  return {
-    config: {
-      endpoint: `http://127.0.0.1:${port}`,
-      bucket,
-      region: 'us-east-1',
-      accessKeyId: 'S3RVER',
-      secretAccessKey: 'S3RVER',
-      forcePathStyle: true,
-    },
-    close: () => server.close(),
-  };
-}
-
 function pipeLines(child: ChildProcess, source: string, log: (source: string, line: string) => void) {
   for (const stream of [child.stdout, child.stderr]) {
     let rest = '';
@@ -164,36 +120,14 @@ function pipeLines(child: ChildProcess, source: string, log: (source: string, li
 }
 
 async function waitForAnswer(url: string, child: ChildProcess, what: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new ClusterError(`${what} exited (${child.exitCode ?? child.signalCode}) before it answered`);
-    const ok = await fetch(url, { signal: AbortSignal.timeout(1_000) }).then(
+  const answers = () =>
+    fetch(url, { signal: AbortSignal.timeout(1_000) }).then(
       (response) => response.ok,
       () => false,
     );
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new ClusterError(`${what} did not answer ${url} within ${timeoutMs / 1000} s`);
-}
-
-/** Sends `signal`, waits up to `graceMs` for the exit, then kills (the whole group for nginx). */
-async function stopProcess(child: ChildProcess, signal: NodeJS.Signals, graceMs: number, group = false) {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const send = (sig: NodeJS.Signals) => {
-    try {
-      if (group && child.pid !== undefined) process.kill(-child.pid, sig);
-      else child.kill(sig);
-    } catch {
-      // already gone
-    }
-  };
-  send(signal);
-  const timer = setTimeout(() => send('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
+  await waitUntil(`${what} answering ${url}`, answers, { timeoutMs, child }).catch((error: Error) => {
+    throw new ClusterError(error.message);
+  });
 }
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
@@ -238,7 +172,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   try {
     let s3 = options.s3;
     if (s3 === undefined) {
-      const s3rver = await startS3rver(path.join(options.dir, 's3'));
+      const s3rver = await startS3rver(path.join(options.dir, 's3'), 'fileshare');
       cleanups.push(s3rver.close);
       s3 = s3rver.config;
       log('cluster', `s3rver on ${s3.endpoint}, bucket ${s3.bucket}`);

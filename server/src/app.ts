@@ -213,7 +213,15 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
   await app.register(async (web) => registerWebClient(web, deps.config.webDir));
 
   const stopGc = appOptions.backgroundJobs ? createGarbageCollector(deps, services).schedule() : () => {};
+  // Keep-alive connections that fall idle once their request is answered are closed as they do, so
+  // that closing doesn't wait for the clients' keep-alive timeouts.
+  let reapIdle: NodeJS.Timeout | undefined;
+  app.addHook('preClose', async () => {
+    reapIdle = setInterval(() => app.server.closeIdleConnections(), 100);
+    reapIdle.unref();
+  });
   app.addHook('onClose', async () => {
+    clearInterval(reapIdle);
     stopGc();
     // The server has stopped taking requests and its connections are closed; handlers may not be done.
     const running = await requestsSettled(SHUTDOWN_GRACE_MS);

@@ -24,9 +24,6 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    // Keep-alive connections that fall idle once their request is answered are closed too, so that
-    // shutdown doesn't wait for the clients' keep-alive timeouts.
-    setInterval(() => app.server.closeIdleConnections(), 100).unref();
     app.close().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -3,9 +3,10 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, startCluster } from '../../deploy/cluster.ts';
+import { startPrivateRedis } from '../../tools/redis.ts';
 import { Api, signUpForCookie, uniqueName, writeWebClient } from './client.ts';
 import { driverSets } from './harness.ts';
-import { createPostgresDatabase, startPrivateRedis, startS3, startTcpProxy, tempDir } from './services.ts';
+import { createPostgresDatabase, startS3, startTcpProxy, tempDir } from './services.ts';
 import { partOf, sendPart, startUpload } from './uploads-client.ts';
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
@@ -14,7 +15,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * The scaled-out topology as `npm run cluster` starts it (deploy/cluster.ts): nginx on the reviewed
  * deploy/nginx.conf in front of two API processes, on the machine's PostgreSQL (through a proxy the
- * test can cut), a Redis of the test's own (so it can be stopped), and an s3rver.
+ * test can cut), a Redis of the test's own (so it can be stopped), and a bucket on the run's RADOS
+ * Gateway.
  */
 // Part of the `services` driver set (TEST_DRIVERS=embedded,services), which CI runs.
 describe.runIf(driverSets().includes('services'))('the cluster: nginx in front of two API instances', () => {

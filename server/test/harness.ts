@@ -62,6 +62,12 @@ export interface TestServerOptions {
   blobDir?: string;
   /** Where the server's log lines go (JSON, one per line). */
   logTo?: NodeJS.WritableStream;
+  /** Another instance on the same PostgreSQL, Redis and S3 as this one (services set only). */
+  peerOf?: TestServer;
+}
+
+function pick<T extends object, K extends keyof T>(source: T, ...keys: K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((key) => [key, source[key]])) as Pick<T, K>;
 }
 
 /** Starts the real app on real drivers with temporary data, listening on a free port. */
@@ -86,6 +92,15 @@ export async function startServer(set: DriverSet, options: TestServerOptions = {
       blobs: options.blobDir === undefined ? undefined : await createFsBlobStore(options.blobDir),
       clock,
     });
+  } else if (options.peerOf !== undefined) {
+    const shared = options.peerOf.deps.config;
+    deps = await openDeps(
+      { ...config, ...pick(shared, 'databaseUrl', 'redisUrl', 'redisKeyPrefix', 's3') },
+      logger,
+      {
+        clock,
+      },
+    );
   } else {
     const redisUrl = options.redisUrl ?? REDIS_URL;
     await assertRedisReachable(redisUrl);

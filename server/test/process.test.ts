@@ -6,10 +6,11 @@ import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../tools/processes.ts';
 import { createS3BlobStore } from '../src/platform/blobs/s3.blob-store.ts';
 import { Api, uniqueName } from './client.ts';
 import { driverSets } from './harness.ts';
-import { createPostgresDatabase, freePort, REDIS_URL, startS3, tempDir } from './services.ts';
+import { createPostgresDatabase, REDIS_URL, startS3, tempDir } from './services.ts';
 import { partOf, sendPart, startUpload } from './uploads-client.ts';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));

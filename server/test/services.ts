@@ -1,18 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import S3rver from 's3rver';
-import { freePort } from '../../deploy/cluster.ts';
+import { inject } from 'vitest';
+import { createBucket } from '../../tools/rgw.ts';
 import type { S3Config } from '../src/config.ts';
-import { addMultipartOperations } from './s3rver-extras.ts';
 
 /**
  * The real services the tests talk to. PostgreSQL and Redis are the machine's (each run gets its
- * own database and key prefix, so runs never collide); S3 is an s3rver this process starts.
+ * own database and key prefix, so runs never collide); S3 is a RADOS Gateway started once per run
+ * (test/global-setup.ts), with a bucket per test file.
  */
 export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -74,87 +73,23 @@ export async function assertRedisReachable(url = REDIS_URL) {
 
 export interface TestS3 {
   config: S3Config;
-  directory: string;
   close(): Promise<void>;
 }
 
-/** An s3rver on a free port with one bucket, as the S3 protocol peer. */
-export async function startS3(): Promise<TestS3> {
-  const dir = await tempDir('fileshare-s3-');
-  const bucket = 'fileshare-test';
-  const server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory: dir.path,
-    configureBuckets: [{ name: bucket, configs: [] }],
-  });
-  addMultipartOperations(server, dir.path);
-  const address = (await server.run()) as net.AddressInfo;
+/**
+ * A bucket of its own on the run's RADOS Gateway (test/global-setup.ts starts it for the services
+ * driver set), emptied and removed by `close`. `corsOrigin` lets pages from there PUT parts to it.
+ */
+export async function startS3(options: { corsOrigin?: string } = {}): Promise<TestS3> {
+  const s3 = inject('s3');
+  if (s3 === undefined)
+    throw new Error('S3 is part of the services driver set: run with TEST_DRIVERS=embedded,services');
+  const bucket = `fileshare-test-${runId()}`;
+  const created = await createBucket(s3, bucket, options);
   return {
-    config: {
-      endpoint: `http://127.0.0.1:${address.port}`,
-      bucket,
-      region: 'us-east-1',
-      accessKeyId: 'S3RVER',
-      secretAccessKey: 'S3RVER',
-      forcePathStyle: true,
-    },
-    directory: dir.path,
-    async close() {
-      await server.close();
-      await dir.remove();
-    },
+    config: { ...s3, bucket, forcePathStyle: true },
+    close: created.remove,
   };
-}
-
-export { freePort };
-
-/** A redis-server of the test's own, which it may stop and start again. */
-export async function startPrivateRedis(): Promise<{
-  url: string;
-  stop(): Promise<void>;
-  start(): Promise<void>;
-}> {
-  const port = await freePort();
-  let child: ChildProcess | undefined;
-  async function start() {
-    child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {
-        stdio: 'ignore',
-      },
-    );
-    const failed = new Promise<never>((_, reject) =>
-      child?.once('error', (error) =>
-        reject(new Error(`These tests need the redis-server program: ${error.message}`)),
-      ),
-    );
-    const url = `redis://127.0.0.1:${port}`;
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const up = await Promise.race([
-        assertRedisReachable(url).then(
-          () => true,
-          () => false,
-        ),
-        failed,
-      ]);
-      if (up) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`redis-server did not start on port ${port}`);
-  }
-  async function stop() {
-    const running = child;
-    if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      running.once('exit', () => resolve());
-      running.kill('SIGKILL');
-    });
-  }
-  await start();
-  return { url: `redis://127.0.0.1:${port}`, stop, start };
 }
 
 export interface TcpProxy {

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { Api } from './client.ts';
-import { contentMd5 } from './s3rver-extras.ts';
 
 export interface Session {
   id: string;
@@ -11,6 +10,9 @@ export interface Session {
   uploadedParts: { number: number; size: number }[];
   status: string;
 }
+
+/** MD5 in base64, as Content-MD5 carries it. */
+export const contentMd5 = (data: Uint8Array) => createHash('md5').update(data).digest('base64');
 
 export const sha256Hex = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 

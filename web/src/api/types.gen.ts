@@ -2591,7 +2591,10 @@ export type ListUploadsResponses = {
             onConflict: 'fail' | 'rename' | 'replace';
             partSize: number;
             partCount: number;
-            status: 'open' | 'completed' | 'aborted';
+            /**
+             * `completing` while a request joins and records the file; parts are refused meanwhile
+             */
+            status: 'open' | 'completing' | 'completed' | 'aborted';
             nodeId: string | null;
             createdAt: string;
             expiresAt: string;
@@ -2797,7 +2800,10 @@ export type CreateUploadResponses = {
         onConflict: 'fail' | 'rename' | 'replace';
         partSize: number;
         partCount: number;
-        status: 'open' | 'completed' | 'aborted';
+        /**
+         * `completing` while a request joins and records the file; parts are refused meanwhile
+         */
+        status: 'open' | 'completing' | 'completed' | 'aborted';
         nodeId: string | null;
         createdAt: string;
         expiresAt: string;
@@ -3041,7 +3047,10 @@ export type GetUploadResponses = {
         onConflict: 'fail' | 'rename' | 'replace';
         partSize: number;
         partCount: number;
-        status: 'open' | 'completed' | 'aborted';
+        /**
+         * `completing` while a request joins and records the file; parts are refused meanwhile
+         */
+        status: 'open' | 'completing' | 'completed' | 'aborted';
         nodeId: string | null;
         createdAt: string;
         expiresAt: string;

@@ -5,6 +5,14 @@ import { type NodeRow, nodes } from './nodes.table.ts';
 
 export type NewNode = typeof nodes.$inferInsert;
 
+/** How deep folders may nest under a root (a file in the deepest folder is one level further). */
+export const MAX_TREE_DEPTH = 256;
+/**
+ * Every recursive walk of the tree stops here, a little past the deepest a tree may be, so that no
+ * query can run without end even if a cycle were ever written.
+ */
+const WALK_LIMIT = MAX_TREE_DEPTH + 8;
+
 /** The rows of a raw query; node-postgres and PGlite both answer `{ rows }`. */
 function rowsOf<T>(result: unknown): T[] {
   return (result as { rows: T[] }).rows;
@@ -81,6 +89,7 @@ export async function ancestry(
       union all
       select n.id, n.parent_id, n.trashed_at, chain.depth + 1
       from ${nodes} n join chain on n.id = chain.parent_id
+      where chain.depth < ${WALK_LIMIT}
     )
     select id, parent_id, trashed_at from chain order by depth`);
   return rowsOf<{ id: string; parent_id: string | null; trashed_at: string | Date | null }>(result).map(
@@ -92,18 +101,39 @@ export async function ancestry(
   );
 }
 
-/** Every node in the subtree under `id` (itself included), with what deleting them frees. */
-export async function subtree(
+/** How many levels the subtree under `id` reaches below it (0 for a file or an empty folder). */
+export async function subtreeHeight(db: Queryable, id: string): Promise<number> {
+  const result = await db.execute(sql`
+    with recursive tree(id, depth) as (
+      select id, 0 from ${nodes} where id = ${id}
+      union all
+      select n.id, tree.depth + 1 from ${nodes} n join tree on n.parent_id = tree.id
+      where tree.depth < ${WALK_LIMIT}
+    )
+    select coalesce(max(depth), 0)::int as height from tree`);
+  return rowsOf<{ height: number }>(result)[0]?.height ?? 0;
+}
+
+/**
+ * Deletes the node and everything under it, and answers what the statement actually deleted: a
+ * purge that lost a race deletes nothing and so refunds nothing.
+ */
+export async function deleteSubtree(
   db: Queryable,
   id: string,
 ): Promise<{ ids: string[]; blobKeys: string[]; storedBytes: number }> {
   const result = await db.execute(sql`
-    with recursive tree(id) as (
-      select id from ${nodes} where id = ${id}
+    with recursive tree(id, depth) as (
+      select id, 0 from ${nodes} where id = ${id}
       union all
-      select n.id from ${nodes} n join tree on n.parent_id = tree.id
+      select n.id, tree.depth + 1 from ${nodes} n join tree on n.parent_id = tree.id
+      where tree.depth < ${WALK_LIMIT}
+    ),
+    gone as (
+      delete from ${nodes} where id in (select id from tree)
+      returning id, blob_key, stored_size
     )
-    select n.id, n.blob_key, n.stored_size from ${nodes} n join tree on n.id = tree.id`);
+    select id, blob_key, stored_size from gone`);
   const ids: string[] = [];
   const blobKeys: string[] = [];
   let storedBytes = 0;
@@ -117,9 +147,10 @@ export async function subtree(
   return { ids, blobKeys, storedBytes };
 }
 
-export async function deleteNode(db: Queryable, id: string) {
-  // Descendants go with it: parent_id references nodes(id) on delete cascade.
-  await db.delete(nodes).where(eq(nodes.id, id));
+/** The ids of the owner's nodes that are in the trash themselves (not only under a trashed folder). */
+export async function trashedIds(db: Queryable, ownerId: string): Promise<string[]> {
+  const rows = await db.select({ id: nodes.id }).from(nodes).where(trashedOf(ownerId));
+  return rows.map((row) => row.id);
 }
 
 export interface SortKey {
@@ -155,31 +186,6 @@ function pageQuery(where: SQL, keys: SortKey[], after: string[] | undefined) {
   };
 }
 
-/**
- * One page of nodes matching `where`, ordered by `keys` (the last key must be unique), after the
- * row whose key values are `after`. Returns the rows and the key values of the last one.
- */
-export const pageOfNodes: PageReader<NodeRow[]> = async (db, where, keys, after, limit) => {
-  const query = pageQuery(where, keys, after);
-  const keyColumns = Object.fromEntries(
-    keys.map((key, i) => [`k${i}`, sql<string>`(${key.expression})::text`]),
-  );
-  const rows = await db
-    .select({ node: nodes, ...keyColumns })
-    .from(nodes)
-    .where(query.where)
-    .orderBy(...query.order)
-    .limit(limit + 1);
-  const more = rows.length > limit;
-  const page = rows.slice(0, limit);
-  const lastRow = page.at(-1) as Record<string, unknown> | undefined;
-  return {
-    items: page.map((row) => row.node),
-    last: lastRow === undefined ? undefined : keys.map((_, i) => String(lastRow[`k${i}`])),
-    more,
-  };
-};
-
 /** A timestamp as JavaScript's toISOString writes it, which is how the API writes every time. */
 const isoTime = (column: AnyPgColumn) =>
   sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -196,7 +202,8 @@ const nodeJson = sql`(select row_to_json(api) from (select
   ${isoTime(nodes.trashedAt)} as "trashedAt") api)`;
 
 /**
- * The same page as {@link pageOfNodes}, as the API answers it: the nodes' JSON objects joined by
+ * One page of nodes matching `where`, ordered by `keys` (the last key must be unique), after the
+ * row whose key values are `after`, as the API answers it: the nodes' JSON objects joined by
  * commas, ready to go between the brackets of an array. PostgreSQL writes the JSON and joins the
  * page in one row, so a page of a thousand nodes costs the API one string instead of a thousand
  * rows to parse, map and serialise.
@@ -265,10 +272,11 @@ export interface TreeEntry {
 /** The folder and everything live under it (what is in the trash, and below it, left out). */
 export async function liveTree(db: Queryable, folderId: string): Promise<TreeEntry[]> {
   const result = await db.execute(sql`
-    with recursive tree(id) as (
-      select id from ${nodes} where id = ${folderId}
+    with recursive tree(id, depth) as (
+      select id, 0 from ${nodes} where id = ${folderId}
       union all
-      select n.id from ${nodes} n join tree on n.parent_id = tree.id where n.trashed_at is null
+      select n.id, tree.depth + 1 from ${nodes} n join tree on n.parent_id = tree.id
+      where n.trashed_at is null and tree.depth < ${WALK_LIMIT}
     )
     select n.id, n.parent_id, n.kind, n.name, n.blob_key, n.encoding
     from ${nodes} n join tree on n.id = tree.id`);

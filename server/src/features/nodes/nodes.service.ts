@@ -1,39 +1,30 @@
-import { randomUUID } from 'node:crypto';
-import { type SQL, sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
 import type { Deps } from '../../deps.ts';
-import { type Queryable, sqlState, UNIQUE_VIOLATION } from '../../platform/database/database.ts';
+import { sqlState, type Transaction, UNIQUE_VIOLATION } from '../../platform/database/database.ts';
+import { lockTree } from '../../platform/database/locks.ts';
 import { alternativeName, normaliseNodeName, splitExtension } from '../../shared/names.ts';
 import type { UsersService } from '../users/users.service.ts';
+import { archiveEntriesOf } from './nodes.archive.ts';
+import { createNodeCache } from './nodes.cache.ts';
 import {
   fileNotFound,
   folderNotFound,
-  invalidCursor,
   moveIntoItself,
   nameTaken,
   nodeNotFound,
   notInTrash,
   rootIsFixed,
+  treeTooDeep,
 } from './nodes.errors.ts';
-import * as repository from './nodes.repository.ts';
-import { type NodeRow, nodes } from './nodes.table.ts';
+import { decodeCursor, encodeCursor, type PageRequest, sortKeys } from './nodes.pages.ts';
+import * as defaultRepository from './nodes.repository.ts';
+import type { NodeRow } from './nodes.table.ts';
 
-const NODE_TTL_SECONDS = 300;
-const nodeKey = (id: string) => `node:${id}`;
-// Pages of a folder's children are cached under the folder's children version; a write to the
-// folder drops the version, and with it every page cached under it, whatever its sort or cursor.
-const CHILDREN_TTL_SECONDS = 300;
-const childrenVersionKey = (folderId: string) => `children-version:${folderId}`;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export type SortField = 'name' | 'size' | 'updatedAt' | 'createdAt';
+export type { PageRequest, SortField } from './nodes.pages.ts';
 export type ConflictPolicy = 'fail' | 'rename' | 'replace';
+type NodesRepository = typeof defaultRepository;
 
-export interface PageRequest {
-  cursor?: string;
-  limit: number;
-  sort: SortField;
-  order: 'asc' | 'desc';
-}
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A file's content, written to the blob store and ready to be recorded as a node. */
 export interface StoredContent {
@@ -46,110 +37,88 @@ export interface StoredContent {
   encoding: 'identity' | 'gzip';
 }
 
+/**
+ * One unit of work on an owner's tree: a transaction that holds the tree's lock, so what it reads
+ * stays true until it commits, and what the change makes stale in the cache, dropped once it has.
+ */
+export interface TreeWork {
+  readonly tx: Transaction;
+  readonly ownerId: string;
+  /** Nodes whose cached copies the change makes stale. */
+  readonly changedNodes: Set<string>;
+  /** Folders whose list of children the change alters. */
+  readonly changedFolders: Set<string>;
+  /** Set when the change charged or refunded the owner's storage. */
+  storageChanged: boolean;
+}
+
+export interface RecordedFile {
+  node: NodeRow;
+  /** The blob the file had before, when it replaced one: to delete once the change has committed. */
+  replacedBlobKey: string | undefined;
+  created: boolean;
+}
+
 export type NodesService = ReturnType<typeof createNodesService>;
-
-function sortKeys(sort: SortField, order: 'asc' | 'desc'): repository.SortKey[] {
-  // Folders first whatever the order, then the chosen field, then enough to make the order total.
-  const foldersFirst: repository.SortKey = {
-    expression: sql`(${nodes.kind} = 'file')::int`,
-    direction: 'asc',
-    type: 'int',
-  };
-  const byName = (direction: 'asc' | 'desc'): repository.SortKey[] => [
-    { expression: sql`lower(${nodes.name})`, direction, type: 'text' },
-    { expression: sql`${nodes.name}`, direction, type: 'text' },
-  ];
-  const byId: repository.SortKey = { expression: sql`${nodes.id}`, direction: order, type: 'uuid' };
-  switch (sort) {
-    case 'name':
-      return [foldersFirst, ...byName(order), byId];
-    case 'size':
-      return [
-        foldersFirst,
-        { expression: sql`coalesce(${nodes.size}, 0)`, direction: order, type: 'bigint' },
-        ...byName('asc'),
-        byId,
-      ];
-    case 'updatedAt':
-      return [
-        foldersFirst,
-        { expression: sql`${nodes.updatedAt}`, direction: order, type: 'timestamptz' },
-        byId,
-      ];
-    case 'createdAt':
-      return [
-        foldersFirst,
-        { expression: sql`${nodes.createdAt}`, direction: order, type: 'timestamptz' },
-        byId,
-      ];
-  }
-}
-
-function encodeCursor(values: string[]): string {
-  return Buffer.from(JSON.stringify(values)).toString('base64url');
-}
-
-function decodeCursor(cursor: string, length: number): string[] {
-  try {
-    const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(values) && values.length === length && values.every((v) => typeof v === 'string')) {
-      return values;
-    }
-  } catch {}
-  throw invalidCursor();
-}
 
 export function createNodesService(
   { database, cache, clock }: Pick<Deps, 'database' | 'cache' | 'clock'>,
   users: UsersService,
+  repository: NodesRepository = defaultRepository,
 ) {
   const { db } = database;
-
-  async function forget(...ids: string[]) {
-    await cache.delete(...ids.map(nodeKey));
-  }
-
-  /** After a write that adds, removes or changes children of these folders (once it has committed). */
-  async function forgetChildren(...folderIds: (string | null)[]) {
-    await cache.delete(...folderIds.flatMap((id) => (id === null ? [] : [childrenVersionKey(id)])));
-  }
+  const cached = createNodeCache(cache);
 
   /**
-   * The key of a page of the folder's children. A version is set before the page is read from the
-   * database, so a page read before a write is only ever stored under a version the write dropped.
+   * Runs `work` as one unit of work on the owner's tree, and drops what it changed from the cache
+   * once it has committed. A name that turns out taken is a 409.
    */
-  async function childrenPageKey(folderId: string, request: PageRequest) {
-    let version = await cache.get<string>(childrenVersionKey(folderId));
-    if (version === undefined) {
-      version = randomUUID();
-      await cache.set(childrenVersionKey(folderId), version, CHILDREN_TTL_SECONDS);
+  async function inTree<T>(ownerId: string, name: string | undefined, work: (w: TreeWork) => Promise<T>) {
+    const changes = {
+      changedNodes: new Set<string>(),
+      changedFolders: new Set<string>(),
+      storageChanged: false,
+    };
+    let result: T;
+    try {
+      result = await db.transaction(async (tx) => {
+        await lockTree(tx, ownerId);
+        return work(Object.assign(changes, { tx: tx as Transaction, ownerId }));
+      });
+    } catch (error) {
+      if (name !== undefined && sqlState(error) === UNIQUE_VIOLATION) throw nameTaken(name);
+      throw error;
     }
-    const { sort, order, limit, cursor = '' } = request;
-    return `children:${folderId}:${version}:${sort}:${order}:${limit}:${cursor}`;
+    await cached.forgetNodes(changes.changedNodes);
+    await cached.forgetChildren(changes.changedFolders);
+    if (changes.storageChanged) await users.forgetUser(ownerId);
+    return result;
   }
 
   /** The node with this id if it belongs to `ownerId`; someone else's node is "not found", like a missing one. */
   async function findOwned(ownerId: string, id: string): Promise<NodeRow | undefined> {
     if (!UUID.test(id)) return undefined;
-    let node = await cache.get<NodeRow>(nodeKey(id));
-    if (node === undefined) {
-      node = await repository.findNode(db, id);
-      if (node === undefined) return undefined;
-      await cache.set(nodeKey(id), node, NODE_TTL_SECONDS);
-    }
-    return node.ownerId === ownerId ? node : undefined;
+    const node = await cached.node(id, () => repository.findNode(db, id));
+    return node?.ownerId === ownerId ? node : undefined;
   }
 
-  /** True when neither the node nor any folder above it is in the trash. */
-  async function isLive(node: NodeRow): Promise<boolean> {
-    if (node.trashedAt !== null) return false;
-    if (node.parentId === null) return true;
-    const chain = await repository.ancestry(db, node.parentId);
-    return chain.every((ancestor) => ancestor.trashedAt === null);
+  /** The same, read inside a unit of work: what a change decides on is never a cached copy. */
+  async function ownedIn(w: TreeWork, id: string): Promise<NodeRow | undefined> {
+    if (!UUID.test(id)) return undefined;
+    const node = await repository.findNode(w.tx, id);
+    return node?.ownerId === w.ownerId ? node : undefined;
   }
 
-  async function root(ownerId: string): Promise<NodeRow> {
-    const node = await repository.findRoot(db, ownerId);
+  /** How deep a live node is (0 for the root), or undefined when it or a folder above it is in the trash. */
+  async function liveDepth(tx: Transaction | typeof db, node: NodeRow): Promise<number | undefined> {
+    if (node.trashedAt !== null) return undefined;
+    if (node.parentId === null) return 0;
+    const chain = await repository.ancestry(tx, node.parentId);
+    return chain.every((ancestor) => ancestor.trashedAt === null) ? chain.length : undefined;
+  }
+
+  async function root(ownerId: string, tx: Transaction | typeof db = db): Promise<NodeRow> {
+    const node = await repository.findRoot(tx, ownerId);
     if (node === undefined) throw new Error(`user ${ownerId} has no root folder`);
     return node;
   }
@@ -157,12 +126,21 @@ export function createNodesService(
   /** A folder the user can put things in: theirs, not in the trash. `root` names their top folder. */
   async function liveFolder(ownerId: string, id: string): Promise<NodeRow> {
     const folder = id === 'root' ? await root(ownerId) : await findOwned(ownerId, id);
-    if (folder === undefined || folder.kind !== 'folder' || !(await isLive(folder))) throw folderNotFound();
+    if (folder === undefined || folder.kind !== 'folder' || (await liveDepth(db, folder)) === undefined)
+      throw folderNotFound();
     return folder;
   }
 
+  /** The same inside a unit of work, with its depth; the folder can't go away until the work commits. */
+  async function liveFolderIn(w: TreeWork, id: string): Promise<{ folder: NodeRow; depth: number }> {
+    const folder = id === 'root' ? await root(w.ownerId, w.tx) : await ownedIn(w, id);
+    const depth = folder?.kind === 'folder' ? await liveDepth(w.tx, folder) : undefined;
+    if (folder === undefined || depth === undefined) throw folderNotFound();
+    return { folder, depth };
+  }
+
   /** `name`, or the first "name (n)" not in use in the folder. */
-  async function freeName(tx: Queryable, parentId: string, name: string): Promise<string> {
+  async function freeName(tx: Transaction, parentId: string, name: string): Promise<string> {
     if ((await repository.findLiveChild(tx, parentId, name)) === undefined) return name;
     // Alternatives may shorten a long stem, so gather every sibling sharing a short prefix of it.
     const prefix = Array.from(splitExtension(name)[0]).slice(0, 16).join('');
@@ -173,16 +151,7 @@ export function createNodesService(
     }
   }
 
-  async function withNameCheck<T>(name: string, write: () => Promise<T>): Promise<T> {
-    try {
-      return await write();
-    } catch (error) {
-      if (sqlState(error) === UNIQUE_VIOLATION) throw nameTaken(name);
-      throw error;
-    }
-  }
-
-  async function page<T>(read: repository.PageReader<T>, where: SQL, request: PageRequest) {
+  async function page<T>(read: defaultRepository.PageReader<T>, where: SQL, request: PageRequest) {
     const keys = sortKeys(request.sort, request.order);
     const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor, keys.length);
     const result = await read(db, where, keys, after, request.limit);
@@ -192,10 +161,51 @@ export function createNodesService(
     };
   }
 
+  /**
+   * Records a file whose blob is already complete inside a unit of work, charging its storage
+   * there (blob first, metadata last). Replacing charges the difference from the replaced row as
+   * it is under the tree's lock, never from an earlier read.
+   */
+  async function recordFile(
+    w: TreeWork,
+    parentId: string,
+    rawName: string,
+    onConflict: ConflictPolicy,
+    content: StoredContent,
+  ): Promise<RecordedFile> {
+    const name = normaliseNodeName(rawName);
+    const { folder, depth } = await liveFolderIn(w, parentId);
+    if (depth + 1 > repository.MAX_TREE_DEPTH) throw treeTooDeep(repository.MAX_TREE_DEPTH);
+    const existing = await repository.findLiveChild(w.tx, folder.id, name);
+    if (existing !== undefined && (onConflict === 'fail' || existing.kind === 'folder'))
+      throw nameTaken(name);
+    w.changedFolders.add(folder.id);
+    w.storageChanged = true;
+    if (existing !== undefined && onConflict === 'replace') {
+      await users.chargeStorage(w.tx, w.ownerId, content.storedSize - (existing.storedSize ?? 0));
+      const node = await repository.updateNode(w.tx, existing.id, { ...content });
+      if (node === undefined) throw nodeNotFound();
+      w.changedNodes.add(node.id);
+      return { node, replacedBlobKey: existing.blobKey ?? undefined, created: false };
+    }
+    const finalName = existing === undefined ? name : await freeName(w.tx, folder.id, name);
+    await users.chargeStorage(w.tx, w.ownerId, content.storedSize);
+    const node = await repository.insertNode(w.tx, {
+      ownerId: w.ownerId,
+      parentId: folder.id,
+      kind: 'file',
+      name: finalName,
+      ...content,
+    });
+    w.changedNodes.add(node.id);
+    return { node, replacedBlobKey: undefined, created: true };
+  }
+
   return {
     findOwned,
     liveFolder,
-    forget,
+    inTree,
+    recordFile,
 
     /** 409 up front when the folder already holds something with this name. */
     async assertNameFree(folderId: string, rawName: string) {
@@ -203,7 +213,7 @@ export function createNodesService(
       if ((await repository.findLiveChild(db, folderId, name)) !== undefined) throw nameTaken(name);
     },
 
-    async createRootFolder(tx: Queryable, ownerId: string) {
+    async createRootFolder(tx: Transaction, ownerId: string) {
       return repository.insertNode(tx, { ownerId, parentId: null, kind: 'folder', name: '' });
     },
 
@@ -223,56 +233,70 @@ export function createNodesService(
     async listFolder(ownerId: string, id: string, request: PageRequest) {
       const folder = await liveFolder(ownerId, id);
       // As JSON: a folder of a thousand files is one string to send, not a thousand rows to map.
-      const key = await childrenPageKey(folder.id, request);
-      let children = await cache.get<{ items: string; nextCursor: string | null }>(key);
-      if (children === undefined) {
-        children = await page(repository.pageOfNodesAsJson, repository.liveChildrenOf(folder.id), request);
-        await cache.set(key, children, CHILDREN_TTL_SECONDS);
-      }
+      const children = await cached.childrenPage(folder.id, request, () =>
+        page(repository.pageOfNodesAsJson, repository.liveChildrenOf(folder.id), request),
+      );
       return { folder, ...children };
     },
 
     async createFolder(ownerId: string, parentId: string, rawName: string) {
       const name = normaliseNodeName(rawName);
-      const parent = await liveFolder(ownerId, parentId);
-      const created = await withNameCheck(name, () =>
-        repository.insertNode(db, { ownerId, parentId: parent.id, kind: 'folder', name }),
-      );
-      await forgetChildren(parent.id);
-      return created;
+      return inTree(ownerId, name, async (w) => {
+        const { folder: parent, depth } = await liveFolderIn(w, parentId);
+        if (depth + 1 > repository.MAX_TREE_DEPTH) throw treeTooDeep(repository.MAX_TREE_DEPTH);
+        if ((await repository.findLiveChild(w.tx, parent.id, name)) !== undefined) throw nameTaken(name);
+        w.changedFolders.add(parent.id);
+        return repository.insertNode(w.tx, { ownerId, parentId: parent.id, kind: 'folder', name });
+      });
     },
 
-    /** Renames and/or moves a node. */
+    /**
+     * Renames and/or moves a node. The ancestry check and the write happen under the tree's lock,
+     * so two opposite moves at once can't both pass the check and build a cycle.
+     */
     async update(ownerId: string, id: string, changes: { name?: string; parentId?: string }) {
-      const node = await findOwned(ownerId, id);
-      if (node === undefined || node.trashedAt !== null) throw nodeNotFound();
-      if (node.parentId === null) throw rootIsFixed();
-      const name = changes.name === undefined ? node.name : normaliseNodeName(changes.name);
-      let parentId = node.parentId;
-      if (changes.parentId !== undefined) {
-        const target = await liveFolder(ownerId, changes.parentId);
-        if (node.kind === 'folder') {
-          const chain = await repository.ancestry(db, target.id);
-          if (chain.some((ancestor) => ancestor.id === node.id)) throw moveIntoItself();
+      const newName = changes.name === undefined ? undefined : normaliseNodeName(changes.name);
+      return inTree(ownerId, newName, async (w) => {
+        const node = await ownedIn(w, id);
+        if (node === undefined || node.trashedAt !== null) throw nodeNotFound();
+        if (node.parentId === null) throw rootIsFixed();
+        const name = newName ?? node.name;
+        let parentId = node.parentId;
+        if (changes.parentId !== undefined) {
+          const { folder: target, depth } = await liveFolderIn(w, changes.parentId);
+          if (node.kind === 'folder') {
+            const chain = await repository.ancestry(w.tx, target.id);
+            if (chain.some((ancestor) => ancestor.id === node.id)) throw moveIntoItself();
+          }
+          if (target.id !== node.parentId) {
+            const height = node.kind === 'folder' ? await repository.subtreeHeight(w.tx, node.id) : 0;
+            if (depth + 1 + height > repository.MAX_TREE_DEPTH) throw treeTooDeep(repository.MAX_TREE_DEPTH);
+          }
+          parentId = target.id;
         }
-        parentId = target.id;
-      }
-      const updated = await withNameCheck(name, () => repository.updateNode(db, node.id, { name, parentId }));
-      await forget(node.id);
-      await forgetChildren(node.parentId, parentId);
-      if (updated === undefined) throw nodeNotFound();
-      return updated;
+        if (name !== node.name || parentId !== node.parentId) {
+          const taken = await repository.findLiveChild(w.tx, parentId, name);
+          if (taken !== undefined && taken.id !== node.id) throw nameTaken(name);
+        }
+        const updated = await repository.updateNode(w.tx, node.id, { name, parentId });
+        if (updated === undefined) throw nodeNotFound();
+        w.changedNodes.add(node.id);
+        w.changedFolders.add(node.parentId).add(parentId);
+        return updated;
+      });
     },
 
     /** Moves a node (and with it everything under it) to the trash. */
     async trash(ownerId: string, id: string) {
-      const node = await findOwned(ownerId, id);
-      if (node === undefined || node.trashedAt !== null) throw nodeNotFound();
-      if (node.parentId === null) throw rootIsFixed();
-      const updated = await repository.updateNode(db, node.id, { trashedAt: clock.now() });
-      await forget(node.id);
-      await forgetChildren(node.parentId);
-      return updated;
+      return inTree(ownerId, undefined, async (w) => {
+        const node = await ownedIn(w, id);
+        if (node === undefined || node.trashedAt !== null) throw nodeNotFound();
+        if (node.parentId === null) throw rootIsFixed();
+        const updated = await repository.updateNode(w.tx, node.id, { trashedAt: clock.now() });
+        w.changedNodes.add(node.id);
+        w.changedFolders.add(node.parentId);
+        return updated;
+      });
     },
 
     listTrash: (ownerId: string, request: PageRequest) =>
@@ -283,34 +307,38 @@ export function createNodesService(
      * gone to the trash too; under "name (n)" when its name has been taken since.
      */
     async restore(ownerId: string, id: string) {
-      const node = await findOwned(ownerId, id);
-      if (node === undefined || node.trashedAt === null || node.parentId === null) throw notInTrash();
-      const parent = await repository.findNode(db, node.parentId);
-      const parentId = parent !== undefined && (await isLive(parent)) ? parent.id : (await root(ownerId)).id;
-      const restored = await db.transaction(async (tx) => {
-        const name = await freeName(tx, parentId, node.name);
-        return repository.updateNode(tx, node.id, { parentId, name, trashedAt: null });
+      return inTree(ownerId, undefined, async (w) => {
+        const node = await ownedIn(w, id);
+        if (node === undefined || node.trashedAt === null || node.parentId === null) throw notInTrash();
+        const parent = await repository.findNode(w.tx, node.parentId);
+        const parentId =
+          parent !== undefined && (await liveDepth(w.tx, parent)) !== undefined
+            ? parent.id
+            : (await root(ownerId, w.tx)).id;
+        const name = await freeName(w.tx, parentId, node.name);
+        const restored = await repository.updateNode(w.tx, node.id, { parentId, name, trashedAt: null });
+        if (restored === undefined) throw notInTrash();
+        w.changedNodes.add(node.id);
+        w.changedFolders.add(parentId);
+        return restored;
       });
-      await forget(node.id);
-      await forgetChildren(parentId);
-      if (restored === undefined) throw notInTrash();
-      return restored;
     },
 
-    /** Deletes a trashed node and everything under it for good, and frees the storage. */
+    /**
+     * Deletes a trashed node and everything under it for good, and refunds exactly what the delete
+     * removed. Answers the blobs to delete once it has committed.
+     */
     async purge(ownerId: string, id: string): Promise<string[]> {
-      const node = await findOwned(ownerId, id);
-      if (node === undefined || node.trashedAt === null) throw notInTrash();
-      const removed = await db.transaction(async (tx) => {
-        const tree = await repository.subtree(tx, node.id);
-        await repository.deleteNode(tx, node.id);
-        await users.chargeStorage(tx, ownerId, -tree.storedBytes);
-        return tree;
+      return inTree(ownerId, undefined, async (w) => {
+        const node = await ownedIn(w, id);
+        if (node === undefined || node.trashedAt === null) throw notInTrash();
+        const removed = await repository.deleteSubtree(w.tx, node.id);
+        await users.chargeStorage(w.tx, ownerId, -removed.storedBytes);
+        for (const removedId of removed.ids) w.changedNodes.add(removedId);
+        if (node.parentId !== null) w.changedFolders.add(node.parentId);
+        w.storageChanged = true;
+        return removed.blobKeys;
       });
-      await forget(...removed.ids);
-      await forgetChildren(node.parentId);
-      await users.forgetUser(ownerId);
-      return removed.blobKeys;
     },
 
     /**
@@ -318,113 +346,35 @@ export function createNodesService(
      * with its path. Each id must be the user's and not in the trash, or it is a 404.
      */
     async archiveEntries(ownerId: string, ids: string[]) {
-      const entries: { path: string; kind: 'folder' | 'file'; blobKey: string | null; gzip: boolean }[] = [];
-      const topNames = new Set<string>();
+      const tops: NodeRow[] = [];
       for (const id of ids) {
         const node = await findOwned(ownerId, id);
-        if (node === undefined || node.parentId === null || !(await isLive(node))) throw nodeNotFound();
-        // Two selected items with one name (from different folders) get distinct names.
-        let top = node.name;
-        for (let n = 2; topNames.has(top); n++) top = alternativeName(node.name, n);
-        topNames.add(top);
-        if (node.kind === 'file') {
-          entries.push({ path: top, kind: 'file', blobKey: node.blobKey, gzip: node.encoding === 'gzip' });
-          continue;
-        }
-        const tree = await repository.liveTree(db, node.id);
-        const byId = new Map(tree.map((entry) => [entry.id, entry]));
-        const paths = new Map<string, string>([[node.id, top]]);
-        const pathOf = (entry: repository.TreeEntry): string => {
-          let path = paths.get(entry.id);
-          if (path === undefined) {
-            path = `${pathOf(byId.get(entry.parentId ?? '') as repository.TreeEntry)}/${entry.name}`;
-            paths.set(entry.id, path);
-          }
-          return path;
-        };
-        for (const entry of tree) {
-          entries.push({
-            path: pathOf(entry),
-            kind: entry.kind,
-            blobKey: entry.blobKey,
-            gzip: entry.encoding === 'gzip',
-          });
-        }
+        if (node === undefined || node.parentId === null || (await liveDepth(db, node)) === undefined)
+          throw nodeNotFound();
+        tops.push(node);
       }
-      return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      return archiveEntriesOf(tops, (folderId) => repository.liveTree(db, folderId));
     },
 
     /** Of these blob keys, the ones a node points at (for the garbage collector). */
     referencedBlobKeys: (keys: string[]) => repository.referencedBlobKeys(db, keys),
 
     /** Every top-level id in the trash, for emptying it. */
-    async trashedIds(ownerId: string): Promise<string[]> {
-      const ids: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const result = await page(repository.pageOfNodes, repository.trashedOf(ownerId), {
-          cursor,
-          limit: 500,
-          sort: 'name',
-          order: 'asc',
-        });
-        ids.push(...result.items.map((item) => item.id));
-        cursor = result.nextCursor ?? undefined;
-      } while (cursor !== undefined);
-      return ids;
-    },
+    trashedIds: (ownerId: string) => repository.trashedIds(db, ownerId),
 
     /**
-     * Records a file whose blob is already complete, charging its storage in the same transaction
-     * (blob first, metadata last). Returns the node and the blob it displaced, if it replaced one.
+     * Records a file whose blob is already complete as its own unit of work (blob first, metadata
+     * last). Returns the node and the blob it displaced, if it replaced one.
      */
-    async commitFile(
+    commitFile: (
       ownerId: string,
       parentId: string,
       rawName: string,
       onConflict: ConflictPolicy,
       content: StoredContent,
-      /**
-       * More writes that must commit or fail together with the node (settling an upload session):
-       * `before` runs ahead of the quota charge, `after` once the node is written.
-       */
-      settle: {
-        before?: (tx: Queryable) => Promise<void>;
-        after?: (tx: Queryable, node: NodeRow) => Promise<void>;
-      } = {},
-    ): Promise<{ node: NodeRow; replacedBlobKey: string | undefined; created: boolean }> {
-      const name = normaliseNodeName(rawName);
-      const result = await withNameCheck(name, () =>
-        db.transaction(async (tx) => {
-          await settle.before?.(tx);
-          const existing = await repository.findLiveChild(tx, parentId, name);
-          if (existing !== undefined && (onConflict === 'fail' || existing.kind === 'folder')) {
-            throw nameTaken(name);
-          }
-          if (existing !== undefined && onConflict === 'replace') {
-            await users.chargeStorage(tx, ownerId, content.storedSize - (existing.storedSize ?? 0));
-            const node = await repository.updateNode(tx, existing.id, { ...content });
-            if (node === undefined) throw nodeNotFound();
-            await settle.after?.(tx, node);
-            return { node, replacedBlobKey: existing.blobKey ?? undefined, created: false };
-          }
-          const finalName = existing === undefined ? name : await freeName(tx, parentId, name);
-          await users.chargeStorage(tx, ownerId, content.storedSize);
-          const node = await repository.insertNode(tx, {
-            ownerId,
-            parentId,
-            kind: 'file',
-            name: finalName,
-            ...content,
-          });
-          await settle.after?.(tx, node);
-          return { node, replacedBlobKey: undefined, created: true };
-        }),
-      );
-      await forget(result.node.id);
-      await forgetChildren(parentId);
-      await users.forgetUser(ownerId);
-      return result;
-    },
+    ): Promise<RecordedFile> =>
+      inTree(ownerId, normaliseNodeName(rawName), (w) =>
+        recordFile(w, parentId, rawName, onConflict, content),
+      ),
   };
 }

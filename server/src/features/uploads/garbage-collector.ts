@@ -1,9 +1,8 @@
 import type { Deps } from '../../deps.ts';
+import { LOCKS } from '../../platform/database/locks.ts';
 import type { Services } from '../../services.ts';
 import * as repository from './uploads.repository.ts';
 
-// Any constant works; every instance uses the same one, so only one sweeps at a time.
-const GC_LOCK = 727_003;
 const BATCH = 500;
 
 export interface GcReport {
@@ -23,8 +22,10 @@ export interface GcReport {
  */
 export function createGarbageCollector({ database, blobs, clock, config, logger }: Deps, services: Services) {
   async function orphansIn(keys: string[]): Promise<string[]> {
-    const referenced = await services.nodes.referencedBlobKeys(keys);
+    // Sessions first: one that completes between the two reads is then seen by the second one,
+    // as the node it just recorded. The other order could miss a blob in both.
     const uploading = await services.uploads.blobKeysInUse(keys);
+    const referenced = await services.nodes.referencedBlobKeys(keys);
     return keys.filter((key) => !referenced.has(key) && !uploading.has(key));
   }
 
@@ -67,7 +68,7 @@ export function createGarbageCollector({ database, blobs, clock, config, logger 
   return {
     async run(options: { dryRun?: boolean } = {}): Promise<GcReport> {
       let result: Omit<GcReport, 'ran'> = { expiredSessions: 0, orphanBlobs: [], strayMultipartUploads: [] };
-      const ran = await database.exclusively(GC_LOCK, async () => {
+      const ran = await database.exclusively(LOCKS.garbageCollector, async () => {
         result = await sweep(options.dryRun ?? false);
       });
       if (

@@ -47,3 +47,21 @@ export const commitFailed = () =>
     'commit_failed',
     'The file could not be recorded; nothing was kept. Complete again (send any parts the upload lists as missing first).',
   );
+export const uploadCompleting = () =>
+  new AppError(
+    409,
+    'upload_completing',
+    'This upload is being completed by another request; ask again shortly.',
+    {
+      'retry-after': '2',
+    },
+  );
+export const partsInFlight = () =>
+  new AppError(
+    409,
+    'parts_in_flight',
+    'Parts of this upload were still arriving while it was being completed; complete it again once they have.',
+    {
+      'retry-after': '5',
+    },
+  );

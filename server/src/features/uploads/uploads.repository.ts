@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lt } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, or } from 'drizzle-orm';
 import type { Queryable } from '../../platform/database/database.ts';
 import { type UploadRow, uploads } from './uploads.table.ts';
 
@@ -21,6 +21,62 @@ export async function lockUpload(db: Queryable, id: string): Promise<UploadRow |
   return row;
 }
 
+/** Sessions that still hold a reservation: open, or being completed. */
+const unsettled = inArray(uploads.status, ['open', 'completing']);
+
+/**
+ * Claims the session for one completion: it must be open, or completing under a claim that ran
+ * out (its completer died). Answers the session, or undefined when someone else holds it.
+ */
+export async function claimCompletion(
+  db: Queryable,
+  id: string,
+  claim: { completionId: string; now: Date; until: Date; expiresAt: Date },
+): Promise<UploadRow | undefined> {
+  const [row] = await db
+    .update(uploads)
+    .set({
+      status: 'completing',
+      completionId: claim.completionId,
+      completingUntil: claim.until,
+      expiresAt: claim.expiresAt,
+    })
+    .where(
+      and(
+        eq(uploads.id, id),
+        or(
+          eq(uploads.status, 'open'),
+          and(eq(uploads.status, 'completing'), lt(uploads.completingUntil, claim.now)),
+        ),
+      ),
+    )
+    .returning();
+  return row;
+}
+
+/** Extends a claim its holder still has; false when it was lost. */
+export async function renewClaim(db: Queryable, id: string, completionId: string, until: Date) {
+  const rows = await db
+    .update(uploads)
+    .set({ completingUntil: until })
+    .where(and(eq(uploads.id, id), eq(uploads.status, 'completing'), eq(uploads.completionId, completionId)))
+    .returning({ id: uploads.id });
+  return rows.length === 1;
+}
+
+/** Opens the session again after a completion that failed in a way the client can fix. */
+export async function releaseClaim(
+  db: Queryable,
+  id: string,
+  completionId: string,
+  changes: Partial<NewUpload> = {},
+) {
+  await db
+    .update(uploads)
+    .set({ ...changes, status: 'open', completionId: null, completingUntil: null })
+    .where(and(eq(uploads.id, id), eq(uploads.status, 'completing'), eq(uploads.completionId, completionId)));
+}
+
 export async function updateUpload(db: Queryable, id: string, changes: Partial<NewUpload>) {
   await db.update(uploads).set(changes).where(eq(uploads.id, id));
 }
@@ -29,7 +85,7 @@ export async function listOpenUploads(db: Queryable, ownerId: string): Promise<U
   return db
     .select()
     .from(uploads)
-    .where(and(eq(uploads.ownerId, ownerId), eq(uploads.status, 'open')))
+    .where(and(eq(uploads.ownerId, ownerId), unsettled))
     .orderBy(asc(uploads.createdAt));
 }
 
@@ -37,17 +93,28 @@ export async function expiredUploadIds(db: Queryable, now: Date, limit: number):
   const rows = await db
     .select({ id: uploads.id })
     .from(uploads)
-    .where(and(eq(uploads.status, 'open'), lt(uploads.expiresAt, now)))
+    .where(
+      and(
+        lt(uploads.expiresAt, now),
+        or(
+          eq(uploads.status, 'open'),
+          and(
+            eq(uploads.status, 'completing'),
+            or(isNull(uploads.completingUntil), lt(uploads.completingUntil, now)),
+          ),
+        ),
+      ),
+    )
     .limit(limit);
   return rows.map((row) => row.id);
 }
 
-/** Of these blob keys, the ones an open upload session is writing to. */
+/** Of these blob keys, the ones an unsettled upload session is writing to. */
 export async function blobKeysOfOpenUploads(db: Queryable, keys: string[]): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
   const rows = await db
     .select({ key: uploads.blobKey })
     .from(uploads)
-    .where(and(eq(uploads.status, 'open'), inArray(uploads.blobKey, keys)));
+    .where(and(unsettled, inArray(uploads.blobKey, keys)));
   return new Set(rows.map((row) => row.key));
 }

@@ -51,7 +51,10 @@ export const UploadSession = Type.Object(
     onConflict: Type.Union([Type.Literal('fail'), Type.Literal('rename'), Type.Literal('replace')]),
     partSize: Type.Integer(),
     partCount: Type.Integer(),
-    status: Type.Union([Type.Literal('open'), Type.Literal('completed'), Type.Literal('aborted')]),
+    status: Type.Union(
+      [Type.Literal('open'), Type.Literal('completing'), Type.Literal('completed'), Type.Literal('aborted')],
+      { description: '`completing` while a request joins and records the file; parts are refused meanwhile' },
+    ),
     nodeId: Nullable(Type.String({ format: 'uuid' })),
     createdAt: Type.String({ format: 'date-time' }),
     expiresAt: Type.String({ format: 'date-time' }),

@@ -1,33 +1,27 @@
-import { createHash } from 'node:crypto';
-import { Readable, Writable } from 'node:stream';
-import { finished, pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
 import type { Deps } from '../../deps.ts';
 import {
   BlobNotFoundError,
-  type PartInfo,
   PartRejectedError,
   StorageFullError,
+  UploadClosedError,
 } from '../../platform/blobs/blob-store.ts';
-import { AppError } from '../../shared/errors.ts';
 import { normaliseNodeName } from '../../shared/names.ts';
 import { storageFull } from '../files/files.errors.ts';
 import { contentTypeFor, type FilesService, newBlobKey } from '../files/files.service.ts';
 import type { ConflictPolicy, NodesService } from '../nodes/nodes.service.ts';
 import type { UsersService } from '../users/users.service.ts';
+import { createUploadCompletion } from './upload-completion.ts';
 import {
-  commitFailed,
-  contentMismatch,
   invalidPartNumber,
-  missingParts,
   partRejected,
   partsGoDirect,
   storedSizeMismatch,
   storedSizeRequired,
   uploadCompleted,
+  uploadCompleting,
   uploadExpired,
   uploadNotFound,
-  wrongPartSizes,
 } from './uploads.errors.ts';
 import * as repository from './uploads.repository.ts';
 import type { UploadRow } from './uploads.table.ts';
@@ -100,6 +94,8 @@ export function createUploadsService(
   async function open(ownerId: string, id: string): Promise<UploadRow> {
     const session = await owned(ownerId, id);
     if (session.status === 'completed') throw uploadCompleted();
+    // Closed to parts while it is being completed: the joined file must be what was checked.
+    if (session.status === 'completing') throw uploadCompleting();
     const now = clock.now();
     if (session.expiresAt <= now) throw uploadExpired();
     const expiresAt = new Date(now.getTime() + ttlMs);
@@ -151,7 +147,7 @@ export function createUploadsService(
   async function abortSession(session: UploadRow) {
     const settled = await db.transaction(async (tx) => {
       const locked = await repository.lockUpload(tx, session.id);
-      if (locked === undefined || locked.status !== 'open') return false;
+      if (locked === undefined || (locked.status !== 'open' && locked.status !== 'completing')) return false;
       await users.releaseStorage(tx, session.ownerId, session.storedSize);
       await repository.updateUpload(tx, session.id, { status: 'aborted' });
       return true;
@@ -161,43 +157,14 @@ export function createUploadsService(
     return settled;
   }
 
-  /** Reads the assembled blob back: its size as the user sees it, and its SHA-256; a gzip bomb stops at the declared size. */
-  async function inspect(session: UploadRow): Promise<{ size: number; sha256: string }> {
-    const hash = createHash('sha256');
-    let size = 0;
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        size += chunk.length;
-        if (size > session.size) {
-          callback(new AppError(422, 'content_mismatch', 'The content is larger than the declared size.'));
-          return;
-        }
-        hash.update(chunk);
-        callback();
-      },
-    });
-    // Copied through the store's reused buffers: a stream of fresh 1 MiB buffers costs the
-    // garbage collector more than the hashing.
-    const stored = await blobs.open(session.blobKey);
-    try {
-      const gunzip = session.encoding === 'gzip' ? createGunzip() : undefined;
-      const done = gunzip === undefined ? finished(sink) : pipeline(gunzip, sink);
-      const destination = gunzip ?? sink;
-      // Awaited below; until then a failure must not count as unhandled.
-      done.catch(() => {});
-      await stored.to(destination).then(
-        () => destination.end(),
-        (error) => destination.destroy(error),
-      );
-      await done;
-    } catch (error) {
-      if (error instanceof AppError) throw contentMismatch(error.message);
-      if ((error as { code?: string }).code?.startsWith('Z_'))
-        throw contentMismatch('The content is not valid gzip.');
-      throw error;
-    }
-    return { size, sha256: hash.digest('hex') };
-  }
+  const complete = createUploadCompletion(
+    { database, blobs, clock, logger },
+    nodes,
+    users,
+    files,
+    { owned, expectedPartSize, abortSession },
+    ttlMs,
+  );
 
   return {
     describe,
@@ -245,7 +212,8 @@ export function createUploadsService(
     /** The session, with fresh part URLs and the parts that have arrived, to resume from. */
     async get(ownerId: string, id: string, apiOrigin: string) {
       const found = await owned(ownerId, id);
-      if (found.status === 'completed') return { ...describe(found), parts: [], uploadedParts: [] };
+      if (found.status === 'completed' || found.status === 'completing')
+        return { ...describe(found), parts: [], uploadedParts: [] };
       const session = await open(ownerId, id);
       const arrived =
         session.partCount === 0
@@ -286,133 +254,22 @@ export function createUploadsService(
         if (error instanceof PartRejectedError) throw partRejected(error.message);
         if (error instanceof StorageFullError) throw storageFull();
         if (error instanceof BlobNotFoundError) throw uploadExpired();
+        if (error instanceof UploadClosedError) throw uploadCompleting();
         throw error;
       }
     },
 
     /**
      * Asks the store which parts arrived, joins them into the blob, checks it, and records the
-     * file, settling the quota, in one transaction. Completing a completed upload answers its file.
+     * file, settling the quota, in one unit of work. Completing a completed upload answers its file.
      */
-    async complete(ownerId: string, id: string) {
-      const found = await owned(ownerId, id);
-      if (found.status === 'completed' && found.nodeId !== null) {
-        return { node: await nodes.getNode(ownerId, found.nodeId), created: false };
-      }
-      const session = await open(ownerId, id);
-      if (session.parentId === null) {
-        await abortSession(session);
-        throw new AppError(
-          404,
-          'not_found',
-          'The folder this upload was going into is gone; the upload was discarded.',
-        );
-      }
-      let arrived: PartInfo[] = [];
-      if (session.partCount > 0) {
-        try {
-          arrived = await blobs.multipart.listParts(session.blobKey, session.storeUploadId);
-        } catch (error) {
-          if (error instanceof BlobNotFoundError) throw uploadExpired();
-          throw error;
-        }
-      }
-      const byNumber = new Map(arrived.map((part) => [part.number, part]));
-      const wanted = Array.from({ length: session.partCount }, (_, i) => i + 1);
-      const missing = wanted.filter((number) => !byNumber.has(number));
-      if (missing.length > 0) throw missingParts(missing);
-      const wrong = wanted
-        .map((number) => ({
-          number,
-          size: byNumber.get(number)?.size ?? 0,
-          expected: expectedPartSize(session, number),
-        }))
-        .filter((part) => part.size !== part.expected);
-      if (wrong.length > 0) throw wrongPartSizes(wrong);
-
-      // The store may know the SHA-256 of what it joined (taken as the parts came through the API).
-      let joinedSha256: string | undefined;
-      if (session.partCount === 0) await blobs.put(session.blobKey, Readable.from([]));
-      else {
-        const parts = wanted.map((number) => byNumber.get(number) as PartInfo);
-        ({ sha256: joinedSha256 } = await blobs.multipart.complete(
-          session.blobKey,
-          session.storeUploadId,
-          parts,
-        ));
-      }
-
-      // The server reads the blob back when it passed through it anyway, or when there is
-      // something to check: a declared SHA-256, or a gzip stream that must inflate to the declared size.
-      let sha256 = session.sha256;
-      if (!blobs.multipart.direct || sha256 !== null || session.encoding === 'gzip') {
-        try {
-          // Stored as sent, the joined blob is the content; gzip must be inflated to be checked.
-          const content =
-            session.encoding === 'identity' && joinedSha256 !== undefined
-              ? { size: session.storedSize, sha256: joinedSha256 }
-              : await inspect(session);
-          if (content.size !== session.size) {
-            throw contentMismatch(`The content is ${content.size} bytes, not the declared ${session.size}.`);
-          }
-          if (sha256 !== null && content.sha256 !== sha256) {
-            throw contentMismatch('The content does not match the declared SHA-256.');
-          }
-          sha256 = content.sha256;
-        } catch (error) {
-          await files.discardBlob(session.blobKey);
-          if (error instanceof AppError) await abortSession(session);
-          throw error;
-        }
-      }
-
-      let result: Awaited<ReturnType<NodesService['commitFile']>>;
-      try {
-        result = await nodes.commitFile(
-          ownerId,
-          session.parentId,
-          session.name,
-          session.onConflict,
-          {
-            blobKey: session.blobKey,
-            size: session.size,
-            storedSize: session.storedSize,
-            sha256,
-            contentType: session.contentType,
-            encoding: session.encoding,
-          },
-          {
-            // The reservation turns into the charge in the same transaction.
-            before: async (tx) => {
-              const locked = await repository.lockUpload(tx, session.id);
-              if (locked?.status !== 'open') throw uploadCompleted();
-              await users.releaseStorage(tx, ownerId, session.storedSize);
-            },
-            after: (tx, node) =>
-              repository.updateUpload(tx, session.id, { status: 'completed', nodeId: node.id }),
-          },
-        );
-      } catch (error) {
-        // Blob first, metadata last: without its row the blob goes.
-        await files.discardBlob(session.blobKey);
-        if (blobs.multipart.direct) {
-          // The store consumed the parts; a fresh multipart upload lets the client send them again.
-          const storeUploadId = await blobs.multipart.create(session.blobKey);
-          await repository.updateUpload(db, session.id, { storeUploadId });
-        }
-        if (error instanceof AppError) throw error;
-        logger.error({ err: error, uploadId: session.id }, 'recording a completed upload failed');
-        throw commitFailed();
-      }
-      await users.forgetUser(ownerId);
-      if (result.replacedBlobKey !== undefined) await files.discardBlob(result.replacedBlobKey);
-      await blobs.multipart.abort(session.blobKey, session.storeUploadId).catch(() => {});
-      return { node: result.node, created: result.created };
-    },
+    complete,
 
     async abort(ownerId: string, id: string) {
       const session = await owned(ownerId, id);
       if (session.status === 'completed') throw uploadCompleted();
+      if (session.status === 'completing' && (session.completingUntil ?? new Date(0)) > clock.now())
+        throw uploadCompleting();
       await abortSession(session);
     },
 

@@ -30,9 +30,16 @@ export const uploads = pgTable(
     blobKey: text('blob_key').notNull().unique(),
     /** The blob store's id for the multipart upload. */
     storeUploadId: text('store_upload_id').notNull(),
-    status: text('status', { enum: ['open', 'completed', 'aborted'] })
+    /**
+     * `completing` while one request joins and records the file: parts are refused, and no other
+     * request may complete or abort it until its claim runs out (a crash mid-way).
+     */
+    status: text('status', { enum: ['open', 'completing', 'completed', 'aborted'] })
       .notNull()
       .default('open'),
+    /** Which request holds the claim to complete the session, and until when unless it renews it. */
+    completionId: uuid('completion_id'),
+    completingUntil: timestamp('completing_until', { withTimezone: true, precision: 3 }),
     nodeId: uuid('node_id').references(() => nodes.id, { onDelete: 'set null' }),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }).notNull(),

@@ -77,7 +77,8 @@ export interface MultipartUploads {
   /**
    * Joins the parts, in order, into the blob `key`. Afterwards `abort` clears whatever the store kept
    * of them. Answers the blob's SHA-256 when the store already knows it (taken as the parts arrived),
-   * so that it need not be read back.
+   * so that it need not be read back. Rejects with BlobNotFoundError when the upload is gone
+   * (aborted, or completed already).
    */
   complete(key: string, uploadId: string, parts: PartInfo[]): Promise<{ sha256?: string | undefined }>;
   /** Drops the upload and its parts; aborting one that is gone is not an error. */
@@ -90,6 +91,22 @@ export class PartRejectedError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'PartRejectedError';
+  }
+}
+
+/** A part arrived for an upload that is being completed: it is refused, and nothing of it is stored. */
+export class UploadClosedError extends Error {
+  constructor() {
+    super('the upload is being completed and takes no more parts');
+    this.name = 'UploadClosedError';
+  }
+}
+
+/** Completing found parts still being received, and waited for them in vain. */
+export class PartsInFlightError extends Error {
+  constructor() {
+    super('parts of the upload are still being received');
+    this.name = 'PartsInFlightError';
   }
 }
 

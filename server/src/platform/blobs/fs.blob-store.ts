@@ -25,14 +25,18 @@ import {
   type MultipartUploads,
   type PartInfo,
   PartRejectedError,
+  PartsInFlightError,
   type PutOptions,
   StorageFullError,
 } from './blob-store.ts';
 import { FileSink } from './file-sink.ts';
 import { markerText, parseMarker, type StoredPart } from './fs.part-markers.ts';
+import { admitWriter, sealAndDrain, unseal } from './fs.part-writers.ts';
 import { createRunningDigests } from './fs.running-digests.ts';
 
 const COPY_BUFFER = 1024 * 1024;
+/** How long completing waits for parts still being received before it gives up (the client completes again). */
+const PART_DRAIN_WAIT_MS = 30_000;
 
 /**
  * Copies a file (or a range of it) to `destination` through two buffers used in turn: one is read
@@ -193,7 +197,7 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
   // (fs.part-markers.ts). Completing links that file into place: no copy.
   async function storedPart(uploadId: string, number: number): Promise<StoredPart | undefined> {
     const marker = await readFile(path.join(uploadDir(uploadId), String(number)), 'utf8').catch(() => '');
-    return parseMarker(number, marker);
+    return parseMarker(marker);
   }
 
   async function listParts(uploadId: string): Promise<PartInfo[]> {
@@ -208,6 +212,17 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
       if (part !== undefined) parts.push({ number: Number(name), ...part });
     }
     return parts.sort((a, b) => a.number - b.number);
+  }
+
+  /** The file an upload's parts go into; BlobNotFoundError once the upload is gone. */
+  async function uploadData(uploadId: string): Promise<string> {
+    const data = path.join(uploadDir(uploadId), 'data');
+    const isFile = await stat(data).then(
+      (found) => found.isFile(),
+      () => false,
+    );
+    if (!isFile) throw new BlobNotFoundError(`multipart/${uploadId}`);
+    return data;
   }
 
   // Two sends of one part at once would write over each other's bytes; the second is refused.
@@ -228,20 +243,15 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
     },
     async putPart(_key, uploadId, number, body, expect, { releaseChunks = false } = {}) {
       const dir = uploadDir(uploadId);
-      const data = path.join(dir, 'data');
-      if (
-        !(await stat(data).then(
-          (s) => s.isFile(),
-          () => false,
-        ))
-      )
-        throw new BlobNotFoundError(`multipart/${uploadId}`);
+      const data = await uploadData(uploadId);
       const slot = `${uploadId}:${number}`;
       if (partsBeingWritten.has(slot))
         throw new PartRejectedError(`Part ${number} is being received already.`);
       partsBeingWritten.add(slot);
       const marker = path.join(dir, String(number));
+      let leave: (() => Promise<void>) | undefined;
       try {
+        leave = await admitWriter(dir);
         // Its bytes are about to be overwritten: until they are checked, the part hasn't arrived.
         await rm(marker, { force: true });
         // Digests only to check the ones the client sent (Content-MD5, x-amz-checksum-sha256).
@@ -277,22 +287,37 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
         throw error;
       } finally {
         partsBeingWritten.delete(slot);
+        await leave?.();
       }
     },
     listParts: (_key, uploadId) => listParts(uploadId),
     async complete(key, uploadId, parts) {
       const dir = uploadDir(uploadId);
-      const data = path.join(dir, 'data');
+      const data = await uploadData(uploadId);
       const size = parts.reduce((total, part) => total + part.size, 0);
-      const sha256 = await runningDigests.sha256Of(uploadId, dir, parts);
-      // Parts re-sent while others were written can't have grown the file past the last part's end.
-      await truncate(data, size);
-      const target = pathOf(key);
-      await mkdir(path.dirname(target), { recursive: true });
-      // A second name for the same file: the upload keeps its own until abort(), so that if
-      // recording the file fails, completing can be tried again.
-      await link(data, target);
-      return { sha256 };
+      // No part may change the file once it is being joined and checked.
+      await sealAndDrain(dir, PART_DRAIN_WAIT_MS);
+      try {
+        // A part sent again after the caller listed them is not the part it means to join.
+        const now = new Map((await listParts(uploadId)).map((part) => [part.number, part.etag]));
+        if (parts.some((part) => now.get(part.number) !== part.etag)) throw new PartsInFlightError();
+        const sha256 = await runningDigests.sha256Of(uploadId, dir, parts);
+        // Parts re-sent while others were written can't have grown the file past the last part's end.
+        await truncate(data, size);
+        const target = pathOf(key);
+        await mkdir(path.dirname(target), { recursive: true });
+        // A second name for the same file: the upload keeps its own until abort(), so that if
+        // recording the file fails, completing can be tried again. Through a temporary name, so
+        // that a completion cut short after linking (a crash) doesn't block the next one.
+        const temporary = path.join(incoming, randomUUID());
+        await link(data, temporary);
+        await rename(temporary, target);
+        return { sha256 };
+      } catch (error) {
+        await unseal(dir);
+        if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw new StorageFullError(error);
+        throw error;
+      }
     },
     async abort(_key, uploadId) {
       runningDigests.forget(uploadId);

@@ -48,7 +48,7 @@ const buffer = Buffer.allocUnsafe(1024 * 1024);
 
 function storedPart(dir: string, number: number): StoredPart | undefined {
   try {
-    return parseMarker(number, readFileSync(path.join(dir, String(number)), 'utf8'));
+    return parseMarker(readFileSync(path.join(dir, String(number)), 'utf8'));
   } catch {
     return undefined;
   }

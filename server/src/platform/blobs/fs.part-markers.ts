@@ -12,10 +12,9 @@ export interface StoredPart {
 export const markerText = ({ size, etag }: StoredPart) => `${size} ${etag}`;
 
 /** The part a marker describes, or undefined when it is not a marker (half written, say). */
-export function parseMarker(number: number, text: string): StoredPart | undefined {
+export function parseMarker(text: string): StoredPart | undefined {
   const [sizeText = '', etag] = text.split(' ');
   const size = Number(sizeText);
-  if (sizeText === '' || !Number.isInteger(size)) return undefined;
-  // Markers written before parts had etags of their own hold only the size.
-  return { size, etag: etag ?? `${number}:${size}` };
+  if (sizeText === '' || !Number.isInteger(size) || etag === undefined || etag === '') return undefined;
+  return { size, etag };
 }

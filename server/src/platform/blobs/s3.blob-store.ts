@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  type CompleteMultipartUploadCommandOutput,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
@@ -55,6 +56,16 @@ export function createS3BlobStore(config: S3Config, client: S3Client = createS3C
 
   // Parts go from the client straight to S3 on presigned UploadPart URLs; S3 checks a part's
   // Content-MD5 when the client sends one, and its length against the signed Content-Length.
+  async function uploadExists(key: string, uploadId: string): Promise<boolean> {
+    try {
+      await client.send(new ListPartsCommand({ Bucket, Key: key, UploadId: uploadId, MaxParts: 1 }));
+      return true;
+    } catch (error) {
+      if (error instanceof NoSuchUpload || isMissing(error)) return false;
+      throw error;
+    }
+  }
+
   const multipart: MultipartUploads = {
     direct: true,
     async create(key) {
@@ -104,14 +115,29 @@ export function createS3BlobStore(config: S3Config, client: S3Client = createS3C
       return parts.sort((a, b) => a.number - b.number);
     },
     async complete(key, uploadId, parts) {
-      await client.send(
-        new CompleteMultipartUploadCommand({
-          Bucket,
-          Key: key,
-          UploadId: uploadId,
-          MultipartUpload: { Parts: parts.map((part) => ({ PartNumber: part.number, ETag: part.etag })) },
-        }),
-      );
+      let completed: CompleteMultipartUploadCommandOutput;
+      try {
+        completed = await client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket,
+            Key: key,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: parts.map((part) => ({ PartNumber: part.number, ETag: part.etag })) },
+          }),
+        );
+      } catch (error) {
+        // AWS answers NoSuchUpload; Ceph's RADOS Gateway a 500 InternalError, so ask.
+        if (error instanceof NoSuchUpload || isMissing(error) || !(await uploadExists(key, uploadId)))
+          throw new BlobNotFoundError(`${key} (${uploadId})`);
+        throw error;
+      }
+      // The RADOS Gateway answers an empty ETag: the object itself shows whether the join happened.
+      if (!completed.ETag) {
+        const head = await client.send(new HeadObjectCommand({ Bucket, Key: key }));
+        const size = parts.reduce((total, part) => total + part.size, 0);
+        if (head.ContentLength !== size)
+          throw new Error(`S3 completed ${key} with ${head.ContentLength} bytes, not ${size}`);
+      }
       // The parts went from the client to the bucket: the API never saw their bytes.
       return {};
     },

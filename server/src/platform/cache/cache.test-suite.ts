@@ -38,6 +38,39 @@ export function cacheSuite(name: string, open: () => Promise<{ cache: Cache; clo
       expect(await cache.get(key)).toBeUndefined();
     });
 
+    it('loads a missing value once and serves it from the cache after', async () => {
+      const key = `test:${randomUUID()}`;
+      let reads = 0;
+      const loader = async () => {
+        reads += 1;
+        return { reads };
+      };
+      expect(await cache.load(key, 60, loader)).toEqual({ reads: 1 });
+      expect(await cache.load(key, 60, loader)).toEqual({ reads: 1 });
+      expect(await cache.get(key)).toEqual({ reads: 1 });
+      expect(await cache.load(`test:${randomUUID()}`, 60, async () => undefined)).toBeUndefined();
+    });
+
+    it('does not store a value read before a delete of its key', async () => {
+      const key = `test:${randomUUID()}`;
+      let release: () => void = () => {};
+      const slowRead = cache.load(key, 60, async () => {
+        // A write lands and invalidates the key while this read of the old value is under way.
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        return 'stale';
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await cache.get(key)).toBeUndefined();
+      await cache.delete(key);
+      release();
+      expect(await slowRead).toBe('stale');
+      expect(await cache.get(key)).toBeUndefined();
+      expect(await cache.load(key, 60, async () => 'fresh')).toBe('fresh');
+      expect(await cache.get(key)).toBe('fresh');
+    });
+
     it('answers the readiness check', async () => {
       await expect(cache.check()).resolves.toBeUndefined();
     });

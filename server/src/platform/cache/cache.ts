@@ -7,12 +7,25 @@ export interface Cache {
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
   delete(...keys: string[]): Promise<void>;
+  /**
+   * The cached value, or what `loader` reads from the source of truth, cached. The loaded value is
+   * stored only if nothing deleted the key while it was being read, so that a read racing a write
+   * can't put back what the write just invalidated.
+   */
+  load<T>(key: string, ttlSeconds: number, loader: () => Promise<T | undefined>): Promise<T | undefined>;
   /** Throws when the cache's server can't be reached (for the readiness check). */
   check(): Promise<void>;
   close(): Promise<void>;
 }
 
 const DATE_TAG = '$date';
+/**
+ * Marks a key whose value is being read from the source of truth. Encoded values are JSON, which
+ * never starts with this character.
+ */
+export const LOADING_MARK = '~loading:';
+/** Long enough for any read of the database; a crashed reader's mark goes away by itself. */
+export const LOADING_TTL_SECONDS = 30;
 
 export function encodeCacheValue(value: unknown): string {
   return JSON.stringify(value, function replace(this: Record<string, unknown>, key, current) {
@@ -38,6 +51,7 @@ export function createNoCache(): Cache {
     get: async () => undefined,
     set: async () => {},
     delete: async () => {},
+    load: (_key, _ttl, loader) => loader(),
     check: async () => {},
     close: async () => {},
   };

@@ -1,5 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { type Cache, decodeCacheValue, encodeCacheValue } from './cache.ts';
+import {
+  type Cache,
+  decodeCacheValue,
+  encodeCacheValue,
+  LOADING_MARK,
+  LOADING_TTL_SECONDS,
+} from './cache.ts';
 
 /**
  * The embedded cache: an LRU in this process. Values are stored encoded, exactly as Redis holds them.
@@ -12,11 +19,25 @@ export function createMemoryCache(options: { maxEntries?: number; maxCharacters?
     sizeCalculation: (text, key) => text.length + key.length,
     ttlAutopurge: false,
   });
+  const read = <T>(key: string) => {
+    const text = entries.get(key);
+    return text === undefined || text.startsWith(LOADING_MARK) ? undefined : decodeCacheValue<T>(text);
+  };
   return {
     driver: 'memory',
-    async get<T>(key: string) {
-      const text = entries.get(key);
-      return text === undefined ? undefined : decodeCacheValue<T>(text);
+    get: async <T>(key: string) => read<T>(key),
+    async load<T>(key: string, ttlSeconds: number, loader: () => Promise<T | undefined>) {
+      const cached = read<T>(key);
+      if (cached !== undefined) return cached;
+      // Another reader's mark: read without caching rather than race it.
+      const mark = entries.has(key) ? undefined : `${LOADING_MARK}${randomUUID()}`;
+      if (mark !== undefined) entries.set(key, mark, { ttl: LOADING_TTL_SECONDS * 1000 });
+      const value = await loader();
+      if (mark !== undefined && entries.get(key) === mark) {
+        if (value === undefined) entries.delete(key);
+        else entries.set(key, encodeCacheValue(value), { ttl: ttlSeconds * 1000 });
+      }
+      return value;
     },
     async set(key, value, ttlSeconds) {
       entries.set(key, encodeCacheValue(value), { ttl: ttlSeconds * 1000 });

@@ -1,8 +1,21 @@
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { type Cache, decodeCacheValue, encodeCacheValue } from './cache.ts';
+import {
+  type Cache,
+  decodeCacheValue,
+  encodeCacheValue,
+  LOADING_MARK,
+  LOADING_TTL_SECONDS,
+} from './cache.ts';
 
 /** A client that fails fast while Redis is away (no queueing), and keeps reconnecting in the background. */
+/** Stores the value (or with none, drops the mark) only if the key still holds this reader's mark. */
+const REPLACE_MARK = `
+if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then return redis.call('del', KEYS[1]) end
+return redis.call('set', KEYS[1], ARGV[2], 'EX', ARGV[3])`;
+
 export function createRedisClient(url: string): Redis {
   return new Redis(url, {
     enableOfflineQueue: false,
@@ -76,13 +89,36 @@ export function createRedisCache(options: RedisCacheOptions): Cache {
     }
   }
 
+  const get = <T>(key: string) =>
+    attempt(undefined, async () => {
+      const text = await redis.get(prefix + key);
+      return text === null || text.startsWith(LOADING_MARK) ? undefined : decodeCacheValue<T>(text);
+    });
   return {
     driver: 'redis',
-    get<T>(key: string) {
-      return attempt(undefined, async () => {
-        const text = await redis.get(prefix + key);
-        return text === null ? undefined : decodeCacheValue<T>(text);
-      });
+    get,
+    async load<T>(key: string, ttlSeconds: number, loader: () => Promise<T | undefined>) {
+      const cached = await get<T>(key);
+      if (cached !== undefined) return cached;
+      const mark = `${LOADING_MARK}${randomUUID()}`;
+      // Another reader's mark: read without caching rather than race it.
+      const marked = await attempt(null, () =>
+        redis.set(prefix + key, mark, 'EX', LOADING_TTL_SECONDS, 'NX'),
+      );
+      const value = await loader();
+      if (marked === 'OK') {
+        await attempt(undefined, () =>
+          redis.eval(
+            REPLACE_MARK,
+            1,
+            prefix + key,
+            mark,
+            value === undefined ? '' : encodeCacheValue(value),
+            ttlSeconds,
+          ),
+        );
+      }
+      return value;
     },
     async set(key, value, ttlSeconds) {
       await attempt(undefined, async () => {

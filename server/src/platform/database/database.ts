@@ -9,6 +9,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { LOCKS } from './locks.ts';
 import * as schema from './schema.ts';
 
 export type Schema = typeof schema;
@@ -32,8 +33,6 @@ export interface DatabaseHandle {
 }
 
 const migrationsFolder = fileURLToPath(new URL('../../../drizzle', import.meta.url));
-// Any constant works; it only has to be the same for every instance that migrates this database.
-const MIGRATION_LOCK = 727_001;
 
 export async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
   if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
@@ -76,10 +75,10 @@ export async function openPostgres(url: string): Promise<DatabaseHandle> {
       // Several API instances may start at once; one migrates while the others wait.
       const client = await pool.connect();
       try {
-        await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+        await client.query('select pg_advisory_lock($1)', [LOCKS.migration]);
         await migratePg(drizzlePg({ client, schema }), { migrationsFolder });
       } finally {
-        await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+        await client.query('select pg_advisory_unlock($1)', [LOCKS.migration]).catch(() => {});
         client.release();
       }
     },

@@ -1,17 +1,51 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import type net from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import type S3rver from 's3rver';
+import S3rver from 's3rver';
+import type { S3Config } from '../server/src/config.ts';
 
 /**
+ * s3rver, an S3 emulator in this process that keeps its objects as files: the peer of
+ * `npm run cluster` (whose blobs outlive a restart, as its database does) and of the benchmarks
+ * (whose figures were measured with it). The tests use the RADOS Gateway (rgw.ts), which checks
+ * signatures as S3 does; s3rver checks none.
+ */
+export async function startS3rver(
+  directory: string,
+  bucket: string,
+): Promise<{ config: S3Config; close(): Promise<void> }> {
+  await fs.mkdir(directory, { recursive: true });
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: [{ name: bucket, configs: [] }],
+  });
+  addMultipartOperations(server, directory);
+  const { port } = (await server.run()) as net.AddressInfo;
+  return {
+    config: {
+      endpoint: `http://127.0.0.1:${port}`,
+      bucket,
+      region: 'us-east-1',
+      accessKeyId: 'S3RVER',
+      secretAccessKey: 'S3RVER',
+      forcePathStyle: true,
+    },
+    close: () => server.close(),
+  };
+}
+
+/*
  * s3rver 3.7.1 lacks operations the S3 blob store uses: ListParts, AbortMultipartUpload and
  * ListMultipartUploads; it doesn't check Content-MD5 on UploadPart, accepts parts for uploads
  * that don't exist, and crashes its process when CompleteMultipartUpload names a part that never
  * arrived. This adds those behaviours as S3 documents them, working on s3rver's own files
  * (`<bucket>/._S3rver_uploads/<uploadId>/{key,<n>,<n>.md5}`), so the driver runs the same SDK
- * calls against the test peer as against S3.
+ * calls against it as against S3.
  */
 
 const require = createRequire(import.meta.url);
@@ -43,7 +77,7 @@ interface Part {
   LastModified: string;
 }
 
-export function addMultipartOperations(server: S3rver, root: string) {
+function addMultipartOperations(server: S3rver, root: string) {
   const noSuchUpload = (uploadId: string | undefined) =>
     new S3Error('NoSuchUpload', 'The specified upload does not exist.', { UploadId: uploadId });
 
@@ -191,9 +225,4 @@ export function addMultipartOperations(server: S3rver, root: string) {
   // s3rver registers its router last; these run just before it.
   const stack = (server as unknown as { middleware: Middleware[] }).middleware;
   stack.splice(stack.length - 1, 0, middleware);
-}
-
-/** MD5 in base64, as Content-MD5 carries it. */
-export function contentMd5(data: Uint8Array): string {
-  return createHash('md5').update(data).digest('base64');
 }
