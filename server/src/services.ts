@@ -2,6 +2,10 @@ import type { Deps } from './deps.ts';
 import { type AuthService, createAuthService } from './features/auth/auth.service.ts';
 import { createFilesService, type FilesService } from './features/files/files.service.ts';
 import {
+  createInvitationsService,
+  type InvitationsService,
+} from './features/invitations/invitations.service.ts';
+import {
   createNodesService,
   type NodesRepository,
   type NodesService,
@@ -12,6 +16,7 @@ import { createUsersService, type UsersService } from './features/users/users.se
 export interface Services {
   users: UsersService;
   auth: AuthService;
+  invitations: InvitationsService;
   nodes: NodesService;
   files: FilesService;
   uploads: UploadsService;
@@ -25,10 +30,11 @@ export interface RepositoryOverrides {
 export function createServices(deps: Deps, repositories: RepositoryOverrides = {}): Services {
   const users = createUsersService(deps);
   const nodes = createNodesService(deps, users, repositories.nodes);
-  const auth = createAuthService(deps, users, nodes);
+  const invitations = createInvitationsService(deps);
+  const auth = createAuthService(deps, users, nodes, invitations);
   const files = createFilesService(deps, nodes, users);
   const uploads = createUploadsService(deps, nodes, users, files);
-  return { users, auth, nodes, files, uploads };
+  return { users, auth, invitations, nodes, files, uploads };
 }
 
 /** What every feature's routes plugin receives. */

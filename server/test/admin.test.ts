@@ -45,6 +45,23 @@ describe.each(driverSets())('administration (%s)', (set) => {
     expect((await user.api.upload('root', 'big', 'x'.repeat(101))).status).toBe(201);
   });
 
+  it('takes a quota of 0 as 0 bytes, null as no limit, and refuses other falsy values', async () => {
+    const user = await signUp(server, uniqueName());
+    const path = `/admin/users/${user.user.id}`;
+    expect((await admin.api.expect(200, 'PATCH', path, { json: { quotaBytes: 0 } })).quotaBytes).toBe(0);
+    expect((await user.api.expect(200, 'GET', '/me')).quotaBytes).toBe(0);
+    expect((await user.api.upload('root', 'one byte', 'x')).status).toBe(413);
+    for (const quotaBytes of ['', false, '5', -1, 1.5]) {
+      const refused = await admin.api.expect(400, 'PATCH', path, { json: { quotaBytes } });
+      expect(refused.error.code, JSON.stringify(quotaBytes)).toBe('invalid_request');
+    }
+    expect((await user.api.expect(200, 'GET', '/me')).quotaBytes).toBe(0);
+    expect(
+      (await admin.api.expect(200, 'PATCH', path, { json: { quotaBytes: null } })).quotaBytes,
+    ).toBeNull();
+    expect((await user.api.upload('root', 'one byte', 'x')).status).toBe(201);
+  });
+
   it('disables an account: its sessions end and it can not sign in; enabling restores it', async () => {
     const name = uniqueName();
     const user = await signUp(server, name, 'disable me please');

@@ -10,9 +10,10 @@ import { toPublicUser } from '../users/users.service.ts';
 
 const UpdateUserBody = Type.Object(
   {
-    // Null first: the validator coerces types, and would turn null into 0 for an integer tried first.
     quotaBytes: Type.Optional(
-      Type.Union([Type.Null(), Type.Integer({ minimum: 0 })], { description: 'null: no limit' }),
+      Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+        description: 'Bytes the account may store; 0 allows nothing, null sets no limit.',
+      }),
     ),
     disabled: Type.Optional(
       Type.Boolean({ description: 'A disabled account can not sign in; its sessions end.' }),
