@@ -2,8 +2,8 @@ import { type Algorithm, hash, verify } from '@node-rs/argon2';
 import { sql } from 'drizzle-orm';
 import type { RegistrationMode } from '../../config.ts';
 import type { Deps } from '../../deps.ts';
-import { LOCKS } from '../../platform/database/locks.ts';
 import { consumeEach } from '../../platform/cache/rate-limit.ts';
+import { LOCKS } from '../../platform/database/locks.ts';
 import { hashToken, newToken } from '../../shared/tokens.ts';
 import type { InvitationsService } from '../invitations/invitations.service.ts';
 import type { NodesService } from '../nodes/nodes.service.ts';
@@ -136,22 +136,28 @@ export function createAuthService(
     /** The user behind a token, or undefined for an unknown, expired or disabled one. */
     async authenticate(token: string): Promise<Authenticated | undefined> {
       const tokenHash = hashToken(token);
-      let session = await cache.get<CachedSession>(sessionKey(tokenHash));
-      if (session === undefined) {
-        const row = await repository.findSessionByTokenHash(db, tokenHash);
-        if (row === undefined) return undefined;
-        session = { id: row.id, userId: row.userId, lastUsedAt: row.lastUsedAt, expiresAt: row.expiresAt };
-        await cache.set(sessionKey(tokenHash), session, SESSION_CACHE_SECONDS);
-      }
+      // Loaded so that a read racing a revocation never puts the revoked session back.
+      let session = await cache.load<CachedSession>(
+        sessionKey(tokenHash),
+        SESSION_CACHE_SECONDS,
+        async () => {
+          const row = await repository.findSessionByTokenHash(db, tokenHash);
+          return (
+            row && { id: row.id, userId: row.userId, lastUsedAt: row.lastUsedAt, expiresAt: row.expiresAt }
+          );
+        },
+      );
+      if (session === undefined) return undefined;
       const now = clock.now();
       if (session.expiresAt <= now) return undefined;
       const user = await users.getUser(session.userId);
       if (user === undefined || user.disabledAt !== null) return undefined;
       if (now.getTime() - session.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
-        // Sliding expiry: a session in use keeps going; one left alone for the TTL ends.
+        // Sliding expiry: a session in use keeps going; one left alone for the TTL ends. The cached
+        // copy is dropped rather than written: the session may have been revoked meanwhile.
         session = { ...session, lastUsedAt: now, expiresAt: new Date(now.getTime() + ttlMs) };
         await repository.touchSession(db, session.id, session.lastUsedAt, session.expiresAt);
-        await cache.set(sessionKey(tokenHash), session, SESSION_CACHE_SECONDS);
+        await cache.delete(sessionKey(tokenHash));
       }
       return { user, session };
     },
