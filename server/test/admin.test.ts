@@ -32,6 +32,25 @@ describe.each(driverSets())('administration (%s)', (set) => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it('ends a disabled account’s uploads, so that none of their part URLs takes a byte', async () => {
+    const user = await signUp(server, uniqueName());
+    const session = await user.api.expect(201, 'POST', '/uploads', {
+      json: { parentId: 'root', name: 'big.bin', size: 9 * 1024 * 1024 },
+    });
+    await admin.api.expect(200, 'PATCH', `/admin/users/${user.user.id}`, { json: { disabled: true } });
+    const part = session.parts[0];
+    const headers: Record<string, string> = session.partsNeedCredentials
+      ? { authorization: `Bearer ${user.token}` }
+      : {};
+    const sent = await fetch(part.url, { method: 'PUT', body: new Uint8Array(part.size), headers });
+    expect(sent.status).toBeGreaterThanOrEqual(400);
+    expect(
+      (await admin.api.expect(200, 'GET', '/admin/users?limit=100')).users.find(
+        (u: { id: string }) => u.id === user.user.id,
+      ).reservedBytes,
+    ).toBe(0);
+  });
+
   it('sets a quota that the user then sees and is held to', async () => {
     const user = await signUp(server, uniqueName());
     const updated = await admin.api.expect(200, 'PATCH', `/admin/users/${user.user.id}`, {

@@ -24,7 +24,7 @@ const UpdateUserBody = Type.Object(
 );
 
 export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deps, services }) => {
-  const { users, auth } = services;
+  const { users, auth, uploads } = services;
 
   app.get(
     '/admin/users',
@@ -84,7 +84,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
         ...(isAdmin !== undefined && { isAdmin }),
         ...(disabled !== undefined && { disabledAt: disabled ? deps.clock.now() : null }),
       });
-      if (disabled === true) await auth.revokeAllSessions(updated.id);
+      if (disabled === true) {
+        await auth.revokeAllSessions(updated.id);
+        // Part URLs straight to S3 carry their own signature: only ending the uploads stops them.
+        await uploads.abortAllOf(updated.id);
+      }
       return toPublicUser(updated);
     },
   );

@@ -278,6 +278,16 @@ export function createUploadsService(
       await abortSession(session);
     },
 
+    /** Ends every unfinished session of the user (an account being disabled): parts deleted, quota released. */
+    async abortAllOf(ownerId: string): Promise<number> {
+      let count = 0;
+      for (const session of await repository.listOpenUploads(db, ownerId)) {
+        await files.discardBlob(session.blobKey);
+        if (await abortSession(session)) count += 1;
+      }
+      return count;
+    },
+
     /** Aborts sessions past their time: parts deleted, multipart uploads aborted, quota released. */
     async expireSessions(): Promise<number> {
       let count = 0;
