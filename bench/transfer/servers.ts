@@ -1,0 +1,12 @@
+/** The two servers a transfer goes to, and which of the API's upload paths it takes. */
+import type { ApiHandle } from '../support/api-server.ts';
+
+/** api: the simple upload (one PUT) and the download; session: the resumable upload; nginx: nginx. */
+export type Side = 'api' | 'session' | 'nginx';
+
+export interface Servers {
+  api: ApiHandle;
+  nginx: { url: string; www: string };
+  /** Where curl leaves the answer to an upload. */
+  responseFile: string;
+}
