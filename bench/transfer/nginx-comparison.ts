@@ -1,6 +1,7 @@
 /**
  * The transfer benchmark against nginx: in each round the file goes up three ways (the API's simple
- * upload, a session upload, nginx's PUT) and comes down twice (API, nginx), every time by curl, while
+ * upload, a session upload, nginx's PUT) and comes down three ways (the API's download, a zip of it,
+ * nginx's), every time by curl, while
  * the API server's RSS is sampled. The results are summarised by results.ts.
  */
 import path from 'node:path';
@@ -20,6 +21,7 @@ import type { Servers, Side } from './servers.ts';
 import { prepareParts, sessionUpload } from './session-upload.ts';
 import { PARALLEL, SAMPLE_INTERVAL_MS } from './settings.ts';
 import { simpleUpload } from './simple-upload.ts';
+import { zipDownload } from './zip.ts';
 
 export async function compareWithNginx() {
   requireNginx();
@@ -51,6 +53,7 @@ export async function compareWithNginx() {
     for (let i = 0; i < 3; i++) {
       const { id } = await simpleUpload(servers, side, warm, 'warm.bin', `warm-up ${side} upload`);
       await download(servers, side, id, warm.size, `warm-up ${side} download`);
+      if (side === 'api') await zipDownload(servers, id, warm.size, 'warm-up zip download');
     }
   }
   for (let i = 0; i < 3; i++) await uploadSession(warm, 'warm-session.bin', 'warm-up session upload');
@@ -69,13 +72,14 @@ export async function compareWithNginx() {
   const watched = { apiPid: pid, nginxPids, sampler };
   const transfers: Transfer[] = [];
   const started = performance.now();
-  const uploadSides: Side[] = ['api', 'session', 'nginx'];
+  // Rotate which transfer goes first, so none always gets the warmer (or cooler) machine.
+  const rotated = <T>(sides: T[], round: number) => {
+    const shift = (round - 1) % sides.length;
+    return [...sides.slice(shift), ...sides.slice(0, shift)];
+  };
   for (let round = 1; round <= ROUNDS; round++) {
-    // Rotate which upload goes first, so none always gets the warmer (or cooler) machine;
-    // the downloads alternate between the API and nginx.
-    const shift = (round - 1) % uploadSides.length;
-    const uploadOrder = [...uploadSides.slice(shift), ...uploadSides.slice(0, shift)];
-    const downloadOrder = round % 2 === 1 ? (['api', 'nginx'] as const) : (['nginx', 'api'] as const);
+    const uploadOrder = rotated<'api' | 'session' | 'nginx'>(['api', 'session', 'nginx'], round);
+    const downloadOrder = rotated<'api' | 'zip' | 'nginx'>(['api', 'zip', 'nginx'], round);
     const ids = new Map<Side, string>();
     for (const side of uploadOrder) {
       const what = `round ${round} ${side} upload`;
@@ -89,10 +93,11 @@ export async function compareWithNginx() {
     }
     for (const side of downloadOrder) {
       const what = `round ${round} ${side} download`;
-      const id = ids.get(side) ?? '';
+      // The zip is of the file the API's simple upload stored.
+      const id = ids.get(side === 'zip' ? 'api' : side) ?? '';
       transfers.push(
         await measureTransfer(watched, round, 'download', side, () =>
-          download(servers, side, id, SIZE, what),
+          side === 'zip' ? zipDownload(servers, id, SIZE, what) : download(servers, side, id, SIZE, what),
         ),
       );
     }
