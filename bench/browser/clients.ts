@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { type ApiHandle, type ApiNode, apiJson } from '../support/api-server.ts';
 import { curlSimpleUpload } from '../support/curl.ts';
-import { settle } from '../support/files.ts';
+import { settle, type TestFile } from '../support/files.ts';
 import { cpuSeconds, descendants, reapedChildrenCpuSeconds } from '../support/process-stats.ts';
 import { BenchError } from '../support/processes.ts';
 import { uploadToNginx } from './chromium-alone.ts';
@@ -68,12 +68,7 @@ async function checkAndPurge(api: ApiHandle, name: string, size: number, sha256:
 let picks = 0;
 
 /** One upload of `file` by `client`, with the CPU time of the server and of the client around it. */
-export async function uploadBy(
-  clients: Clients,
-  client: Client,
-  file: { path: string; size: number; sha256: string },
-  what: string,
-) {
+export async function uploadBy(clients: Clients, client: Client, file: TestFile, what: string) {
   const { api, nginx, page } = clients;
   // The page picks a file by its name, so each pick is a hard link of its own to the same bytes.
   const name = `${client}-${++picks}.bin`;
@@ -98,7 +93,7 @@ export async function uploadBy(
             ...(await uploadToNginx(clients.barePage, file.path, clients.partSize, nginx.www, picks)),
             phases: undefined,
           }
-        : { ...(await curlSimpleUpload(api, file.path, name, file, responseFile, what)), phases: undefined };
+        : { ...(await curlSimpleUpload(api, file, name, responseFile, what)), phases: undefined };
   const serverCpu = cpuSeconds(serverPids) - serverBefore;
   const clientCpuByRole = Object.fromEntries(
     Object.entries(clientCpu()).map(([role, after]) => [

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { launchBrowser } from '../../web/test/harness.ts';
 import { partSizeFor, startApi } from '../support/api-server.ts';
 import { requireCurl } from '../support/curl.ts';
-import { makeTestFiles, settle, WARM_SIZE } from '../support/files.ts';
+import { makeTestFiles, settle } from '../support/files.ts';
 import { requireNginx, startNginx } from '../support/nginx.ts';
 import { withChildren } from '../support/process-stats.ts';
 import { makeTempDir, stopChild, tail, version } from '../support/processes.ts';
@@ -42,9 +42,7 @@ export async function compareWithCurl() {
   const dir = await makeTempDir('fileshare-bench-browser-');
   console.log(`Fileshare browser upload benchmark: ${SIZE_MIB} MiB × ${ROUNDS} rounds, Chromium vs curl`);
   printMachine(info, `node ${info.serverNode} (server), ${info.chromium}`, dir);
-  const files = makeTestFiles(dir);
-  const source = { path: files.source, size: SIZE, sha256: files.sourceSha256 };
-  const warm = { path: files.warm, size: WARM_SIZE, sha256: files.warmSha256 };
+  const { source, warm } = makeTestFiles(dir);
   const picksDir = path.join(dir, 'picks');
   mkdirSync(picksDir);
 

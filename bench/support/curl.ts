@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { ApiHandle, ApiNode } from './api-server.ts';
+import type { TestFile } from './files.ts';
 import { BenchError, type RunResult, run, version } from './processes.ts';
 
 export const CURL_OPTIONS = ['--silent', '--show-error', '--http1.1', '--noproxy', '*'];
@@ -51,27 +52,26 @@ export async function curlDownload(url: string, headers: string[], what: string)
 
 /**
  * The simple upload: `PUT /folders/root/files/<name>?onConflict=replace`, the file as the body.
- * Checks the status, the size the API stored and, when `expect.sha256` is given, its SHA-256.
+ * Checks the status, and the size and SHA-256 the API recorded.
  */
 export async function curlSimpleUpload(
   api: ApiHandle,
-  file: string,
+  file: TestFile,
   name: string,
-  expect: { size: number; sha256?: string | undefined },
   responseFile: string,
   what: string,
 ) {
   const url = `${api.url}/folders/root/files/${encodeURIComponent(name)}?onConflict=replace`;
-  const result = await curlUpload(url, file, [`Authorization: Bearer ${api.token}`], responseFile, what);
+  const result = await curlUpload(url, file.path, [`Authorization: Bearer ${api.token}`], responseFile, what);
   const node = JSON.parse(await readFile(responseFile, 'utf8')) as ApiNode;
   if ((result.status !== 200 && result.status !== 201) || typeof node.id !== 'string') {
     throw new BenchError(`${what}: the API answered ${result.status}: ${JSON.stringify(node)}`);
   }
-  if (node.size !== expect.size) {
-    throw new BenchError(`${what}: the API stored ${node.size} bytes, sent ${expect.size}`);
+  if (node.size !== file.size) {
+    throw new BenchError(`${what}: the API stored ${node.size} bytes, sent ${file.size}`);
   }
-  if (expect.sha256 !== undefined && node.sha256 !== expect.sha256) {
-    throw new BenchError(`${what}: the API's SHA-256 ${node.sha256} is not the file's ${expect.sha256}`);
+  if (node.sha256 !== file.sha256) {
+    throw new BenchError(`${what}: the API's SHA-256 ${node.sha256} is not the file's ${file.sha256}`);
   }
   return { ...result, id: node.id, node };
 }

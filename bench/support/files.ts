@@ -29,18 +29,22 @@ export function makeRandomFile(file: string, size: number): string {
 /** The size of the warm-up transfers that run before the measured ones. */
 export const WARM_SIZE = 4 * MiB;
 
+/** A file of the run with what a server must record for it. */
+export interface TestFile {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
 /** The file the rounds move (BENCH_SIZE_MIB) and a small one for the warm-up, in `dir`. */
-export function makeTestFiles(dir: string) {
+export function makeTestFiles(dir: string): { source: TestFile; warm: TestFile } {
   process.stdout.write(`generating ${SIZE_MIB} MiB of random data… `);
   const started = performance.now();
-  const source = path.join(dir, 'source.bin');
-  const warm = path.join(dir, 'warm.bin');
-  const files = {
-    source,
-    sourceSha256: makeRandomFile(source, SIZE),
-    warm,
-    warmSha256: makeRandomFile(warm, WARM_SIZE),
+  const make = (name: string, size: number) => {
+    const file = path.join(dir, name);
+    return { path: file, size, sha256: makeRandomFile(file, size) };
   };
+  const files = { source: make('source.bin', SIZE), warm: make('warm.bin', WARM_SIZE) };
   console.log(`${((performance.now() - started) / 1000).toFixed(1)} s`);
   return files;
 }

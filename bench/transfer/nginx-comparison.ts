@@ -1,14 +1,13 @@
 /**
  * The transfer benchmark against nginx: in each round the file goes up three ways (the API's simple
  * upload, a session upload, nginx's PUT) and comes down three ways (the API's download, a zip of it,
- * nginx's), every time by curl, while
- * the API server's RSS is sampled. The results are summarised by results.ts.
+ * nginx's), every time by curl, while the API server's RSS is sampled; results.ts summarises.
  */
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startApi } from '../support/api-server.ts';
 import { requireCurl } from '../support/curl.ts';
-import { makeTestFiles, settle, WARM_SIZE } from '../support/files.ts';
+import { makeTestFiles, settle, type TestFile } from '../support/files.ts';
 import { nginxVersion, requireNginx, startNginx } from '../support/nginx.ts';
 import { cpuSeconds, memory, RssSampler, resetPeakMemory, withChildren } from '../support/process-stats.ts';
 import { makeTempDir, stopChild, tail } from '../support/processes.ts';
@@ -30,9 +29,7 @@ export async function compareWithNginx() {
   const dir = await makeTempDir('fileshare-bench-');
   console.log(`Fileshare transfer benchmark: ${SIZE_MIB} MiB × ${ROUNDS} rounds, API vs nginx, client curl`);
   printMachine(info, `node ${info.serverNode} (server), nginx ${info.nginx}`, dir);
-  const files = makeTestFiles(dir);
-  const source = { path: files.source, size: SIZE, sha256: files.sourceSha256 };
-  const warm = { path: files.warm, size: WARM_SIZE, sha256: files.warmSha256 };
+  const { source, warm } = makeTestFiles(dir);
 
   const nginx = await startNginx(path.join(dir, 'nginx'));
   const api = await startApi(dir, { cpuProfDir: CPU_PROF_DIR });
@@ -41,7 +38,7 @@ export async function compareWithNginx() {
   console.log(`nginx on ${nginx.url} (pids ${nginxPids.join(', ')}), API on ${api.url} (pid ${pid})`);
   const servers: Servers = { api, nginx, responseFile: path.join(dir, 'response.json') };
 
-  const uploadSession = (file: typeof source, name: string, what: string) =>
+  const uploadSession = (file: TestFile, name: string, what: string) =>
     sessionUpload(api, file, name, dir, what, { parallel: PARALLEL, serverCpu: () => cpuSeconds([pid]) });
 
   // Cut the files into the server's part layout for the session uploads (not timed).

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startS3rver } from '../../tools/s3rver.ts';
 import { startApi } from '../support/api-server.ts';
 import { curlSimpleUpload, requireCurl } from '../support/curl.ts';
-import { makeTestFiles, settle, sha256Of, WARM_SIZE } from '../support/files.ts';
+import { makeTestFiles, settle, sha256Of, type TestFile } from '../support/files.ts';
 import { countIo, cpuSeconds, type IoCounters, RssSampler } from '../support/process-stats.ts';
 import { BenchError, makeTempDir, onCleanUp, stopChild, tail } from '../support/processes.ts';
 import {
@@ -86,9 +86,7 @@ export async function measureS3() {
     dir,
     'server drivers: PGlite, in-process cache, blobs on S3 (s3rver)',
   );
-  const files = makeTestFiles(dir);
-  const source = { path: files.source, size: SIZE, sha256: files.sourceSha256 };
-  const warm = { path: files.warm, size: WARM_SIZE, sha256: files.warmSha256 };
+  const { source, warm } = makeTestFiles(dir);
 
   // The S3 peer: s3rver, with the multipart operations it lacks added (tools/s3rver.ts).
   const s3Dir = path.join(dir, 's3');
@@ -111,9 +109,8 @@ export async function measureS3() {
   console.log(`s3rver on ${s3Endpoint} (bucket ${bucket}), API on ${api.url} (pid ${pid})`);
   const responseFile = path.join(dir, 'response.json');
 
-  function upload(variant: S3Variant, file: typeof source, what: string) {
-    if (variant === 's3-simple')
-      return curlSimpleUpload(api, file.path, 'simple.bin', file, responseFile, what);
+  function upload(variant: S3Variant, file: TestFile, what: string) {
+    if (variant === 's3-simple') return curlSimpleUpload(api, file, 'simple.bin', responseFile, what);
     return sessionUpload(api, file, `${variant}.bin`, dir, what, {
       parallel: PARALLEL,
       serverCpu: () => cpuSeconds([pid]),

@@ -16,6 +16,7 @@ import {
 import path from 'node:path';
 import { type ApiHandle, type ApiNode, apiJson, partSizeFor } from '../support/api-server.ts';
 import { CURL_OPTIONS } from '../support/curl.ts';
+import type { TestFile } from '../support/files.ts';
 import { BenchError, run } from '../support/processes.ts';
 import { median } from '../support/report.ts';
 
@@ -145,7 +146,7 @@ async function curlParts(
  */
 export async function sessionUpload(
   api: ApiHandle,
-  file: { path: string; size: number; sha256: string },
+  file: TestFile,
   name: string,
   dir: string,
   what: string,

@@ -5,21 +5,19 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { curlSimpleUpload, curlUpload } from '../support/curl.ts';
+import type { TestFile } from '../support/files.ts';
 import { BenchError } from '../support/processes.ts';
 import type { Servers } from './servers.ts';
 
-/** Uploads `file` as `name`; checks the size stored (and the SHA-256 the API recorded, when given). */
+/** Uploads `file` as `name`; checks the size stored (and the SHA-256 the API recorded). */
 export async function simpleUpload(
   servers: Servers,
   side: 'api' | 'nginx',
-  file: { path: string; size: number; sha256?: string | undefined },
+  file: TestFile,
   name: string,
   what: string,
 ) {
-  if (side === 'api') {
-    const { size, sha256 } = file;
-    return curlSimpleUpload(servers.api, file.path, name, { size, sha256 }, servers.responseFile, what);
-  }
+  if (side === 'api') return curlSimpleUpload(servers.api, file, name, servers.responseFile, what);
   const url = `${servers.nginx.url}/${name}`;
   const result = await curlUpload(url, file.path, [], servers.responseFile, what);
   if (result.status !== 201 && result.status !== 204)
