@@ -51,6 +51,23 @@ describe.each(driverSets())('administration (%s)', (set) => {
     ).toBe(0);
   });
 
+  it('refuses quotas it can not count exactly', async () => {
+    const user = await signUp(server, uniqueName());
+    for (const quotaBytes of [1e300, 2 ** 63, 2 ** 53 + 2, -1, 1.5]) {
+      const response = await admin.api.request('PATCH', `/admin/users/${user.user.id}`, {
+        json: { quotaBytes },
+      });
+      expect(response.status, String(quotaBytes)).toBe(400);
+    }
+    expect(
+      (
+        await admin.api.expect(200, 'PATCH', `/admin/users/${user.user.id}`, {
+          json: { quotaBytes: 2 ** 53 - 1 },
+        })
+      ).quotaBytes,
+    ).toBe(2 ** 53 - 1);
+  });
+
   it('sets a quota that the user then sees and is held to', async () => {
     const user = await signUp(server, uniqueName());
     const updated = await admin.api.expect(200, 'PATCH', `/admin/users/${user.user.id}`, {

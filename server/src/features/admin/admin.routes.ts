@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { RouteOptions } from '../../services.ts';
 import { badRequest } from '../../shared/errors.ts';
 import { errors, IdParams, Uuid } from '../../shared/http.ts';
+import { ByteCount } from '../../shared/schemas.ts';
 import { currentUser } from '../auth/auth.hooks.ts';
 import { userNotFound } from '../users/users.errors.ts';
 import { User } from '../users/users.schemas.ts';
@@ -11,7 +12,7 @@ import { toPublicUser } from '../users/users.service.ts';
 const UpdateUserBody = Type.Object(
   {
     quotaBytes: Type.Optional(
-      Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+      Type.Union([ByteCount(), Type.Null()], {
         description: 'Bytes the account may store; 0 allows nothing, null sets no limit.',
       }),
     ),
