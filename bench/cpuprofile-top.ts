@@ -7,7 +7,7 @@
  * With a slice, only the samples taken during the API transfers of that kind are counted, using the
  * time windows that bench/results/transfer-latest.json recorded (same run): `upload` the simple
  * uploads, `session` the session uploads, `parts` and `complete` the two steps of those, `download`
- * the downloads. The load benchmark's workloads (`listing`, `page`, `metadata`, `login`) are sliced
+ * the downloads, `zip` the zip downloads. The load benchmark's workloads (`listing`, `page`, `metadata`, `login`) are sliced
  * by the measured runs in bench/results/load-latest.json.
  */
 import { readFileSync } from 'node:fs';
@@ -27,7 +27,7 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const TRANSFER_SLICES = ['upload', 'session', 'parts', 'complete', 'download'];
+const TRANSFER_SLICES = ['upload', 'session', 'parts', 'complete', 'download', 'zip'];
 const LOAD_SLICES = ['listing', 'page', 'metadata', 'login'];
 const SLICES = [...TRANSFER_SLICES, ...LOAD_SLICES];
 const [file, countArg, op] = process.argv.slice(2);
@@ -62,6 +62,8 @@ if (op !== undefined && LOAD_SLICES.includes(op)) {
   };
   if (op === 'upload' || op === 'download') {
     windows = report.transfers.filter((t) => t.op === op && t.side === 'api');
+  } else if (op === 'zip') {
+    windows = report.transfers.filter((t) => t.op === 'download' && t.side === 'zip');
   } else {
     // A session's steps follow each other: create, the parts, complete (which ends the transfer).
     windows = report.transfers
@@ -134,6 +136,7 @@ if (windows !== undefined) {
     parts: 'session uploads, their parts',
     complete: 'session uploads, their completions',
     download: 'downloads',
+    zip: 'zip downloads',
     listing: 'load runs of listing',
     page: 'load runs of page',
     metadata: 'load runs of metadata',

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { AjvCompiler, type Options } from '@fastify/ajv-compiler';
 import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -11,9 +13,10 @@ import Fastify, {
 } from 'fastify';
 import type { Deps } from './deps.ts';
 import { adminRoutes } from './features/admin/admin.routes.ts';
-import { registerAuthentication } from './features/auth/auth.hooks.ts';
+import { everyRoutePublic, registerAuthentication } from './features/auth/auth.hooks.ts';
 import { authRoutes } from './features/auth/auth.routes.ts';
 import { filesRoutes } from './features/files/files.routes.ts';
+import { invitationsRoutes } from './features/invitations/invitations.routes.ts';
 import { nodesRoutes } from './features/nodes/nodes.routes.ts';
 import { systemRoutes } from './features/system/system.routes.ts';
 import { createGarbageCollector } from './features/uploads/garbage-collector.ts';
@@ -23,6 +26,7 @@ import { registerWebClient } from './features/web/web.routes.ts';
 import { isDatabaseUnavailable } from './platform/database/database.ts';
 import { createServices, type RouteOptions } from './services.ts';
 import { AppError } from './shared/errors.ts';
+import { DOCUMENTATION_CSP, SECURITY_HEADERS } from './shared/security-headers.ts';
 
 export const API_PREFIX = '/api/v1';
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -87,6 +91,20 @@ function trackRequestsInFlight(app: FastifyInstance) {
   };
 }
 
+const buildAjvValidator = AjvCompiler();
+
+/**
+ * Query strings, parameters and headers are text, so their values are coerced to the schema's
+ * types (`?limit=2` is the number 2); a JSON body already has types, and coercing it would turn
+ * `0`, `""` and `false` into `null` where a schema allows null. Bodies are validated exactly.
+ */
+const buildExactBodyValidator: typeof buildAjvValidator = (externalSchemas, options) => {
+  const coercing = buildAjvValidator(externalSchemas, options);
+  const customOptions: Options = { ...(options?.customOptions as Options | undefined), coerceTypes: false };
+  const exact = buildAjvValidator(externalSchemas, { ...options, mode: undefined, customOptions });
+  return (route) => (route.httpPart === 'body' ? exact : coercing)(route);
+};
+
 export interface AppOptions {
   /** Run the garbage collector on its schedule (the server process does; tests run it by hand). */
   backgroundJobs?: boolean;
@@ -104,6 +122,7 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
       return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true },
+    schemaController: { compilersFactory: { buildValidator: buildExactBodyValidator } },
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -139,6 +158,7 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
     sendError(reply, 404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`),
   );
 
+  await app.register(helmet, SECURITY_HEADERS);
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {
@@ -165,8 +185,13 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
       return { schema: publicRoute ? { ...schema, security: [] } : schema, url };
     },
   });
-  // Registered before the authentication hook, so the documentation page is public like the document.
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', everyRoutePublic);
+    await docs.register(swaggerUi, {
+      routePrefix: '/api/docs',
+      staticCSP: DOCUMENTATION_CSP,
+    });
+  });
 
   const services = createServices(deps);
   registerAuthentication(app, services.auth, deps.config);
@@ -180,11 +205,12 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
       await api.register(filesRoutes, options);
       await api.register(uploadsRoutes, options);
       await api.register(adminRoutes, options);
+      await api.register(invitationsRoutes, options);
     },
     { prefix: API_PREFIX },
   );
 
-  await registerWebClient(app, deps.config.webDir);
+  await app.register(async (web) => registerWebClient(web, deps.config.webDir));
 
   const stopGc = appOptions.backgroundJobs ? createGarbageCollector(deps, services).schedule() : () => {};
   // Keep-alive connections that fall idle once their request is answered are closed as they do, so

@@ -41,7 +41,22 @@ describe('configuration', () => {
     });
   });
 
+  it('takes accounts by invitation, with no default quota, unless told otherwise', () => {
+    expect(loadConfig({}).registration).toEqual({ mode: 'invite', defaultQuotaBytes: undefined });
+    expect(loadConfig({ REGISTRATION: 'Open', DEFAULT_QUOTA_BYTES: '0' }).registration).toEqual({
+      mode: 'open',
+      defaultQuotaBytes: 0,
+    });
+    expect(loadConfig({}).rateLimits.registrationPerAddress).toEqual({ points: 10, durationSeconds: 3600 });
+    expect(loadConfig({}).rateLimits.loginPerAccountAndAddress.points).toBeLessThan(
+      loadConfig({}).rateLimits.loginPerAccount.points,
+    );
+  });
+
   it.each([
+    [{ REGISTRATION: 'everyone' }, /^REGISTRATION: .*open, invite, closed/],
+    [{ DEFAULT_QUOTA_BYTES: '10 GB' }, /^DEFAULT_QUOTA_BYTES: /],
+    [{ LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS: '0' }, /^LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS: /],
     [{ PORT: 'eighty' }, /^PORT: /],
     [{ PORT: '70000' }, /^PORT: /],
     [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL: .*postgres/],

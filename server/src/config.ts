@@ -20,6 +20,12 @@ export interface Config {
   cacheEnabled: boolean;
   s3: S3Config | undefined;
   sessionTtlDays: number;
+  registration: {
+    /** Who may create an account; the first account (the administrator) always may. */
+    mode: RegistrationMode;
+    /** The quota of every new account but the first; undefined: no limit. */
+    defaultQuotaBytes: number | undefined;
+  };
   uploads: {
     /** An upload session left alone this long is aborted and its parts deleted. */
     sessionTtlSeconds: number;
@@ -30,12 +36,29 @@ export interface Config {
     /** How often the sweeper runs in each instance (only one at a time does the work); 0 turns it off. */
     gcIntervalSeconds: number;
   };
-  loginLimits: {
-    perAccount: { points: number; durationSeconds: number };
-    perAddress: { points: number; durationSeconds: number };
+  /** How many attempts each key may make per window (see platform/cache/rate-limit.ts). */
+  rateLimits: {
+    /** Sign-in attempts from one client address, whatever the account. */
+    loginPerAddress: RateLimitPolicy;
+    /** Failed sign-ins of one account from one address: what stops a guesser without locking the owner out. */
+    loginPerAccountAndAddress: RateLimitPolicy;
+    /** Failed sign-ins of one account from all addresses together: the ceiling for a distributed guess. */
+    loginPerAccount: RateLimitPolicy;
+    /** Wrong current passwords given to a password change, per account. */
+    passwordChangePerAccount: RateLimitPolicy;
+    /** Registration attempts from one client address. */
+    registrationPerAddress: RateLimitPolicy;
+    /** Bytes of gzip uploads one user may have the server inflate per hour (a point is a byte). */
+    inflatePerUser: RateLimitPolicy;
   };
-  /** Bytes of gzip uploads one user may have the server inflate per hour. */
-  inflateBytesPerHour: number;
+}
+
+export const REGISTRATION_MODES = ['open', 'invite', 'closed'] as const;
+export type RegistrationMode = (typeof REGISTRATION_MODES)[number];
+
+export interface RateLimitPolicy {
+  points: number;
+  durationSeconds: number;
 }
 
 export interface S3Config {
@@ -157,28 +180,50 @@ export function loadConfig(env: Env = process.env): Config {
     cacheEnabled: boolean(env, 'CACHE_ENABLED', true),
     s3: s3(env),
     sessionTtlDays: integer(env, 'SESSION_TTL_DAYS', 30, 1, 3650),
+    registration: {
+      mode: registrationMode(env),
+      defaultQuotaBytes:
+        optional(env, 'DEFAULT_QUOTA_BYTES') === undefined
+          ? undefined
+          : integer(env, 'DEFAULT_QUOTA_BYTES', 0, 0, Number.MAX_SAFE_INTEGER),
+    },
     uploads: {
       sessionTtlSeconds: integer(env, 'UPLOAD_SESSION_TTL_SECONDS', 24 * 3600, 60, 30 * 86_400),
       partUrlTtlSeconds: integer(env, 'UPLOAD_PART_URL_TTL_SECONDS', 900, 60, 7 * 86_400),
       gcGraceSeconds: integer(env, 'GC_GRACE_SECONDS', 3600, 0, 30 * 86_400),
       gcIntervalSeconds: integer(env, 'GC_INTERVAL_SECONDS', 600, 0, 86_400),
     },
-    loginLimits: {
-      perAccount: {
-        points: integer(env, 'LOGIN_LIMIT_PER_ACCOUNT', 10, 1, 1_000_000),
-        durationSeconds: integer(env, 'LOGIN_LIMIT_WINDOW_SECONDS', 900, 1, 86_400),
-      },
-      perAddress: {
-        points: integer(env, 'LOGIN_LIMIT_PER_ADDRESS', 50, 1, 1_000_000),
-        durationSeconds: integer(env, 'LOGIN_LIMIT_WINDOW_SECONDS', 900, 1, 86_400),
-      },
-    },
-    inflateBytesPerHour: integer(
-      env,
-      'INFLATE_LIMIT_BYTES_PER_HOUR',
-      64 * 1024 ** 3,
-      0,
-      Number.MAX_SAFE_INTEGER,
-    ),
+    rateLimits: rateLimits(env),
   };
+}
+
+function rateLimits(env: Env): Config['rateLimits'] {
+  const loginWindow = integer(env, 'LOGIN_LIMIT_WINDOW_SECONDS', 900, 1, 86_400);
+  const policy = (name: string, points: number, durationSeconds: number) => ({
+    points: integer(env, name, points, 1, 1_000_000),
+    durationSeconds,
+  });
+  return {
+    loginPerAddress: policy('LOGIN_LIMIT_PER_ADDRESS', 50, loginWindow),
+    loginPerAccountAndAddress: policy('LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS', 10, loginWindow),
+    loginPerAccount: policy('LOGIN_LIMIT_PER_ACCOUNT', 100, loginWindow),
+    passwordChangePerAccount: policy('PASSWORD_CHANGE_LIMIT_PER_ACCOUNT', 10, loginWindow),
+    registrationPerAddress: policy(
+      'REGISTRATION_LIMIT_PER_ADDRESS',
+      10,
+      integer(env, 'REGISTRATION_LIMIT_WINDOW_SECONDS', 3600, 1, 7 * 86_400),
+    ),
+    inflatePerUser: {
+      points: integer(env, 'INFLATE_LIMIT_BYTES_PER_HOUR', 64 * 1024 ** 3, 0, Number.MAX_SAFE_INTEGER),
+      durationSeconds: 3600,
+    },
+  };
+}
+
+function registrationMode(env: Env): RegistrationMode {
+  const raw = optional(env, 'REGISTRATION')?.toLowerCase() ?? 'invite';
+  const mode = REGISTRATION_MODES.find((candidate) => candidate === raw);
+  if (mode === undefined)
+    throw new ConfigError('REGISTRATION', `must be one of ${REGISTRATION_MODES.join(', ')}, got "${raw}"`);
+  return mode;
 }

@@ -1,3 +1,4 @@
+import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
@@ -12,24 +13,17 @@ try {
   process.exit(1);
 }
 
+// Within the 10 s a supervisor (docker stop, npm run cluster) gives before SIGKILL.
+const SHUTDOWN_DELAY_MS = 9_000;
 const logger = pino({ level: config.logLevel });
 const deps = await openDeps(config, logger);
 const app = await buildApp(deps, { backgroundJobs: true });
 await app.listen({ port: config.port, host: config.host });
 
-// Finish what is in flight, then close the database, cache and store (the app's onClose hook).
-let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  });
-}
+// On SIGTERM or SIGINT (or a crash), finish what is in flight, then close the database, cache and
+// store (the app's onClose hook); a second signal, or the delay passing, ends the process at once.
+closeWithGrace({ delay: SHUTDOWN_DELAY_MS }, async ({ signal, err }) => {
+  if (err !== undefined) logger.error({ err }, 'shutting down after an error');
+  else logger.info({ signal }, 'shutting down');
+  await app.close();
+});

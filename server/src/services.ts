@@ -1,25 +1,40 @@
 import type { Deps } from './deps.ts';
 import { type AuthService, createAuthService } from './features/auth/auth.service.ts';
 import { createFilesService, type FilesService } from './features/files/files.service.ts';
-import { createNodesService, type NodesService } from './features/nodes/nodes.service.ts';
+import {
+  createInvitationsService,
+  type InvitationsService,
+} from './features/invitations/invitations.service.ts';
+import {
+  createNodesService,
+  type NodesRepository,
+  type NodesService,
+} from './features/nodes/nodes.service.ts';
 import { createUploadsService, type UploadsService } from './features/uploads/uploads.service.ts';
 import { createUsersService, type UsersService } from './features/users/users.service.ts';
 
 export interface Services {
   users: UsersService;
   auth: AuthService;
+  invitations: InvitationsService;
   nodes: NodesService;
   files: FilesService;
   uploads: UploadsService;
 }
 
-export function createServices(deps: Deps): Services {
+/** Stand-ins for a feature's repository (a test injecting a fault); the real ones otherwise. */
+export interface RepositoryOverrides {
+  nodes?: NodesRepository;
+}
+
+export function createServices(deps: Deps, repositories: RepositoryOverrides = {}): Services {
   const users = createUsersService(deps);
-  const nodes = createNodesService(deps, users);
-  const auth = createAuthService(deps, users, nodes);
+  const nodes = createNodesService(deps, users, repositories.nodes);
+  const invitations = createInvitationsService(deps);
+  const auth = createAuthService(deps, users, nodes, invitations);
   const files = createFilesService(deps, nodes, users);
   const uploads = createUploadsService(deps, nodes, users, files);
-  return { users, auth, nodes, files, uploads };
+  return { users, auth, invitations, nodes, files, uploads };
 }
 
 /** What every feature's routes plugin receives. */

@@ -32,6 +32,42 @@ describe.each(driverSets())('administration (%s)', (set) => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it('ends a disabled account’s uploads, so that none of their part URLs takes a byte', async () => {
+    const user = await signUp(server, uniqueName());
+    const session = await user.api.expect(201, 'POST', '/uploads', {
+      json: { parentId: 'root', name: 'big.bin', size: 9 * 1024 * 1024 },
+    });
+    await admin.api.expect(200, 'PATCH', `/admin/users/${user.user.id}`, { json: { disabled: true } });
+    const part = session.parts[0];
+    const headers: Record<string, string> = session.partsNeedCredentials
+      ? { authorization: `Bearer ${user.token}` }
+      : {};
+    const sent = await fetch(part.url, { method: 'PUT', body: new Uint8Array(part.size), headers });
+    expect(sent.status).toBeGreaterThanOrEqual(400);
+    expect(
+      (await admin.api.expect(200, 'GET', '/admin/users?limit=100')).users.find(
+        (u: { id: string }) => u.id === user.user.id,
+      ).reservedBytes,
+    ).toBe(0);
+  });
+
+  it('refuses quotas it can not count exactly', async () => {
+    const user = await signUp(server, uniqueName());
+    for (const quotaBytes of [1e300, 2 ** 63, 2 ** 53 + 2, -1, 1.5]) {
+      const response = await admin.api.request('PATCH', `/admin/users/${user.user.id}`, {
+        json: { quotaBytes },
+      });
+      expect(response.status, String(quotaBytes)).toBe(400);
+    }
+    expect(
+      (
+        await admin.api.expect(200, 'PATCH', `/admin/users/${user.user.id}`, {
+          json: { quotaBytes: 2 ** 53 - 1 },
+        })
+      ).quotaBytes,
+    ).toBe(2 ** 53 - 1);
+  });
+
   it('sets a quota that the user then sees and is held to', async () => {
     const user = await signUp(server, uniqueName());
     const updated = await admin.api.expect(200, 'PATCH', `/admin/users/${user.user.id}`, {
@@ -43,6 +79,23 @@ describe.each(driverSets())('administration (%s)', (set) => {
     expect((await user.api.upload('root', 'small', 'x'.repeat(100))).status).toBe(201);
     await admin.api.expect(200, 'PATCH', `/admin/users/${user.user.id}`, { json: { quotaBytes: null } });
     expect((await user.api.upload('root', 'big', 'x'.repeat(101))).status).toBe(201);
+  });
+
+  it('takes a quota of 0 as 0 bytes, null as no limit, and refuses other falsy values', async () => {
+    const user = await signUp(server, uniqueName());
+    const path = `/admin/users/${user.user.id}`;
+    expect((await admin.api.expect(200, 'PATCH', path, { json: { quotaBytes: 0 } })).quotaBytes).toBe(0);
+    expect((await user.api.expect(200, 'GET', '/me')).quotaBytes).toBe(0);
+    expect((await user.api.upload('root', 'one byte', 'x')).status).toBe(413);
+    for (const quotaBytes of ['', false, '5', -1, 1.5]) {
+      const refused = await admin.api.expect(400, 'PATCH', path, { json: { quotaBytes } });
+      expect(refused.error.code, JSON.stringify(quotaBytes)).toBe('invalid_request');
+    }
+    expect((await user.api.expect(200, 'GET', '/me')).quotaBytes).toBe(0);
+    expect(
+      (await admin.api.expect(200, 'PATCH', path, { json: { quotaBytes: null } })).quotaBytes,
+    ).toBeNull();
+    expect((await user.api.upload('root', 'one byte', 'x')).status).toBe(201);
   });
 
   it('disables an account: its sessions end and it can not sign in; enabling restores it', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Api, signUp, uniqueName } from './client.ts';
+import { Api, signUp, signUpForCookie, uniqueName } from './client.ts';
 import { driverSets, startServer, type TestServer } from './harness.ts';
 
 describe.each(driverSets())('accounts and sessions (%s)', (set) => {
@@ -149,17 +149,10 @@ describe.each(driverSets())('accounts and sessions (%s)', (set) => {
   });
 
   it('refuses cookie-authenticated unsafe requests from another origin (CSRF)', async () => {
-    const name = uniqueName();
-    const login = await fetch(`${server.origin}/api/v1/auth/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: name, password: 'cookie password' }),
-    });
-    const setCookie = login.headers.get('set-cookie') ?? '';
+    const { setCookie, cookie } = await signUpForCookie(server.origin, uniqueName());
     expect(setCookie).toMatch(/fileshare_session=/);
     expect(setCookie).toMatch(/HttpOnly/i);
     expect(setCookie).toMatch(/SameSite=Lax/i);
-    const cookie = setCookie.split(';')[0] ?? '';
     const api = new Api(server.origin);
     // Reading with the cookie is fine.
     await api.expect(200, 'GET', '/me', { headers: { cookie } });
@@ -171,5 +164,32 @@ describe.each(driverSets())('accounts and sessions (%s)', (set) => {
     expect(foreign.error.code).toBe('cross_origin_request');
     await api.expect(403, 'POST', '/folders', { json: folder, headers: { cookie } });
     await api.expect(201, 'POST', '/folders', { json: folder, headers: { cookie, origin: server.origin } });
+  });
+
+  it('decides CSRF from the matched route, however its path is spelled, and on public routes too', async () => {
+    const name = uniqueName();
+    const { cookie } = await signUpForCookie(server.origin, name);
+    const post = (path: string, origin: string, body: unknown) =>
+      fetch(`${server.origin}${path}`, {
+        method: 'POST',
+        headers: { cookie, origin, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const folder = { parentId: 'root', name: 'spelled differently' };
+    for (const path of ['/%61pi/v1/folders', '/api/v1/%66olders', '/api/%76%31/folders']) {
+      const foreign = await post(path, 'https://evil.example', folder);
+      expect(foreign.status, path).toBe(403);
+      expect((await foreign.json()).error.code, path).toBe('cross_origin_request');
+    }
+    const listing = await new Api(server.origin).expect(200, 'GET', '/folders/root', { headers: { cookie } });
+    expect(listing.children).toEqual([]);
+    // The same spelling from the site itself reaches the same route.
+    expect((await post('/%61pi/v1/folders', server.origin, folder)).status).toBe(201);
+    const login = await post('/api/v1/auth/login', 'https://evil.example', {
+      username: name,
+      password: 'cookie password',
+    });
+    expect(login.status).toBe(403);
+    expect((await login.json()).error.code).toBe('cross_origin_request');
   });
 });

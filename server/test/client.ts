@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { type DriverSet, startServer, type TestServer } from './harness.ts';
 
@@ -66,6 +68,18 @@ export async function signUp(
   return { api, token, user };
 }
 
+/** Registers through `origin` (a server or a proxy) as a browser would; returns the session cookie. */
+export async function signUpForCookie(origin: string, username: string, password = 'cookie password') {
+  const response = await fetch(`${origin}/api/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (response.status !== 201) throw new Error(`register: ${response.status} ${await response.text()}`);
+  const setCookie = response.headers.get('set-cookie') ?? '';
+  return { setCookie, cookie: setCookie.split(';')[0] ?? '' };
+}
+
 let counter = 0;
 /** A username no other test in this process uses. */
 export function uniqueName(prefix = 'user'): string {
@@ -92,4 +106,11 @@ export function serverWithOneUser(set: DriverSet): { server: TestServer; api: Ap
   });
   afterAll(() => context.server.close());
   return context;
+}
+
+/** A stand-in for the built web client in `dir`: an index page and one hashed asset. */
+export async function writeWebClient(dir: string, script = 'console.log("app")') {
+  await mkdir(path.join(dir, 'assets'), { recursive: true });
+  await writeFile(path.join(dir, 'index.html'), '<!doctype html><title>Fileshare</title>');
+  await writeFile(path.join(dir, 'assets', 'app-1234.js'), script);
 }

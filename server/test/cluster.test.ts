@@ -1,11 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, startCluster } from '../../deploy/cluster.ts';
 import { startPrivateRedis } from '../../tools/redis.ts';
-import { Api, uniqueName } from './client.ts';
+import { Api, signUpForCookie, uniqueName, writeWebClient } from './client.ts';
 import { driverSets } from './harness.ts';
 import { createPostgresDatabase, startS3, startTcpProxy, tempDir } from './services.ts';
 import { partOf, sendPart, startUpload } from './uploads-client.ts';
@@ -52,9 +51,7 @@ describe.runIf(driverSets().includes('services'))('the cluster: nginx in front o
     const dir = await tempDir('fileshare-cluster-');
     cleanups.push(dir.remove);
     const webDir = path.join(dir.path, 'web');
-    await mkdir(path.join(webDir, 'assets'), { recursive: true });
-    await writeFile(path.join(webDir, 'index.html'), '<!doctype html><title>Fileshare</title>');
-    await writeFile(path.join(webDir, 'assets', 'app-1234.js'), 'console.log(1)');
+    await writeWebClient(webDir, 'console.log(1)');
 
     cluster = await startCluster({
       port: 0,
@@ -65,7 +62,7 @@ describe.runIf(driverSets().includes('services'))('the cluster: nginx in front o
       s3: s3.config,
       webDir,
       nginxWorkers: 1,
-      env: { LOG_LEVEL: 'warn', GC_INTERVAL_SECONDS: '0' },
+      env: { LOG_LEVEL: 'warn', GC_INTERVAL_SECONDS: '0', REGISTRATION: 'open' },
       log: (source, line) => logLines.push(`[${source}] ${line}`),
     });
     cleanups.push(cluster.stop);
@@ -107,7 +104,16 @@ describe.runIf(driverSets().includes('services'))('the cluster: nginx in front o
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<title>Fileshare</title>');
       expect(page.headers.get('cache-control')).toBe('no-cache');
+      expect(page.headers.get('x-frame-options')).toBe('DENY');
+      expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     }
+    // The API's own policies pass through alone, not joined by nginx's.
+    const docs = await fetch(`${cluster.url}/api/docs/`);
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get('content-security-policy')).toMatch(
+      /^default-src 'self'; script-src 'self'; script-src-attr 'none';[^,]*$/,
+    );
+    expect(docs.headers.get('x-content-type-options')).toBe('nosniff');
     const asset = await fetch(`${cluster.url}/assets/app-1234.js`);
     expect(asset.status).toBe(200);
     expect(asset.headers.get('cache-control')).toMatch(/max-age=\d{6,}/);
@@ -115,6 +121,20 @@ describe.runIf(driverSets().includes('services'))('the cluster: nginx in front o
     const unknown = await api.request('GET', '/no-such-route');
     expect(unknown.status).toBe(404);
     expect((await unknown.json()).error.code).toBeDefined();
+  });
+
+  it('forwards a percent-encoded API path to the same route, CSRF check included', async () => {
+    const { cookie } = await signUpForCookie(cluster.url, uniqueName('cookie'));
+    const post = (origin: string) =>
+      fetch(`${cluster.url}/%61pi/v1/folders`, {
+        method: 'POST',
+        headers: { cookie, origin, 'content-type': 'application/json' },
+        body: JSON.stringify({ parentId: 'root', name: 'encoded' }),
+      });
+    const foreign = await post('https://evil.example');
+    expect(foreign.status).toBe(403);
+    expect((await foreign.json()).error.code).toBe('cross_origin_request');
+    expect((await post(cluster.url)).status).toBe(201);
   });
 
   it('streams a large simple upload through nginx', async () => {
@@ -282,6 +302,7 @@ describe.runIf(driverSets().includes('services'))('the cluster: nginx in front o
         const body = new Uint8Array(await response.arrayBuffer());
         expect(body.length).toBe(file.size);
         expect(sha256(body)).toBe(file.sha256);
+        expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
       }
     }
   }, 60_000);

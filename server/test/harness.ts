@@ -72,7 +72,13 @@ function pick<T extends object, K extends keyof T>(source: T, ...keys: K[]): Pic
 
 /** Starts the real app on real drivers with temporary data, listening on a free port. */
 export async function startServer(set: DriverSet, options: TestServerOptions = {}): Promise<TestServer> {
-  const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...options.env });
+  const config = loadConfig({
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Tests make many accounts from one address; those about registration set their own.
+    REGISTRATION: 'open',
+    REGISTRATION_LIMIT_PER_ADDRESS: '1000000',
+    ...options.env,
+  });
   const logger =
     options.logTo === undefined ? pino({ level: config.logLevel }) : pino({ level: 'info' }, options.logTo);
   const cleanups: (() => Promise<void>)[] = [];

@@ -142,4 +142,39 @@ describe.each(driverSets())('many requests on one tree at once (%s)', (set) => {
       if (session.partsNeedCredentials) expect(sha256Hex(content)).toBe(node.sha256);
     }
   });
+
+  it('records a file once when completions race, and no loser deletes what the winner recorded', async () => {
+    const { api } = await signUp(server, uniqueName());
+    for (let round = 0; round < 4; round++) {
+      const data = randomBytes(300_000 + round);
+      const session = await startUpload(api, {
+        name: `raced${round}.bin`,
+        size: data.length,
+        sha256: sha256Hex(data),
+      });
+      expect((await sendPart(api, session, 1, data)).status).toBe(200);
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          (i % 2 ? onPeer(api) : api).request('POST', `/uploads/${session.id}/complete`),
+        ),
+      );
+      const statuses = answers.map((answer) => answer.status);
+      expect(
+        statuses.every((status) => [200, 201, 409].includes(status)),
+        statuses.join(),
+      ).toBe(true);
+      // One of them completed it; completing again answers that file.
+      const node = await api.expect(200, 'POST', `/uploads/${session.id}/complete`);
+      const listing = await api.expect(200, 'GET', '/folders/root');
+      expect(
+        listing.children.filter((child: { name: string }) => child.name.startsWith(`raced${round}`)),
+      ).toHaveLength(1);
+      const content = Buffer.from(
+        await (await api.request('GET', `/files/${node.id}/content`)).arrayBuffer(),
+      );
+      expect(content.equals(data)).toBe(true);
+    }
+    const me = await api.expect(200, 'GET', '/me');
+    expect(me.reservedBytes).toBe(0);
+  });
 });

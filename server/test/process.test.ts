@@ -21,7 +21,8 @@ const started = new Set<ChildProcess>();
 function startMain(env: Record<string, string>): { child: ChildProcess; output: () => string } {
   let output = '';
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    // One data directory serves several tests, each registering an account of its own.
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', REGISTRATION: 'open', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   started.add(child);

@@ -1,5 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeWebClient } from './client.ts';
 import { startServer, type TestServer } from './harness.ts';
 import { tempDir } from './services.ts';
 
@@ -8,9 +8,7 @@ describe('serving the web client', () => {
   let web: Awaited<ReturnType<typeof tempDir>>;
   beforeAll(async () => {
     web = await tempDir('fileshare-web-');
-    await mkdir(`${web.path}/assets`);
-    await writeFile(`${web.path}/index.html`, '<!doctype html><title>Fileshare</title>');
-    await writeFile(`${web.path}/assets/app-1234.js`, 'console.log("app")');
+    await writeWebClient(web.path);
     server = await startServer('embedded', { env: { WEB_DIR: web.path } });
   });
   afterAll(async () => {

@@ -36,6 +36,9 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
       WEB_DIR: webDist,
       LOG_LEVEL: 'warn',
       GC_INTERVAL_SECONDS: '0',
+      // The tests make several accounts from one address, without invitations.
+      REGISTRATION: 'open',
+      REGISTRATION_LIMIT_PER_ADDRESS: '1000000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -78,6 +78,27 @@ export type OpenapiResponses = {
     200: unknown;
 };
 
+export type GetRegistrationData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/registration';
+};
+
+export type GetRegistrationResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        /**
+         * Who may register the next account: anyone (open), someone with an invitation (invite) or nobody (closed).
+         */
+        mode: 'open' | 'invite' | 'closed';
+    };
+};
+
+export type GetRegistrationResponse = GetRegistrationResponses[keyof GetRegistrationResponses];
+
 export type RegisterData = {
     body: {
         /**
@@ -88,6 +109,10 @@ export type RegisterData = {
          * At least 8 characters.
          */
         password: string;
+        /**
+         * The code of an invitation from an administrator; used up by this registration.
+         */
+        invitation?: string;
     };
     path?: never;
     query?: never;
@@ -123,7 +148,53 @@ export type RegisterErrors = {
      *
      * Default Response
      */
+    403: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
     409: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    429: {
         error: {
             /**
              * Stable, snake_case; safe to branch on.
@@ -460,6 +531,29 @@ export type ChangePasswordErrors = {
      * Default Response
      */
     403: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    429: {
         error: {
             /**
              * Stable, snake_case; safe to branch on.
@@ -3562,9 +3656,9 @@ export type AdminListUsersResponse = AdminListUsersResponses[keyof AdminListUser
 export type AdminUpdateUserData = {
     body: {
         /**
-         * null: no limit
+         * Bytes the account may store; 0 allows nothing, null sets no limit.
          */
-        quotaBytes?: null | number;
+        quotaBytes?: number | null;
         /**
          * A disabled account can not sign in; its sessions end.
          */
@@ -3703,3 +3797,292 @@ export type AdminUpdateUserResponses = {
 };
 
 export type AdminUpdateUserResponse = AdminUpdateUserResponses[keyof AdminUpdateUserResponses];
+
+export type AdminListInvitationsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/admin/invitations';
+};
+
+export type AdminListInvitationsErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    403: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type AdminListInvitationsError = AdminListInvitationsErrors[keyof AdminListInvitationsErrors];
+
+export type AdminListInvitationsResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        invitations: Array<{
+            id: string;
+            note: string | null;
+            createdAt: string;
+            expiresAt: string;
+            usedAt: string | null;
+            /**
+             * The username of the account it made.
+             */
+            usedBy: string | null;
+        }>;
+    };
+};
+
+export type AdminListInvitationsResponse = AdminListInvitationsResponses[keyof AdminListInvitationsResponses];
+
+export type AdminCreateInvitationData = {
+    body: {
+        /**
+         * How many days the code can be used for.
+         */
+        validDays: number;
+        /**
+         * Who it is for, to tell invitations apart.
+         */
+        note?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/api/v1/admin/invitations';
+};
+
+export type AdminCreateInvitationErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    403: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type AdminCreateInvitationError = AdminCreateInvitationErrors[keyof AdminCreateInvitationErrors];
+
+export type AdminCreateInvitationResponses = {
+    /**
+     * Default Response
+     */
+    201: {
+        /**
+         * Invitation
+         */
+        invitation: {
+            id: string;
+            note: string | null;
+            createdAt: string;
+            expiresAt: string;
+            usedAt: string | null;
+            /**
+             * The username of the account it made.
+             */
+            usedBy: string | null;
+        };
+        /**
+         * Give this to the person invited. It is shown only now: the server keeps only its hash.
+         */
+        code: string;
+    };
+};
+
+export type AdminCreateInvitationResponse = AdminCreateInvitationResponses[keyof AdminCreateInvitationResponses];
+
+export type AdminRevokeInvitationData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/admin/invitations/{id}';
+};
+
+export type AdminRevokeInvitationErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    403: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type AdminRevokeInvitationError = AdminRevokeInvitationErrors[keyof AdminRevokeInvitationErrors];
+
+export type AdminRevokeInvitationResponses = {
+    /**
+     * No content
+     */
+    204: void;
+};
+
+export type AdminRevokeInvitationResponse = AdminRevokeInvitationResponses[keyof AdminRevokeInvitationResponses];

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { RouteOptions } from '../../services.ts';
 import { badRequest } from '../../shared/errors.ts';
 import { errors, IdParams, Uuid } from '../../shared/http.ts';
+import { ByteCount } from '../../shared/schemas.ts';
 import { currentUser } from '../auth/auth.hooks.ts';
 import { userNotFound } from '../users/users.errors.ts';
 import { User } from '../users/users.schemas.ts';
@@ -10,9 +11,10 @@ import { toPublicUser } from '../users/users.service.ts';
 
 const UpdateUserBody = Type.Object(
   {
-    // Null first: the validator coerces types, and would turn null into 0 for an integer tried first.
     quotaBytes: Type.Optional(
-      Type.Union([Type.Null(), Type.Integer({ minimum: 0 })], { description: 'null: no limit' }),
+      Type.Union([ByteCount(), Type.Null()], {
+        description: 'Bytes the account may store; 0 allows nothing, null sets no limit.',
+      }),
     ),
     disabled: Type.Optional(
       Type.Boolean({ description: 'A disabled account can not sign in; its sessions end.' }),
@@ -23,7 +25,7 @@ const UpdateUserBody = Type.Object(
 );
 
 export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deps, services }) => {
-  const { users, auth } = services;
+  const { users, auth, uploads } = services;
 
   app.get(
     '/admin/users',
@@ -83,7 +85,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
         ...(isAdmin !== undefined && { isAdmin }),
         ...(disabled !== undefined && { disabledAt: disabled ? deps.clock.now() : null }),
       });
-      if (disabled === true) await auth.revokeAllSessions(updated.id);
+      if (disabled === true) {
+        await auth.revokeAllSessions(updated.id);
+        // Part URLs straight to S3 carry their own signature: only ending the uploads stops them.
+        await uploads.abortAllOf(updated.id);
+      }
       return toPublicUser(updated);
     },
   );

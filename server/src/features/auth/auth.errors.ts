@@ -10,3 +10,7 @@ export const adminOnly = () => new AppError(403, 'forbidden', 'Only an administr
 export const crossOrigin = () =>
   new AppError(403, 'cross_origin_request', 'A request authenticated by cookie must come from this site.');
 export const sessionNotFound = () => new AppError(404, 'not_found', 'No such session.');
+export const registrationClosed = () =>
+  new AppError(403, 'registration_closed', 'New accounts can not be registered here; ask an administrator.');
+export const invitationRequired = () =>
+  new AppError(403, 'invitation_required', 'Registering here needs an invitation from an administrator.');

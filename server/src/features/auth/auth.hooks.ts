@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { UserRow } from '../users/users.table.ts';
 import { adminOnly, crossOrigin, notAuthenticated } from './auth.errors.ts';
@@ -38,26 +38,32 @@ function ownOrigin(request: FastifyRequest, config: Config): string {
     : `${request.protocol}://${request.host}`;
 }
 
+/** Marks a route public; an `onRoute` hook for a scope whose every route anyone may fetch. */
+export function everyRoutePublic(route: RouteOptions) {
+  route.config = { ...route.config, access: 'public' };
+}
+
 /**
  * Authenticates every request before its body is read: a bearer token or the session cookie.
- * A cookie-authenticated unsafe request must name this site as its Origin (CSRF defence).
+ * Who may call a route is the matched route's own `access` (a user when it doesn't say), never a
+ * guess from the URL, which can be spelled many ways (`/%61pi/…`) for the same route. Every
+ * cookie-authenticated unsafe request must name this site as its Origin (CSRF defence), whatever
+ * the route, public ones included.
  */
 export function registerAuthentication(app: FastifyInstance, auth: AuthService, config: Config) {
   app.decorateRequest('auth', null);
   app.addHook('onRequest', async (request: FastifyRequest, _reply: FastifyReply) => {
-    // API routes need a user unless they say otherwise; the web client's files are public.
-    const access =
-      request.routeOptions.config.access ?? (request.url.startsWith('/api/') ? 'user' : 'public');
     const bearer = bearerToken(request);
     const cookie = request.cookies[SESSION_COOKIE];
     const token = bearer ?? cookie;
     if (token !== undefined) request.auth = (await auth.authenticate(token)) ?? null;
-    if (access === 'public' || request.is404) return;
-    if (request.auth === null) throw notAuthenticated();
-    if (bearer === undefined && UNSAFE_METHODS.has(request.method)) {
+    if (request.auth !== null && bearer === undefined && UNSAFE_METHODS.has(request.method)) {
       const origin = request.headers.origin ?? refererOrigin(request.headers.referer);
       if (origin !== ownOrigin(request, config)) throw crossOrigin();
     }
+    const access = request.routeOptions.config.access ?? 'user';
+    if (access === 'public' || request.is404) return;
+    if (request.auth === null) throw notAuthenticated();
     if (access === 'admin' && !request.auth.user.isAdmin) throw adminOnly();
   });
 }

@@ -4,10 +4,31 @@ import type { RouteOptions } from '../../services.ts';
 import { errors, IdParams, NoContent } from '../../shared/http.ts';
 import { toPublicUser } from '../users/users.service.ts';
 import { currentUser, SESSION_COOKIE, sessionCookieOptions } from './auth.hooks.ts';
-import { ChangePasswordBody, Credentials, RegisterBody, Session, SessionCreated } from './auth.schemas.ts';
+import {
+  ChangePasswordBody,
+  Credentials,
+  RegisterBody,
+  Registration,
+  Session,
+  SessionCreated,
+} from './auth.schemas.ts';
 
 export const authRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deps, services }) => {
   const { auth } = services;
+
+  app.get(
+    '/auth/registration',
+    {
+      config: { access: 'public' },
+      schema: {
+        operationId: 'getRegistration',
+        tags: ['auth'],
+        summary: 'Whether an account can be registered, and whether that needs an invitation',
+        response: { 200: Registration },
+      },
+    },
+    async () => ({ mode: await auth.registrationMode() }),
+  );
 
   app.post(
     '/auth/register',
@@ -16,17 +37,14 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
       schema: {
         operationId: 'register',
         tags: ['auth'],
-        summary: 'Create an account (the first one becomes the administrator) and sign in',
+        summary:
+          'Create an account (the first one becomes the administrator) and sign in; rate limited per address',
         body: RegisterBody,
-        response: { 201: SessionCreated, ...errors(400, 409) },
+        response: { 201: SessionCreated, ...errors(400, 403, 409, 429) },
       },
     },
     async (request, reply) => {
-      const { token, user } = await auth.register(
-        request.body.username,
-        request.body.password,
-        request.headers['user-agent'],
-      );
+      const { token, user } = await auth.register(request.body, request.ip, request.headers['user-agent']);
       reply.setCookie(SESSION_COOKIE, token, sessionCookieOptions(deps.config, request));
       return reply.code(201).send({ token, user: toPublicUser(user) });
     },
@@ -39,7 +57,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
       schema: {
         operationId: 'login',
         tags: ['auth'],
-        summary: 'Sign in; rate limited per account and per address',
+        summary: 'Sign in; rate limited per address, per account from one address, and per account',
         body: Credentials,
         response: { 200: SessionCreated, ...errors(400, 401, 403, 429) },
       },
@@ -80,9 +98,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
       schema: {
         operationId: 'changePassword',
         tags: ['account'],
-        summary: 'Change the password; every other session is signed out',
+        summary:
+          'Change the password; every other session is signed out. Wrong current passwords are rate limited',
         body: ChangePasswordBody,
-        response: { 204: NoContent, ...errors(400, 401, 403) },
+        response: { 204: NoContent, ...errors(400, 401, 403, 429) },
       },
     },
     async (request, reply) => {

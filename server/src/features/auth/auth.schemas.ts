@@ -1,4 +1,6 @@
 import { Type } from 'typebox';
+import { REGISTRATION_MODES } from '../../config.ts';
+import { StringEnum } from '../../shared/schemas.ts';
 import { User, Username } from '../users/users.schemas.ts';
 
 export const Password = Type.String({ minLength: 8, maxLength: 1024, description: 'At least 8 characters.' });
@@ -9,9 +11,26 @@ export const Credentials = Type.Object(
 );
 
 export const RegisterBody = Type.Object(
-  { username: Username, password: Password },
+  {
+    username: Username,
+    password: Password,
+    invitation: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'The code of an invitation from an administrator; used up by this registration.',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
+
+export const Registration = Type.Object({
+  mode: StringEnum([...REGISTRATION_MODES], {
+    description:
+      'Who may register the next account: anyone (open), someone with an invitation (invite) or nobody (closed).',
+  }),
+});
 
 export const SessionCreated = Type.Object({
   token: Type.String({

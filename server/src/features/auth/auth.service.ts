@@ -1,13 +1,24 @@
 import { type Algorithm, hash, verify } from '@node-rs/argon2';
 import { sql } from 'drizzle-orm';
+import type { RegistrationMode } from '../../config.ts';
 import type { Deps } from '../../deps.ts';
+import { consumeEach } from '../../platform/cache/rate-limit.ts';
+import { LOCKS } from '../../platform/database/locks.ts';
 import { hashToken, newToken } from '../../shared/tokens.ts';
+import type { InvitationsService } from '../invitations/invitations.service.ts';
 import type { NodesService } from '../nodes/nodes.service.ts';
 import { usernameTaken } from '../users/users.errors.ts';
 import * as usersRepository from '../users/users.repository.ts';
 import type { UsersService } from '../users/users.service.ts';
 import type { UserRow } from '../users/users.table.ts';
-import { accountDisabled, invalidCredentials, sessionNotFound, wrongPassword } from './auth.errors.ts';
+import {
+  accountDisabled,
+  invalidCredentials,
+  invitationRequired,
+  registrationClosed,
+  sessionNotFound,
+  wrongPassword,
+} from './auth.errors.ts';
 import * as repository from './auth.repository.ts';
 import type { SessionRow } from './sessions.table.ts';
 
@@ -17,8 +28,6 @@ const ARGON2 = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, paralleli
 const SESSION_CACHE_SECONDS = 300;
 // A session's last use is written at most this often, so reading doesn't mean writing on every request.
 const TOUCH_INTERVAL_MS = 60_000;
-// Registration takes this lock so that only one of several simultaneous first accounts becomes admin.
-const FIRST_USER_LOCK = 727_002;
 
 type CachedSession = Pick<SessionRow, 'id' | 'userId' | 'lastUsedAt' | 'expiresAt'>;
 const sessionKey = (tokenHash: string) => `session:${tokenHash}`;
@@ -30,10 +39,16 @@ export interface Authenticated {
 
 export type AuthService = ReturnType<typeof createAuthService>;
 
+function assertMayRegister(mode: RegistrationMode, invitation: string | undefined) {
+  if (mode === 'closed') throw registrationClosed();
+  if (mode === 'invite' && invitation === undefined) throw invitationRequired();
+}
+
 export function createAuthService(
   { config, database, cache, clock, rateLimiters }: Deps,
   users: UsersService,
   nodes: NodesService,
+  invitations: InvitationsService,
 ) {
   const { db } = database;
   const ttlMs = config.sessionTtlDays * 86_400_000;
@@ -51,25 +66,44 @@ export function createAuthService(
     return { token, user };
   }
 
+  /** Who may register the next account: anyone while there is none yet (the administrator-to-be). */
+  async function registrationMode(): Promise<RegistrationMode> {
+    return (await usersRepository.countUsers(db)) === 0 ? 'open' : config.registration.mode;
+  }
+
   async function forgetSessions(rows: SessionRow[]) {
     await cache.delete(...rows.map((row) => sessionKey(row.tokenHash)));
   }
 
   return {
-    async register(username: string, password: string, userAgent: string | undefined) {
+    registrationMode,
+
+    async register(
+      { username, password, invitation }: { username: string; password: string; invitation?: string },
+      address: string,
+      userAgent: string | undefined,
+    ) {
+      await rateLimiters.registrationPerAddress.consume(address);
+      // Refused before the password is hashed, so a refusal costs the server nothing.
+      assertMayRegister(await registrationMode(), invitation);
       const passwordHash = await hash(password, ARGON2);
       const user = await db.transaction(async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock(${FIRST_USER_LOCK})`);
+        await tx.execute(sql`select pg_advisory_xact_lock(${LOCKS.firstUser})`);
+        const first = (await usersRepository.countUsers(tx)) === 0;
+        assertMayRegister(first ? 'open' : config.registration.mode, invitation);
+        const recordInvitee =
+          !first && invitation !== undefined ? await invitations.claim(tx, invitation) : undefined;
         if ((await usersRepository.findUserByUsername(tx, username)) !== undefined) {
           throw usernameTaken();
         }
-        const isAdmin = (await usersRepository.countUsers(tx)) === 0;
         const created = await usersRepository.insertUser(tx, {
           username,
           passwordHash,
-          isAdmin,
-          quotaBytes: null,
+          isAdmin: first,
+          // The administrator sets quotas, starting with nobody's own.
+          quotaBytes: first ? null : (config.registration.defaultQuotaBytes ?? null),
         });
+        await recordInvitee?.(created.id);
         await nodes.createRootFolder(tx, created.id);
         return created;
       });
@@ -77,39 +111,53 @@ export function createAuthService(
     },
 
     async login(username: string, password: string, address: string, userAgent: string | undefined) {
-      const accountKey = username.toLowerCase();
+      const account = username.toLowerCase();
+      // A username never contains a space, so the two parts of the key can't run into each other.
+      const accountFromAddress = `${account} ${address}`;
       await rateLimiters.loginPerAddress.consume(address);
-      await rateLimiters.loginPerAccount.assertAllowed(accountKey);
+      // Counted before the password is checked: parallel guesses can't all slip under the limit.
+      await consumeEach([
+        [rateLimiters.loginPerAccountAndAddress, accountFromAddress],
+        [rateLimiters.loginPerAccount, account],
+      ]);
       const user = await users.findByUsername(username);
       const valid = await verify(user?.passwordHash ?? (await decoyHash), password);
-      if (user === undefined || !valid) {
-        await rateLimiters.loginPerAccount.consume(accountKey).catch(() => {});
-        throw invalidCredentials();
-      }
+      if (user === undefined || !valid) throw invalidCredentials();
+      // The right password was no guess: this address starts afresh, and the account's ceiling
+      // (which other addresses' guesses count against) gets back only this attempt.
+      await Promise.all([
+        rateLimiters.loginPerAccountAndAddress.reset(accountFromAddress),
+        rateLimiters.loginPerAccount.refund(account),
+      ]);
       if (user.disabledAt !== null) throw accountDisabled();
-      await rateLimiters.loginPerAccount.reset(accountKey);
       return startSession(user, userAgent);
     },
 
     /** The user behind a token, or undefined for an unknown, expired or disabled one. */
     async authenticate(token: string): Promise<Authenticated | undefined> {
       const tokenHash = hashToken(token);
-      let session = await cache.get<CachedSession>(sessionKey(tokenHash));
-      if (session === undefined) {
-        const row = await repository.findSessionByTokenHash(db, tokenHash);
-        if (row === undefined) return undefined;
-        session = { id: row.id, userId: row.userId, lastUsedAt: row.lastUsedAt, expiresAt: row.expiresAt };
-        await cache.set(sessionKey(tokenHash), session, SESSION_CACHE_SECONDS);
-      }
+      // Loaded so that a read racing a revocation never puts the revoked session back.
+      let session = await cache.load<CachedSession>(
+        sessionKey(tokenHash),
+        SESSION_CACHE_SECONDS,
+        async () => {
+          const row = await repository.findSessionByTokenHash(db, tokenHash);
+          return (
+            row && { id: row.id, userId: row.userId, lastUsedAt: row.lastUsedAt, expiresAt: row.expiresAt }
+          );
+        },
+      );
+      if (session === undefined) return undefined;
       const now = clock.now();
       if (session.expiresAt <= now) return undefined;
       const user = await users.getUser(session.userId);
       if (user === undefined || user.disabledAt !== null) return undefined;
       if (now.getTime() - session.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
-        // Sliding expiry: a session in use keeps going; one left alone for the TTL ends.
+        // Sliding expiry: a session in use keeps going; one left alone for the TTL ends. The cached
+        // copy is dropped rather than written: the session may have been revoked meanwhile.
         session = { ...session, lastUsedAt: now, expiresAt: new Date(now.getTime() + ttlMs) };
         await repository.touchSession(db, session.id, session.lastUsedAt, session.expiresAt);
-        await cache.set(sessionKey(tokenHash), session, SESSION_CACHE_SECONDS);
+        await cache.delete(sessionKey(tokenHash));
       }
       return { user, session };
     },
@@ -124,7 +172,10 @@ export function createAuthService(
       currentPassword: string,
       newPassword: string,
     ) {
+      // Counted first, like sign-ins, so that someone holding a stolen session can't guess in parallel.
+      await rateLimiters.passwordChangePerAccount.consume(user.id);
       if (!(await verify(user.passwordHash, currentPassword))) throw wrongPassword();
+      await rateLimiters.passwordChangePerAccount.reset(user.id);
       await users.update(user.id, { passwordHash: await hash(newPassword, ARGON2) });
       await forgetSessions(await repository.deleteSessionsOf(db, user.id, currentSessionId));
     },

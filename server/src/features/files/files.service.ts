@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Deps } from '../../deps.ts';
 import { newBlobKey } from '../../platform/blobs/blob-keys.ts';
-import { StorageFullError } from '../../platform/blobs/blob-store.ts';
+import { type ByteRange, StorageFullError } from '../../platform/blobs/blob-store.ts';
 import { contentTypeFor } from '../../shared/content-types.ts';
 import { AppError } from '../../shared/errors.ts';
 import { DigestCounter, TooManyBytesError } from '../../shared/streams.ts';
@@ -49,6 +49,11 @@ export function createFilesService(
   return {
     discardBlob,
     purge,
+
+    /** A file's stored bytes (or a range of them), opened for copying to a response. */
+    openBlob: (key: string, range?: ByteRange) => blobs.open(key, range),
+    /** A file's stored bytes as a stream. */
+    readBlob: (key: string) => blobs.get(key),
 
     async emptyTrash(ownerId: string) {
       for (const id of await nodes.trashedIds(ownerId)) {

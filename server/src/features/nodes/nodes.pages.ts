@@ -1,9 +1,8 @@
 import { sql } from 'drizzle-orm';
+import { isUuid } from '../../shared/ids.ts';
 import { invalidCursor } from './nodes.errors.ts';
 import type { SortKey } from './nodes.repository.ts';
 import { nodes } from './nodes.table.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type SortField = 'name' | 'size' | 'updatedAt' | 'createdAt';
 
@@ -65,7 +64,7 @@ const INTEGER_RANGE: Record<'int' | 'bigint', bigint> = { int: 2n ** 31n, bigint
 function castsTo(type: SortKey['type'], value: string): boolean {
   switch (type) {
     case 'uuid':
-      return UUID.test(value);
+      return isUuid(value);
     case 'text':
       return !value.includes('\u0000') && value.isWellFormed();
     case 'int':

@@ -101,15 +101,20 @@ export async function ancestry(
   );
 }
 
-/** How many levels the subtree under `id` reaches below it (0 for a file or an empty folder). */
-export async function subtreeHeight(db: Queryable, id: string): Promise<number> {
-  const result = await db.execute(sql`
-    with recursive tree(id, depth) as (
+/** `tree(id, depth)`: the node `id` and everything under it, as the start of a WITH clause. */
+function subtreeOf(id: string) {
+  return sql`with recursive tree(id, depth) as (
       select id, 0 from ${nodes} where id = ${id}
       union all
       select n.id, tree.depth + 1 from ${nodes} n join tree on n.parent_id = tree.id
       where tree.depth < ${WALK_LIMIT}
-    )
+    )`;
+}
+
+/** How many levels the subtree under `id` reaches below it (0 for a file or an empty folder). */
+export async function subtreeHeight(db: Queryable, id: string): Promise<number> {
+  const result = await db.execute(sql`
+    ${subtreeOf(id)}
     select coalesce(max(depth), 0)::int as height from tree`);
   return rowsOf<{ height: number }>(result)[0]?.height ?? 0;
 }
@@ -123,12 +128,7 @@ export async function deleteSubtree(
   id: string,
 ): Promise<{ ids: string[]; blobKeys: string[]; storedBytes: number }> {
   const result = await db.execute(sql`
-    with recursive tree(id, depth) as (
-      select id, 0 from ${nodes} where id = ${id}
-      union all
-      select n.id, tree.depth + 1 from ${nodes} n join tree on n.parent_id = tree.id
-      where tree.depth < ${WALK_LIMIT}
-    ),
+    ${subtreeOf(id)},
     gone as (
       delete from ${nodes} where id in (select id from tree)
       returning id, blob_key, stored_size

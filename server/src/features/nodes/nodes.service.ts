@@ -2,7 +2,9 @@ import type { SQL } from 'drizzle-orm';
 import type { Deps } from '../../deps.ts';
 import { sqlState, type Transaction, UNIQUE_VIOLATION } from '../../platform/database/database.ts';
 import { lockTree } from '../../platform/database/locks.ts';
+import { isUuid } from '../../shared/ids.ts';
 import { alternativeName, normaliseNodeName, splitExtension } from '../../shared/names.ts';
+import { userActor, visibleTo } from '../access/access.ts';
 import type { UsersService } from '../users/users.service.ts';
 import { archiveEntriesOf } from './nodes.archive.ts';
 import { createNodeCache } from './nodes.cache.ts';
@@ -22,9 +24,7 @@ import type { NodeRow } from './nodes.table.ts';
 
 export type { PageRequest, SortField } from './nodes.pages.ts';
 export type ConflictPolicy = 'fail' | 'rename' | 'replace';
-type NodesRepository = typeof defaultRepository;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export type NodesRepository = typeof defaultRepository;
 
 /** A file's content, written to the blob store and ready to be recorded as a node. */
 export interface StoredContent {
@@ -97,16 +97,15 @@ export function createNodesService(
 
   /** The node with this id if it belongs to `ownerId`; someone else's node is "not found", like a missing one. */
   async function findOwned(ownerId: string, id: string): Promise<NodeRow | undefined> {
-    if (!UUID.test(id)) return undefined;
+    if (!isUuid(id)) return undefined;
     const node = await cached.node(id, () => repository.findNode(db, id));
-    return node?.ownerId === ownerId ? node : undefined;
+    return visibleTo(userActor(ownerId), node, 'read');
   }
 
   /** The same, read inside a unit of work: what a change decides on is never a cached copy. */
   async function ownedIn(w: TreeWork, id: string): Promise<NodeRow | undefined> {
-    if (!UUID.test(id)) return undefined;
-    const node = await repository.findNode(w.tx, id);
-    return node?.ownerId === w.ownerId ? node : undefined;
+    if (!isUuid(id)) return undefined;
+    return visibleTo(userActor(w.ownerId), await repository.findNode(w.tx, id), 'write');
   }
 
   /** How deep a live node is (0 for the root), or undefined when it or a folder above it is in the trash. */

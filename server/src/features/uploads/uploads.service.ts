@@ -8,7 +8,9 @@ import {
   UploadClosedError,
 } from '../../platform/blobs/blob-store.ts';
 import { contentTypeFor } from '../../shared/content-types.ts';
+import { isUuid } from '../../shared/ids.ts';
 import { normaliseNodeName } from '../../shared/names.ts';
+import { userActor, visibleTo } from '../access/access.ts';
 import { storageFull } from '../files/files.errors.ts';
 import type { FilesService } from '../files/files.service.ts';
 import type { ConflictPolicy, NodesService } from '../nodes/nodes.service.ts';
@@ -38,7 +40,6 @@ const MAX_PARTS = 10_000;
 // parts stay at 64 MiB until S3's 10,000-part limit makes them larger.
 const PREFERRED_PARTS = 64;
 const PREFERRED_MAX_PART_SIZE = 64 * MIB;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface NewUploadRequest {
   parentId: string;
@@ -87,9 +88,9 @@ export function createUploadsService(
   const ttlMs = config.uploads.sessionTtlSeconds * 1000;
 
   async function owned(ownerId: string, id: string): Promise<UploadRow> {
-    const session = UUID.test(id) ? await repository.findUpload(db, id) : undefined;
-    if (session === undefined || session.ownerId !== ownerId || session.status === 'aborted')
-      throw uploadNotFound();
+    const found = isUuid(id) ? await repository.findUpload(db, id) : undefined;
+    const session = visibleTo(userActor(ownerId), found, 'write');
+    if (session === undefined || session.status === 'aborted') throw uploadNotFound();
     return session;
   }
 
@@ -276,6 +277,16 @@ export function createUploadsService(
       if (session.status === 'completing' && (session.completingUntil ?? new Date(0)) > clock.now())
         throw uploadCompleting();
       await abortSession(session);
+    },
+
+    /** Ends every unfinished session of the user (an account being disabled): parts deleted, quota released. */
+    async abortAllOf(ownerId: string): Promise<number> {
+      let count = 0;
+      for (const session of await repository.listOpenUploads(db, ownerId)) {
+        await files.discardBlob(session.blobKey);
+        if (await abortSession(session)) count += 1;
+      }
+      return count;
     },
 
     /** Aborts sessions past their time: parts deleted, multipart uploads aborted, quota released. */

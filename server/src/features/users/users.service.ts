@@ -13,12 +13,9 @@ export type UsersService = ReturnType<typeof createUsersService>;
 export function createUsersService({ database, cache }: Pick<Deps, 'database' | 'cache'>) {
   const { db } = database;
 
-  async function getUser(id: string): Promise<UserRow | undefined> {
-    const cached = await cache.get<UserRow>(userKey(id));
-    if (cached !== undefined) return cached;
-    const row = await repository.findUserById(db, id);
-    if (row !== undefined) await cache.set(userKey(id), row, USER_TTL_SECONDS);
-    return row;
+  /** Loaded so that a read racing a change (a disabled account) never puts the old row back. */
+  function getUser(id: string): Promise<UserRow | undefined> {
+    return cache.load<UserRow>(userKey(id), USER_TTL_SECONDS, () => repository.findUserById(db, id));
   }
 
   function forgetUser(id: string) {

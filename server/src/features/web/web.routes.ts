@@ -1,40 +1,26 @@
 import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
-
-/**
- * The app's own pages: scripts and styles from this origin only, never framed. WebAssembly may be
- * compiled (`'wasm-unsafe-eval'`, which allows no `eval` of JavaScript): the MD5 of each part sent
- * to a presigned store URL is computed by a WebAssembly module bundled with the client.
- */
-const APP_CSP = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self' https: http:",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-].join('; ');
+import { everyRoutePublic } from '../auth/auth.hooks.ts';
 
 /**
  * Serves the built web client (web/dist) at `/`, with client-side routes answered by index.html
  * so that a reload on /folders/… works. Nothing is served when the client hasn't been built.
+ * Register it in a scope of its own: every route in that scope becomes public. Its security
+ * headers are the app's (shared/security-headers.ts).
  */
 export async function registerWebClient(app: FastifyInstance, root: string) {
   if (!existsSync(root)) {
     app.log.warn({ root }, 'the web client is not built (npm run build); serving the API only');
     return;
   }
+  // The client's files are public: signing in is one of the things they do.
+  app.addHook('onRoute', everyRoutePublic);
   await app.register(fastifyStatic, {
     root,
     wildcard: false,
     index: ['index.html'],
     setHeaders(reply, path) {
-      reply.header('content-security-policy', APP_CSP);
-      reply.header('x-content-type-options', 'nosniff');
-      reply.header('referrer-policy', 'same-origin');
       // Hashed asset names never change; index.html must be checked every time.
       reply.header(
         'cache-control',
@@ -42,9 +28,8 @@ export async function registerWebClient(app: FastifyInstance, root: string) {
       );
     },
   });
-  app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, (request, reply) => {
+  app.get('/*', { schema: { hide: true } }, (request, reply) => {
     if (request.url.startsWith('/api/')) return reply.callNotFound();
-    reply.header('content-security-policy', APP_CSP);
     return reply.header('cache-control', 'no-cache').sendFile('index.html');
   });
 }

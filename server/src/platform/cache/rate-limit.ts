@@ -1,18 +1,18 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Config } from '../../config.ts';
+import type { Config, RateLimitPolicy } from '../../config.ts';
 import { AppError } from '../../shared/errors.ts';
 
-export interface RateLimitPolicy {
-  points: number;
-  durationSeconds: number;
-}
-
 export interface RateLimiter {
-  /** Counts one attempt; throws 429 (with Retry-After) once the key is over its limit. */
+  /**
+   * Counts one attempt, atomically, before the work it guards; throws 429 (with Retry-After)
+   * once the key is over its limit. Counting first is what keeps parallel attempts from all
+   * passing a check that none of them has been counted against yet.
+   */
   consume(key: string): Promise<void>;
-  /** Throws 429 if the key is already over its limit, without counting. */
-  assertAllowed(key: string): Promise<void>;
+  /** Gives back the attempt `consume` counted (it turned out to be legitimate). */
+  refund(key: string): Promise<void>;
+  /** Forgets every attempt counted against the key. */
   reset(key: string): Promise<void>;
   /**
    * Takes `points` from the key's allowance, or nothing when it hasn't that many left; then
@@ -21,11 +21,7 @@ export interface RateLimiter {
   spend(key: string, points: number): Promise<{ spent: boolean; msBeforeNext: number }>;
 }
 
-export interface RateLimiters {
-  loginPerAccount: RateLimiter;
-  loginPerAddress: RateLimiter;
-  inflatePerUser: RateLimiter;
-}
+export type RateLimiters = Record<keyof Config['rateLimits'], RateLimiter>;
 
 function tooManyRequests(msBeforeNext: number): AppError {
   const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
@@ -34,7 +30,7 @@ function tooManyRequests(msBeforeNext: number): AppError {
   });
 }
 
-function wrap(limiter: RateLimiterMemory | RateLimiterRedis, points: number): RateLimiter {
+function wrap(limiter: RateLimiterMemory | RateLimiterRedis): RateLimiter {
   return {
     async consume(key) {
       try {
@@ -44,9 +40,8 @@ function wrap(limiter: RateLimiterMemory | RateLimiterRedis, points: number): Ra
         throw error;
       }
     },
-    async assertAllowed(key) {
-      const state = await limiter.get(key);
-      if (state !== null && state.consumedPoints >= points) throw tooManyRequests(state.msBeforeNext);
+    async refund(key) {
+      await limiter.reward(key, 1);
     },
     async reset(key) {
       await limiter.delete(key);
@@ -66,30 +61,51 @@ function wrap(limiter: RateLimiterMemory | RateLimiterRedis, points: number): Ra
 }
 
 /**
- * Limiters shared by every API instance through Redis when there is one, with an in-process
+ * Limiters shared by every API instance through Redis when there is one (its counters are
+ * incremented atomically, so instances can't race each other past a limit), with an in-process
  * limiter standing in while Redis is unreachable; in-process only in the embedded topology.
  */
 export function createRateLimiters(
-  config: Pick<Config, 'loginLimits' | 'redisKeyPrefix' | 'inflateBytesPerHour'>,
+  config: Pick<Config, 'rateLimits' | 'redisKeyPrefix'>,
   redis: Redis | undefined,
 ): RateLimiters {
-  const keyPrefix = config.redisKeyPrefix;
   const make = (name: string, policy: RateLimitPolicy) => {
     const options = {
       points: policy.points,
       duration: policy.durationSeconds,
-      keyPrefix: `${keyPrefix}rl:${name}`,
+      keyPrefix: `${config.redisKeyPrefix}rl:${name}`,
     };
     const memory = new RateLimiterMemory(options);
-    const limiter =
+    return wrap(
       redis === undefined
         ? memory
-        : new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: memory });
-    return wrap(limiter, policy.points);
+        : new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: memory }),
+    );
   };
+  const limits = config.rateLimits;
   return {
-    loginPerAccount: make('login-account', config.loginLimits.perAccount),
-    loginPerAddress: make('login-address', config.loginLimits.perAddress),
-    inflatePerUser: make('inflate-user', { points: config.inflateBytesPerHour, durationSeconds: 3600 }),
+    loginPerAddress: make('login-address', limits.loginPerAddress),
+    loginPerAccount: make('login-account', limits.loginPerAccount),
+    loginPerAccountAndAddress: make('login-account-address', limits.loginPerAccountAndAddress),
+    passwordChangePerAccount: make('password-change-account', limits.passwordChangePerAccount),
+    registrationPerAddress: make('registration-address', limits.registrationPerAddress),
+    inflatePerUser: make('inflate-user', limits.inflatePerUser),
   };
+}
+
+/**
+ * Counts one attempt against each limiter in turn; when one refuses, the attempt is given back
+ * to those that had counted it, so a refused attempt costs nothing anywhere.
+ */
+export async function consumeEach(attempts: [RateLimiter, string][]): Promise<void> {
+  const counted: [RateLimiter, string][] = [];
+  try {
+    for (const [limiter, key] of attempts) {
+      await limiter.consume(key);
+      counted.push([limiter, key]);
+    }
+  } catch (error) {
+    await Promise.all(counted.map(([limiter, key]) => limiter.refund(key)));
+    throw error;
+  }
 }

@@ -7,6 +7,7 @@ import type { Queryable } from './database.ts';
  */
 export const LOCKS = {
   migration: 727_001,
+  /** Registration: of several first accounts at once, only one becomes the administrator. */
   firstUser: 727_002,
   garbageCollector: 727_003,
   /** With a second key per user: the lock on that user's tree (see `lockTree`). */

@@ -2,6 +2,7 @@ import { type QueryClient, useMutation, useQuery, useQueryClient } from '@tansta
 import {
   changePassword,
   getMe,
+  getRegistration,
   listSessions,
   login,
   logout,
@@ -37,11 +38,23 @@ export function useMe() {
   });
 }
 
+/** Who may register the next account here: anyone, someone with an invitation, or nobody. */
+export function useRegistration() {
+  return useQuery({
+    queryKey: ['registration'],
+    queryFn: async () => (await unwrap(getRegistration())).mode,
+    staleTime: 60_000,
+  });
+}
+
 export function useSignIn(mode: 'login' | 'register') {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: async (body: { username: string; password: string }) => {
-      const result = await unwrap(mode === 'login' ? login({ body }) : register({ body }));
+    mutationFn: async (body: { username: string; password: string; invitation?: string }) => {
+      const { invitation, ...credentials } = body;
+      const result = await unwrap(
+        mode === 'login' ? login({ body: credentials }) : register({ body: { ...credentials, invitation } }),
+      );
       return result.user;
     },
     onSuccess: (user) => {

@@ -21,11 +21,12 @@ import type { AdminListUsersResponse, AdminUpdateUserData } from '../../api/type
 import { errorMessage, unwrap } from '../../app/api-client';
 import { formatBytes, formatDate } from '../../ui/format';
 import type { User } from '../account/account.queries';
+import { Invitations } from './Invitations';
 
 type AdminUser = AdminListUsersResponse['users'][number];
 const GIB = 1024 ** 3;
 
-/** Every account: storage, quota, disable / enable, promote / demote. */
+/** Every account: storage, quota, disable / enable, promote / demote; and the invitations. */
 export function AdminPage({ me }: { me: User }) {
   const queryClient = useQueryClient();
   const users = useInfiniteQuery({
@@ -147,6 +148,7 @@ export function AdminPage({ me }: { me: User }) {
           Show more
         </Button>
       )}
+      <Invitations />
       <Modal
         opened={quotaFor !== null}
         onClose={() => setQuotaFor(null)}

@@ -1,0 +1,29 @@
+/**
+ * The simple upload, one `PUT` with the whole file as its body: to the API
+ * (`PUT /folders/root/files/<name>`) or to nginx (dav module), both by curl, both checked.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { curlSimpleUpload, curlUpload } from '../support/curl.ts';
+import type { TestFile } from '../support/files.ts';
+import { BenchError } from '../support/processes.ts';
+import type { Servers } from './servers.ts';
+
+/** Uploads `file` as `name`; checks the size stored (and the SHA-256 the API recorded). */
+export async function simpleUpload(
+  servers: Servers,
+  side: 'api' | 'nginx',
+  file: TestFile,
+  name: string,
+  what: string,
+) {
+  if (side === 'api') return curlSimpleUpload(servers.api, file, name, servers.responseFile, what);
+  const url = `${servers.nginx.url}/${name}`;
+  const result = await curlUpload(url, file.path, [], servers.responseFile, what);
+  if (result.status !== 201 && result.status !== 204)
+    throw new BenchError(`${what}: nginx answered ${result.status}`);
+  const stored = await stat(path.join(servers.nginx.www, name));
+  if (stored.size !== file.size)
+    throw new BenchError(`${what}: nginx stored ${stored.size} bytes, sent ${file.size}`);
+  return { ...result, id: name };
+}
