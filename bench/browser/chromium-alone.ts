@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { BenchError } from '../support/processes.ts';
 
-/** Parts the web client keeps in flight (web/src/features/uploads/upload-manager.ts). */
+/** Parts the web client keeps in flight (web/src/features/uploads/send-parts.ts). */
 export const PARTS_IN_FLIGHT = 4;
 
 const BARE_PAGE = `<!doctype html>
