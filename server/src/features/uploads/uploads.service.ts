@@ -185,7 +185,9 @@ export function createUploadsService(
       if (encoding === 'gzip')
         await allowInflation(rateLimiters.inflatePerUser, ownerId, { size: request.size, storedSize });
       const blobKey = newBlobKey();
-      const storeUploadId = await blobs.multipart.create(blobKey);
+      const storeUploadId = await blobs.multipart.create(blobKey).catch((error: unknown) => {
+        throw error instanceof StorageFullError ? storageFull() : error;
+      });
       let session: UploadRow;
       try {
         session = await db.transaction(async (tx) => {
