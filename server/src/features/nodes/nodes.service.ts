@@ -204,6 +204,7 @@ export function createNodesService(
   return {
     findOwned,
     liveFolder,
+    liveFolderIn,
     inTree,
     recordFile,
 

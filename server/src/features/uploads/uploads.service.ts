@@ -190,11 +190,14 @@ export function createUploadsService(
       });
       let session: UploadRow;
       try {
-        session = await db.transaction(async (tx) => {
-          await users.reserveStorage(tx, ownerId, storedSize);
-          return repository.insertUpload(tx, {
+        // Under the tree's lock, so that the folder can't be purged between the check and the insert.
+        session = await nodes.inTree(ownerId, undefined, async (w) => {
+          const { folder: parent } = await nodes.liveFolderIn(w, folder.id);
+          w.storageChanged = true;
+          await users.reserveStorage(w.tx, ownerId, storedSize);
+          return repository.insertUpload(w.tx, {
             ownerId,
-            parentId: folder.id,
+            parentId: parent.id,
             name,
             onConflict,
             size: request.size,
@@ -212,7 +215,6 @@ export function createUploadsService(
         await blobs.multipart.abort(blobKey, storeUploadId).catch(() => {});
         throw error;
       }
-      await users.forgetUser(ownerId);
       return { ...describe(session), parts: await partUrls(session, apiOrigin), uploadedParts: [] };
     },
 
