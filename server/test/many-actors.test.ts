@@ -87,6 +87,31 @@ describe.each(driverSets())('many requests on one tree at once (%s)', (set) => {
     },
   );
 
+  it.runIf(set === 'services')(
+    'refuses to abort a session that a completion claimed after the abort read it',
+    async () => {
+      const { api } = await signUp(server, uniqueName());
+      const session = await api.expect(201, 'POST', '/uploads', {
+        json: { parentId: 'root', name: 'claimed.bin', size: 1000 },
+      });
+      let aborted: Promise<Response> | undefined;
+      // A completion's claim, taken while the abort waits for the session's row.
+      await server.deps.database.db.transaction(async (tx) => {
+        await tx.execute(sql`select id from uploads where id = ${session.id} for update`);
+        aborted = api.request('DELETE', `/uploads/${session.id}`);
+        await sleep(500);
+        await tx.execute(sql`update uploads set status = 'completing', completion_id = gen_random_uuid(),
+          completing_until = now() + interval '60 seconds' where id = ${session.id}`);
+      });
+      const response = (await aborted) as Response;
+      expect(response.status).toBe(409);
+      expect((await response.json()).error.code).toBe('upload_completing');
+      const [row] = await rows<{ status: string }>(sql`select status from uploads where id = ${session.id}`);
+      expect(row?.status).toBe('completing');
+      expect((await api.expect(200, 'GET', '/me')).reservedBytes).toBe(1000);
+    },
+  );
+
   it('refunds a purged file once, however many purges race', async () => {
     const { api, user } = await signUp(server, uniqueName());
     for (let round = 0; round < 4; round++) {

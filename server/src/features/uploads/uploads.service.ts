@@ -147,9 +147,21 @@ export function createUploadsService(
   }
 
   /** Gives the session's reservation back and drops its parts; settling twice is harmless. */
-  async function abortSession(session: UploadRow) {
+  /**
+   * Gives the reservation back and drops the parts. `byClient`: the owner asked, which a completion
+   * that holds its claim, or has recorded the file, refuses; decided on the locked row, since a
+   * completion may have claimed the session since it was read.
+   */
+  async function abortSession(session: UploadRow, { byClient = false } = {}) {
     const settled = await db.transaction(async (tx) => {
       const locked = await repository.lockUpload(tx, session.id);
+      if (byClient && locked?.status === 'completed') throw uploadCompleted();
+      if (
+        byClient &&
+        locked?.status === 'completing' &&
+        (locked.completingUntil ?? new Date(0)) > clock.now()
+      )
+        throw uploadCompleting();
       if (locked === undefined || (locked.status !== 'open' && locked.status !== 'completing')) return false;
       await users.releaseStorage(tx, session.ownerId, session.storedSize);
       await repository.updateUpload(tx, session.id, { status: 'aborted' });
@@ -276,10 +288,7 @@ export function createUploadsService(
 
     async abort(ownerId: string, id: string) {
       const session = await owned(ownerId, id);
-      if (session.status === 'completed') throw uploadCompleted();
-      if (session.status === 'completing' && (session.completingUntil ?? new Date(0)) > clock.now())
-        throw uploadCompleting();
-      await abortSession(session);
+      await abortSession(session, { byClient: true });
     },
 
     /** Aborts sessions past their time: parts deleted, multipart uploads aborted, quota released. */
