@@ -15,7 +15,7 @@ import { startS3, type TestS3 } from './services.ts';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const TRIALS = Number(process.env.FAULT_TRIALS ?? 200);
-const TRIAL_MS = Number(process.env.FAULT_TRIAL_MS ?? 1200);
+const TRIAL_MS = Number(process.env.FAULT_TRIAL_MS ?? 800);
 const WORKERS = Number(process.env.FAULT_WORKERS ?? 6);
 
 /** The faults, by the short name FAULT_KINDS takes (e.g. FAULT_KINDS=kill,disk runs only those). */
