@@ -57,8 +57,13 @@ export interface ClusterOptions {
   databaseUrl: string;
   /** undefined: no Redis (each instance caches in its own memory). */
   redisUrl: string | undefined;
-  /** undefined: start an s3rver with its bucket under `dir`. */
+  /** undefined: start an s3rver with its bucket under `dir`, unless `sharedDataDir` is given. */
   s3?: S3Config;
+  /**
+   * One DATA_DIR for every instance, and no S3: the blobs are files in one directory all of them
+   * share (a volume mounted on every machine).
+   */
+  sharedDataDir?: string;
   webDir?: string;
   /** Extra environment for the API processes. */
   env?: Record<string, string | undefined>;
@@ -81,7 +86,8 @@ export interface Cluster {
   /** nginx: http://127.0.0.1:<port> */
   url: string;
   instances: Instance[];
-  s3: S3Config;
+  /** undefined: the instances keep their blobs in `sharedDataDir`. */
+  s3: S3Config | undefined;
   nginx: ChildProcess;
   nginxConfigPath: string;
   /** Starts instance `index` again (after it was killed), on the same port. */
@@ -130,6 +136,28 @@ async function waitForAnswer(url: string, child: ChildProcess, what: string, tim
   });
 }
 
+/**
+ * Writes `config` to `dir`/nginx.conf, has nginx check it, and starts nginx on it in the
+ * foreground, in a process group of its own; stop it with SIGQUIT to the group.
+ */
+export function spawnNginx(
+  binary: string,
+  dir: string,
+  config: string,
+): { child: ChildProcess; configPath: string } {
+  mkdirSync(dir, { recursive: true });
+  const configPath = path.join(dir, 'nginx.conf');
+  writeFileSync(configPath, config);
+  const args = ['-p', dir, '-e', path.join(dir, 'error.log'), '-c', configPath];
+  const check = spawnSync(binary, [...args, '-t'], { encoding: 'utf8' });
+  if (check.status !== 0) throw new ClusterError(`nginx -t rejected ${configPath}:\n${check.stderr}`);
+  const child = spawn(binary, [...args, '-g', 'daemon off;'], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return { child, configPath };
+}
+
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const output = options.log ?? ((source, line) => process.stderr.write(`[${source}] ${line}\n`));
   // The last lines of each process, for the message when one fails to start.
@@ -171,7 +199,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
   try {
     let s3 = options.s3;
-    if (s3 === undefined) {
+    if (s3 === undefined && options.sharedDataDir === undefined) {
       const s3rver = await startS3rver(path.join(options.dir, 's3'), 'fileshare');
       cleanups.push(s3rver.close);
       s3 = s3rver.config;
@@ -179,14 +207,17 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     }
     const port = options.port === 0 ? await freePort() : options.port;
     const url = `http://127.0.0.1:${port}`;
-    const s3Env = {
-      S3_ENDPOINT: s3.endpoint,
-      S3_BUCKET: s3.bucket,
-      S3_REGION: s3.region,
-      S3_ACCESS_KEY_ID: s3.accessKeyId,
-      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      S3_FORCE_PATH_STYLE: String(s3.forcePathStyle),
-    };
+    const s3Env =
+      s3 === undefined
+        ? {}
+        : {
+            S3_ENDPOINT: s3.endpoint,
+            S3_BUCKET: s3.bucket,
+            S3_REGION: s3.region,
+            S3_ACCESS_KEY_ID: s3.accessKeyId,
+            S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+            S3_FORCE_PATH_STYLE: String(s3.forcePathStyle),
+          };
 
     const instances: Instance[] = [];
     const launch = (index: number, instancePort: number): Instance => {
@@ -205,7 +236,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
           HOST: '127.0.0.1',
           TRUST_PROXY: 'true',
           PUBLIC_URL: options.env?.PUBLIC_URL ?? url,
-          DATA_DIR: path.join(options.dir, name),
+          DATA_DIR: options.sharedDataDir ?? path.join(options.dir, name),
           WEB_DIR: webDir,
           DATABASE_URL: options.databaseUrl,
           REDIS_URL: options.redisUrl ?? '',
@@ -233,10 +264,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     );
 
     const nginxDir = path.join(options.dir, 'nginx');
-    mkdirSync(nginxDir, { recursive: true });
-    const nginxConfigPath = path.join(nginxDir, 'nginx.conf');
-    writeFileSync(
-      nginxConfigPath,
+    const { child: nginx, configPath: nginxConfigPath } = spawnNginx(
+      nginxBinary,
+      nginxDir,
       localNginxConfig({
         dir: nginxDir,
         port,
@@ -249,13 +279,6 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         accessLog: options.accessLog,
       }),
     );
-    const nginxArgs = ['-p', nginxDir, '-e', path.join(nginxDir, 'error.log'), '-c', nginxConfigPath];
-    const check = spawnSync(nginxBinary, [...nginxArgs, '-t'], { encoding: 'utf8' });
-    if (check.status !== 0) throw new ClusterError(`nginx -t rejected ${nginxConfigPath}:\n${check.stderr}`);
-    const nginx = spawn(nginxBinary, [...nginxArgs, '-g', 'daemon off;'], {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
     children.add(nginx);
     nginx.once('exit', () => children.delete(nginx));
     pipeLines(nginx, 'nginx', log);
@@ -330,7 +353,7 @@ async function main() {
   for (const instance of cluster.instances)
     console.log(`  ${instance.name} on ${instance.origin} (pid ${instance.child.pid})`);
   console.log(
-    `  database ${databaseUrl.replace(/\/\/[^@/]*@/, '//…@')}, blobs ${cluster.s3.endpoint ?? 'AWS S3'}`,
+    `  database ${databaseUrl.replace(/\/\/[^@/]*@/, '//…@')}, blobs ${cluster.s3?.endpoint ?? 'AWS S3'}`,
   );
   console.log('Ctrl-C stops everything.');
 

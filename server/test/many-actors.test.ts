@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lockTree } from '../src/platform/database/locks.ts';
 import { Api, signUp, uniqueName } from './client.ts';
 import { driverSets, startServer, type TestServer } from './harness.ts';
 import { sendPart, sha256Hex, startUpload } from './uploads-client.ts';
@@ -61,6 +62,55 @@ describe.each(driverSets())('many requests on one tree at once (%s)', (set) => {
       select start as id from chain where depth > 0 and id = start`);
     expect(cycles).toEqual([]);
   });
+
+  // A transaction held open from the test needs a second connection: PostgreSQL only.
+  it.runIf(set === 'services')(
+    'refuses an upload session into a folder purged while it is being created, and reserves nothing',
+    async () => {
+      const { api, user } = await signUp(server, uniqueName());
+      const folder = await api.expect(201, 'POST', '/folders', { json: { parentId: 'root', name: 'going' } });
+      let created: Promise<Response> | undefined;
+      // A purge of the folder, holding the tree's lock, while the session is being created.
+      await server.deps.database.db.transaction(async (tx) => {
+        await lockTree(tx, user.id);
+        await tx.execute(sql`delete from nodes where id = ${folder.id}`);
+        created = api.request('POST', '/uploads', {
+          json: { parentId: folder.id, name: 'late.bin', size: 1000 },
+        });
+        await sleep(500);
+      });
+      const response = (await created) as Response;
+      expect(response.status).toBe(404);
+      expect((await response.json()).error.code).toBe('not_found');
+      expect((await api.expect(200, 'GET', '/me')).reservedBytes).toBe(0);
+      expect(await rows(sql`select id from uploads where owner_id = ${user.id}`)).toEqual([]);
+    },
+  );
+
+  it.runIf(set === 'services')(
+    'refuses to abort a session that a completion claimed after the abort read it',
+    async () => {
+      const { api } = await signUp(server, uniqueName());
+      const session = await api.expect(201, 'POST', '/uploads', {
+        json: { parentId: 'root', name: 'claimed.bin', size: 1000 },
+      });
+      let aborted: Promise<Response> | undefined;
+      // A completion's claim, taken while the abort waits for the session's row.
+      await server.deps.database.db.transaction(async (tx) => {
+        await tx.execute(sql`select id from uploads where id = ${session.id} for update`);
+        aborted = api.request('DELETE', `/uploads/${session.id}`);
+        await sleep(500);
+        await tx.execute(sql`update uploads set status = 'completing', completion_id = gen_random_uuid(),
+          completing_until = now() + interval '60 seconds' where id = ${session.id}`);
+      });
+      const response = (await aborted) as Response;
+      expect(response.status).toBe(409);
+      expect((await response.json()).error.code).toBe('upload_completing');
+      const [row] = await rows<{ status: string }>(sql`select status from uploads where id = ${session.id}`);
+      expect(row?.status).toBe('completing');
+      expect((await api.expect(200, 'GET', '/me')).reservedBytes).toBe(1000);
+    },
+  );
 
   it('refunds a purged file once, however many purges race', async () => {
     const { api, user } = await signUp(server, uniqueName());

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { BlobStore } from '../../src/platform/blobs/blob-store.ts';
 import type { Database } from '../../src/platform/database/database.ts';
+import { eachConcurrently } from './pool.ts';
 
 export interface InvariantReport {
   /** Each invariant by name, with what breaks it (empty when it holds). */
@@ -27,8 +28,25 @@ async function sha256Of(blobs: BlobStore, key: string): Promise<string> {
 export async function checkInvariants(
   db: Database,
   blobs: BlobStore,
-  options: { orphansAllowed: boolean },
+  options: {
+    orphansAllowed: boolean;
+    /**
+     * Only these users' trees and accounts (a run that keeps adding users checks each batch once);
+     * the store is still checked whole against every file and session of the database.
+     */
+    owners?: string[];
+  },
 ): Promise<InvariantReport> {
+  const owners = options.owners;
+  const ownedBy = (column: string) =>
+    owners === undefined
+      ? sql`true`
+      : owners.length === 0
+        ? sql`false`
+        : sql`${sql.raw(column)} in (${sql.join(
+            owners.map((owner) => sql`${owner}`),
+            sql`, `,
+          )})`;
   const violations: Record<string, string[]> = {
     'no cycle': [],
     'used bytes = stored sizes of unpurged files': [],
@@ -41,7 +59,7 @@ export async function checkInvariants(
     db,
     sql`
     with recursive up(start, id, parent_id, depth) as (
-      select id, id, parent_id, 0 from nodes
+      select id, id, parent_id, 0 from nodes where ${ownedBy('owner_id')}
       union all
       select up.start, n.id, n.parent_id, up.depth + 1
       from nodes n join up on n.id = up.parent_id where up.depth < 300
@@ -62,7 +80,7 @@ export async function checkInvariants(
       (select coalesce(sum(stored_size), 0)::text from nodes where owner_id = u.id) as stored,
       (select coalesce(sum(stored_size), 0)::text from uploads
         where owner_id = u.id and status in ('open', 'completing')) as sessions
-    from users u`,
+    from users u where ${ownedBy('u.id')}`,
   );
   for (const account of accounts) {
     if (account.used !== account.stored)
@@ -81,20 +99,24 @@ export async function checkInvariants(
     stored_size: string;
     sha256: string | null;
     encoding: string;
-  }>(db, sql`select id, blob_key, stored_size::text, sha256, encoding from nodes where kind = 'file'`);
-  for (const file of files) {
+  }>(
+    db,
+    sql`select id, blob_key, stored_size::text, sha256, encoding from nodes
+      where kind = 'file' and ${ownedBy('owner_id')}`,
+  );
+  await eachConcurrently(files, 8, async (file) => {
     const info = await blobs.stat(file.blob_key);
     if (info === undefined) {
       violations['every file has its blob, size and sha256']?.push(
         `file ${file.id}: no blob ${file.blob_key}`,
       );
-      continue;
+      return;
     }
     if (String(info.size) !== file.stored_size) {
       violations['every file has its blob, size and sha256']?.push(
         `file ${file.id}: blob is ${info.size} bytes, row says ${file.stored_size}`,
       );
-      continue;
+      return;
     }
     if (
       file.sha256 !== null &&
@@ -104,12 +126,13 @@ export async function checkInvariants(
       violations['every file has its blob, size and sha256']?.push(
         `file ${file.id}: content differs from its sha256`,
       );
-  }
+  });
 
   const twins = await rows<{ parent_id: string; name: string }>(
     db,
     sql`
-    select parent_id, name from nodes where trashed_at is null and parent_id is not null
+    select parent_id, name from nodes
+    where trashed_at is null and parent_id is not null and ${ownedBy('owner_id')}
     group by parent_id, name having count(*) > 1`,
   );
   violations['no two live siblings share a name']?.push(
@@ -119,16 +142,33 @@ export async function checkInvariants(
   const open = await rows<{ blob_key: string }>(
     db,
     sql`
-    select blob_key from uploads where status in ('open', 'completing')`,
+    select blob_key from uploads where status in ('open', 'completing') and ${ownedBy('owner_id')}`,
   );
-  const wanted = new Set([...files.map((file) => file.blob_key), ...open.map((session) => session.blob_key)]);
+  const everyFile =
+    owners === undefined
+      ? files
+      : await rows<{ blob_key: string }>(db, sql`select blob_key from nodes where kind = 'file'`);
+  const everySession =
+    owners === undefined
+      ? open
+      : await rows<{ blob_key: string }>(
+          db,
+          sql`select blob_key from uploads where status in ('open', 'completing')`,
+        );
+  const wanted = new Set([
+    ...everyFile.map((file) => file.blob_key),
+    ...everySession.map((session) => session.blob_key),
+  ]);
   let blobCount = 0;
   for await (const blob of blobs.list('blobs/')) {
     blobCount += 1;
     if (!options.orphansAllowed && !wanted.has(blob.key))
       violations['no blob without a file or session']?.push(`blob ${blob.key} (${blob.size} bytes)`);
   }
-  const [nodeCount] = await rows<{ count: number }>(db, sql`select count(*)::int as count from nodes`);
+  const [nodeCount] = await rows<{ count: number }>(
+    db,
+    sql`select count(*)::int as count from nodes where ${ownedBy('owner_id')}`,
+  );
   return {
     violations,
     checked: {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Api } from '../client.ts';
+import { eachConcurrently } from './pool.ts';
 import type { Random } from './random.ts';
 
 /** What the workers know of one user's tree: ids they have seen (some may be gone by now). */
@@ -232,6 +233,8 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
           // A connection refused or reset: only a fault suite may see one.
           if (!tolerated(0)) result.unexpected.push(`request failed: ${(error as Error).message}`);
           result.counts['connection errors'] = (result.counts['connection errors'] ?? 0) + 1;
+          // As a client would, wait a moment before trying an instance that just went away again.
+          await new Promise((resolve) => setTimeout(resolve, 50));
         }
       }
     }),
@@ -242,14 +245,17 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
 /** Of the files uploaded with a 2xx answer and not changed since, the ones that don't read back as sent. */
 export async function unreadableUploads(origin: string, stored: WorkloadResult['stored']): Promise<string[]> {
   const wrong: string[] = [];
-  for (const [id, expected] of stored) {
+  await eachConcurrently(stored, 8, async ([id, expected]) => {
     const api = new Api(origin, expected.token);
     const meta = await api.request('GET', `/files/${id}`);
-    if (meta.status === 404) continue;
+    if (meta.status === 404) {
+      await meta.arrayBuffer();
+      return;
+    }
     const node = await meta.json();
-    if (node.updatedAt !== expected.updatedAt || node.trashedAt !== null) continue;
+    if (node.updatedAt !== expected.updatedAt || node.trashedAt !== null) return;
     const content = Buffer.from(await (await api.request('GET', `/files/${id}/content`)).arrayBuffer());
     if (sha256Hex(content) !== expected.sha256) wrong.push(`file ${id} reads back other bytes`);
-  }
+  });
   return wrong;
 }

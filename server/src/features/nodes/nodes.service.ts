@@ -203,6 +203,7 @@ export function createNodesService(
   return {
     findOwned,
     liveFolder,
+    liveFolderIn,
     inTree,
     recordFile,
 

@@ -234,6 +234,8 @@ export function createUploadCompletion(
         await repository.releaseClaim(db, id, completionId);
         if (error instanceof PartsInFlightError) throw partsInFlight();
         if (error instanceof StorageFullError) throw storageFull();
+        // The store's upload is gone: the session expired, or its claim did and it was aborted.
+        if (error instanceof BlobNotFoundError) throw uploadExpired();
         throw error;
       }
       let sha256: string | null;

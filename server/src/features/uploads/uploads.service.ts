@@ -148,9 +148,21 @@ export function createUploadsService(
   }
 
   /** Gives the session's reservation back and drops its parts; settling twice is harmless. */
-  async function abortSession(session: UploadRow) {
+  /**
+   * Gives the reservation back and drops the parts. `byClient`: the owner asked, which a completion
+   * that holds its claim, or has recorded the file, refuses; decided on the locked row, since a
+   * completion may have claimed the session since it was read.
+   */
+  async function abortSession(session: UploadRow, { byClient = false } = {}) {
     const settled = await db.transaction(async (tx) => {
       const locked = await repository.lockUpload(tx, session.id);
+      if (byClient && locked?.status === 'completed') throw uploadCompleted();
+      if (
+        byClient &&
+        locked?.status === 'completing' &&
+        (locked.completingUntil ?? new Date(0)) > clock.now()
+      )
+        throw uploadCompleting();
       if (locked === undefined || (locked.status !== 'open' && locked.status !== 'completing')) return false;
       await users.releaseStorage(tx, session.ownerId, session.storedSize);
       await repository.updateUpload(tx, session.id, { status: 'aborted' });
@@ -186,14 +198,19 @@ export function createUploadsService(
       if (encoding === 'gzip')
         await allowInflation(rateLimiters.inflatePerUser, ownerId, { size: request.size, storedSize });
       const blobKey = newBlobKey();
-      const storeUploadId = await blobs.multipart.create(blobKey);
+      const storeUploadId = await blobs.multipart.create(blobKey).catch((error: unknown) => {
+        throw error instanceof StorageFullError ? storageFull() : error;
+      });
       let session: UploadRow;
       try {
-        session = await db.transaction(async (tx) => {
-          await users.reserveStorage(tx, ownerId, storedSize);
-          return repository.insertUpload(tx, {
+        // Under the tree's lock, so that the folder can't be purged between the check and the insert.
+        session = await nodes.inTree(ownerId, undefined, async (w) => {
+          const { folder: parent } = await nodes.liveFolderIn(w, folder.id);
+          w.storageChanged = true;
+          await users.reserveStorage(w.tx, ownerId, storedSize);
+          return repository.insertUpload(w.tx, {
             ownerId,
-            parentId: folder.id,
+            parentId: parent.id,
             name,
             onConflict,
             size: request.size,
@@ -211,7 +228,6 @@ export function createUploadsService(
         await blobs.multipart.abort(blobKey, storeUploadId).catch(() => {});
         throw error;
       }
-      await users.forgetUser(ownerId);
       return { ...describe(session), parts: await partUrls(session, apiOrigin), uploadedParts: [] };
     },
 
@@ -273,10 +289,7 @@ export function createUploadsService(
 
     async abort(ownerId: string, id: string) {
       const session = await owned(ownerId, id);
-      if (session.status === 'completed') throw uploadCompleted();
-      if (session.status === 'completing' && (session.completingUntil ?? new Date(0)) > clock.now())
-        throw uploadCompleting();
-      await abortSession(session);
+      await abortSession(session, { byClient: true });
     },
 
     /** Ends every unfinished session of the user (an account being disabled): parts deleted, quota released. */

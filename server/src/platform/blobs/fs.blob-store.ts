@@ -233,9 +233,15 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
     async create(key) {
       const uploadId = randomUUID();
       const dir = uploadDir(uploadId);
-      await mkdir(dir, { recursive: true });
-      await writeFile(path.join(dir, 'data'), '');
-      await writeFile(path.join(dir, 'key'), key);
+      try {
+        await mkdir(dir, { recursive: true });
+        await writeFile(path.join(dir, 'data'), '');
+        await writeFile(path.join(dir, 'key'), key);
+      } catch (error) {
+        await rm(dir, { recursive: true, force: true });
+        if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw new StorageFullError(error);
+        throw error;
+      }
       return uploadId;
     },
     async partUrl() {
