@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGarbageCollector } from '../src/features/uploads/garbage-collector.ts';
+import { createGarbageCollector } from '../src/features/gc/garbage-collector.ts';
 import { createServices } from '../src/services.ts';
 import { signUp, uniqueName } from './client.ts';
 import { checkInvariants, describeReport, violationCount } from './concurrency/invariants.ts';

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGarbageCollector } from '../src/features/uploads/garbage-collector.ts';
+import { createGarbageCollector } from '../src/features/gc/garbage-collector.ts';
 import { createServices } from '../src/services.ts';
 import { signUp, uniqueName } from './client.ts';
 import { driverSets, startServer, type TestServer } from './harness.ts';
@@ -20,7 +20,7 @@ async function statuses(server: TestServer, ids: string[]) {
   );
 }
 
-const GC_CLI = fileURLToPath(new URL('../src/features/uploads/gc.cli.ts', import.meta.url));
+const GC_CLI = fileURLToPath(new URL('../src/features/gc/gc.cli.ts', import.meta.url));
 
 describe.each(driverSets())('the garbage collector’s dry run (%s)', (set) => {
   let server: TestServer;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGarbageCollector } from '../src/features/uploads/garbage-collector.ts';
+import { createGarbageCollector } from '../src/features/gc/garbage-collector.ts';
 import { createServices } from '../src/services.ts';
 import { type Api, countBlobs, signUp, uniqueName } from './client.ts';
 import { driverSets, startServer, type TestServer } from './harness.ts';

@@ -3,7 +3,7 @@ import { type Cluster, startCluster } from '../../../deploy/cluster.ts';
 import { stopProcess } from '../../../tools/processes.ts';
 import { loadConfig, type S3Config } from '../../src/config.ts';
 import type { Deps } from '../../src/deps.ts';
-import { createGarbageCollector } from '../../src/features/uploads/garbage-collector.ts';
+import { createGarbageCollector } from '../../src/features/gc/garbage-collector.ts';
 import { openDeps } from '../../src/platform/open.ts';
 import { createServices } from '../../src/services.ts';
 import { TestClock } from '../harness.ts';

@@ -302,6 +302,10 @@ export function createUploadsService(
       return count;
     },
 
+    /** How many sessions are past their time (what a collection would abort). */
+    countExpired: async () =>
+      (await repository.expiredUploadIds(db, clock.now(), Number.MAX_SAFE_INTEGER)).length,
+
     /** Aborts sessions past their time: parts deleted, multipart uploads aborted, quota released. */
     async expireSessions(): Promise<number> {
       let count = 0;

@@ -1,7 +1,6 @@
 import type { Deps } from '../../deps.ts';
 import { LOCKS } from '../../platform/database/locks.ts';
 import type { Services } from '../../services.ts';
-import * as repository from './uploads.repository.ts';
 
 const BATCH = 500;
 
@@ -32,7 +31,7 @@ export function createGarbageCollector({ database, blobs, clock, config, logger 
   async function sweep(dryRun: boolean): Promise<Omit<GcReport, 'ran'>> {
     const report = { expiredSessions: 0, orphanBlobs: [] as string[], strayMultipartUploads: [] as string[] };
     report.expiredSessions = dryRun
-      ? (await repository.expiredUploadIds(database.db, clock.now(), Number.MAX_SAFE_INTEGER)).length
+      ? await services.uploads.countExpired()
       : await services.uploads.expireSessions();
     const cutoff = clock.now().getTime() - config.uploads.gcGraceSeconds * 1000;
 
