@@ -63,55 +63,6 @@ describe.each(driverSets())('many requests on one tree at once (%s)', (set) => {
     expect(cycles).toEqual([]);
   });
 
-  // A transaction held open from the test needs a second connection: PostgreSQL only.
-  it.runIf(set === 'services')(
-    'refuses an upload session into a folder purged while it is being created, and reserves nothing',
-    async () => {
-      const { api, user } = await signUp(server, uniqueName());
-      const folder = await api.expect(201, 'POST', '/folders', { json: { parentId: 'root', name: 'going' } });
-      let created: Promise<Response> | undefined;
-      // A purge of the folder, holding the tree's lock, while the session is being created.
-      await server.deps.database.db.transaction(async (tx) => {
-        await lockTree(tx, user.id);
-        await tx.execute(sql`delete from nodes where id = ${folder.id}`);
-        created = api.request('POST', '/uploads', {
-          json: { parentId: folder.id, name: 'late.bin', size: 1000 },
-        });
-        await sleep(500);
-      });
-      const response = (await created) as Response;
-      expect(response.status).toBe(404);
-      expect((await response.json()).error.code).toBe('not_found');
-      expect((await api.expect(200, 'GET', '/me')).reservedBytes).toBe(0);
-      expect(await rows(sql`select id from uploads where owner_id = ${user.id}`)).toEqual([]);
-    },
-  );
-
-  it.runIf(set === 'services')(
-    'refuses to abort a session that a completion claimed after the abort read it',
-    async () => {
-      const { api } = await signUp(server, uniqueName());
-      const session = await api.expect(201, 'POST', '/uploads', {
-        json: { parentId: 'root', name: 'claimed.bin', size: 1000 },
-      });
-      let aborted: Promise<Response> | undefined;
-      // A completion's claim, taken while the abort waits for the session's row.
-      await server.deps.database.db.transaction(async (tx) => {
-        await tx.execute(sql`select id from uploads where id = ${session.id} for update`);
-        aborted = api.request('DELETE', `/uploads/${session.id}`);
-        await sleep(500);
-        await tx.execute(sql`update uploads set status = 'completing', completion_id = gen_random_uuid(),
-          completing_until = now() + interval '60 seconds' where id = ${session.id}`);
-      });
-      const response = (await aborted) as Response;
-      expect(response.status).toBe(409);
-      expect((await response.json()).error.code).toBe('upload_completing');
-      const [row] = await rows<{ status: string }>(sql`select status from uploads where id = ${session.id}`);
-      expect(row?.status).toBe('completing');
-      expect((await api.expect(200, 'GET', '/me')).reservedBytes).toBe(1000);
-    },
-  );
-
   it('refunds a purged file once, however many purges race', async () => {
     const { api, user } = await signUp(server, uniqueName());
     for (let round = 0; round < 4; round++) {
@@ -226,5 +177,60 @@ describe.each(driverSets())('many requests on one tree at once (%s)', (set) => {
     }
     const me = await api.expect(200, 'GET', '/me');
     expect(me.reservedBytes).toBe(0);
+  });
+});
+
+// A transaction held open by the test while a request waits needs a second connection: PostgreSQL only.
+describe.runIf(driverSets().includes('services'))('requests that wait on a unit of work (services)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer('services');
+  });
+  afterAll(() => server.close());
+
+  async function rows<T>(query: ReturnType<typeof sql>): Promise<T[]> {
+    return ((await server.deps.database.db.execute(query)) as unknown as { rows: T[] }).rows;
+  }
+
+  it('refuses an upload session into a folder purged while it is being created, and reserves nothing', async () => {
+    const { api, user } = await signUp(server, uniqueName());
+    const folder = await api.expect(201, 'POST', '/folders', { json: { parentId: 'root', name: 'going' } });
+    let created: Promise<Response> | undefined;
+    // A purge of the folder, holding the tree's lock, while the session is being created.
+    await server.deps.database.db.transaction(async (tx) => {
+      await lockTree(tx, user.id);
+      await tx.execute(sql`delete from nodes where id = ${folder.id}`);
+      created = api.request('POST', '/uploads', {
+        json: { parentId: folder.id, name: 'late.bin', size: 1000 },
+      });
+      await sleep(500);
+    });
+    const response = (await created) as Response;
+    expect(response.status).toBe(404);
+    expect((await response.json()).error.code).toBe('not_found');
+    expect((await api.expect(200, 'GET', '/me')).reservedBytes).toBe(0);
+    expect(await rows(sql`select id from uploads where owner_id = ${user.id}`)).toEqual([]);
+  });
+
+  it('refuses to abort a session that a completion claimed after the abort read it', async () => {
+    const { api } = await signUp(server, uniqueName());
+    const session = await api.expect(201, 'POST', '/uploads', {
+      json: { parentId: 'root', name: 'claimed.bin', size: 1000 },
+    });
+    let aborted: Promise<Response> | undefined;
+    // A completion's claim, taken while the abort waits for the session's row.
+    await server.deps.database.db.transaction(async (tx) => {
+      await tx.execute(sql`select id from uploads where id = ${session.id} for update`);
+      aborted = api.request('DELETE', `/uploads/${session.id}`);
+      await sleep(500);
+      await tx.execute(sql`update uploads set status = 'completing', completion_id = gen_random_uuid(),
+          completing_until = now() + interval '60 seconds' where id = ${session.id}`);
+    });
+    const response = (await aborted) as Response;
+    expect(response.status).toBe(409);
+    expect((await response.json()).error.code).toBe('upload_completing');
+    const [row] = await rows<{ status: string }>(sql`select status from uploads where id = ${session.id}`);
+    expect(row?.status).toBe('completing');
+    expect((await api.expect(200, 'GET', '/me')).reservedBytes).toBe(1000);
   });
 });
