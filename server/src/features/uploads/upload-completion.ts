@@ -12,6 +12,7 @@ import {
 import { AppError } from '../../shared/errors.ts';
 import { storageFull } from '../files/files.errors.ts';
 import type { FilesService } from '../files/files.service.ts';
+import { folderNotFound } from '../nodes/nodes.errors.ts';
 import type { NodesService, RecordedFile } from '../nodes/nodes.service.ts';
 import type { NodeRow } from '../nodes/nodes.table.ts';
 import type { UsersService } from '../users/users.service.ts';
@@ -169,13 +170,13 @@ export function createUploadCompletion(
     completionId: string,
     sha256: string | null,
   ): Promise<RecordedFile> {
-    if (session.parentId === null) throw new Error('unreachable: checked before joining');
-    const parentId = session.parentId;
     return nodes.inTree(session.ownerId, session.name, async (w) => {
       const locked = await repository.lockUpload(w.tx, session.id);
       if (locked?.status !== 'completing' || locked.completionId !== completionId) throw claimLost();
+      // The folder as the locked row has it: purged while the parts were joined, it is null.
+      if (locked.parentId === null) throw folderNotFound();
       await users.releaseStorage(w.tx, session.ownerId, session.storedSize);
-      const result = await nodes.recordFile(w, parentId, session.name, session.onConflict, {
+      const result = await nodes.recordFile(w, locked.parentId, session.name, session.onConflict, {
         blobKey: session.blobKey,
         size: session.size,
         storedSize: session.storedSize,
