@@ -1,5 +1,6 @@
 import { bigint, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { nodes } from '../nodes/nodes.table.ts';
+import { shareLinks } from '../shares/shares.table.ts';
 import { users } from '../users/users.table.ts';
 
 /**
@@ -13,6 +14,10 @@ export const uploads = pgTable(
     ownerId: uuid('owner_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
+    /** Who started the session: the owner, a member editing the owner's tree, or null for a drop. */
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'cascade' }),
+    /** The drop link the session came through, if it came through one. */
+    shareId: uuid('share_id').references(() => shareLinks.id, { onDelete: 'cascade' }),
     /** The folder the file goes into; null once that folder was purged (completing then fails). */
     parentId: uuid('parent_id').references(() => nodes.id, { onDelete: 'set null' }),
     name: text('name').notNull(),

@@ -1,6 +1,8 @@
 // Every table of the product, gathered for Drizzle's typed queries and for drizzle-kit.
 export * from '../../features/auth/sessions.table.ts';
 export * from '../../features/invitations/invitations.table.ts';
+export * from '../../features/members/members.table.ts';
 export * from '../../features/nodes/nodes.table.ts';
+export * from '../../features/shares/shares.table.ts';
 export * from '../../features/uploads/uploads.table.ts';
 export * from '../../features/users/users.table.ts';
