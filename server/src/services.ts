@@ -10,6 +10,7 @@ import {
   type NodesRepository,
   type NodesService,
 } from './features/nodes/nodes.service.ts';
+import { createSharesService, type SharesService } from './features/shares/shares.service.ts';
 import { createUploadsService, type UploadsService } from './features/uploads/uploads.service.ts';
 import { createUsersService, type UsersService } from './features/users/users.service.ts';
 
@@ -20,6 +21,7 @@ export interface Services {
   nodes: NodesService;
   files: FilesService;
   uploads: UploadsService;
+  shares: SharesService;
 }
 
 /** Stand-ins for a feature's repository (a test injecting a fault); the real ones otherwise. */
@@ -34,7 +36,8 @@ export function createServices(deps: Deps, repositories: RepositoryOverrides = {
   const auth = createAuthService(deps, users, nodes, invitations);
   const files = createFilesService(deps, nodes, users);
   const uploads = createUploadsService(deps, nodes, users, files);
-  return { users, auth, invitations, nodes, files, uploads };
+  const shares = createSharesService(deps);
+  return { users, auth, invitations, nodes, files, uploads, shares };
 }
 
 /** What every feature's routes plugin receives. */

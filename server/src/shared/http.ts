@@ -26,3 +26,8 @@ export function declaredLength(request: FastifyRequest): number | undefined {
     );
   return length;
 }
+
+/** The origin this site is reached at: `PUBLIC_URL`'s when set, else the request's own. */
+export function siteOrigin(request: FastifyRequest, publicUrl: string | undefined): string {
+  return publicUrl !== undefined ? new URL(publicUrl).origin : `${request.protocol}://${request.host}`;
+}

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AbortUploadData, AbortUploadErrors, AbortUploadResponses, AdminCreateInvitationData, AdminCreateInvitationErrors, AdminCreateInvitationResponses, AdminListInvitationsData, AdminListInvitationsErrors, AdminListInvitationsResponses, AdminListUsersData, AdminListUsersErrors, AdminListUsersResponses, AdminRevokeInvitationData, AdminRevokeInvitationErrors, AdminRevokeInvitationResponses, AdminUpdateUserData, AdminUpdateUserErrors, AdminUpdateUserResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateFolderData, CreateFolderErrors, CreateFolderResponses, CreateUploadData, CreateUploadErrors, CreateUploadResponses, DownloadFileData, DownloadFileErrors, DownloadFileResponses, DownloadZipData, DownloadZipErrors, DownloadZipResponses, EmptyTrashData, EmptyTrashErrors, EmptyTrashResponses, GetFileData, GetFileErrors, GetFileResponses, GetFolderData, GetFolderErrors, GetFolderResponses, GetMeData, GetMeErrors, GetMeResponses, GetNodeData, GetNodeErrors, GetNodeResponses, GetRegistrationData, GetRegistrationResponses, GetUploadData, GetUploadErrors, GetUploadResponses, HealthData, HealthResponses, ListSessionsData, ListSessionsErrors, ListSessionsResponses, ListTrashData, ListTrashErrors, ListTrashResponses, ListUploadsData, ListUploadsErrors, ListUploadsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, OpenapiData, OpenapiResponses, PurgeNodeData, PurgeNodeErrors, PurgeNodeResponses, ReadyData, ReadyErrors, ReadyResponses, RegisterData, RegisterErrors, RegisterResponses, RestoreNodeData, RestoreNodeErrors, RestoreNodeResponses, RevokeSessionData, RevokeSessionErrors, RevokeSessionResponses, TrashNodeData, TrashNodeErrors, TrashNodeResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateNodeData, UpdateNodeErrors, UpdateNodeResponses, UploadFileData, UploadFileErrors, UploadFileResponses, UploadPartData, UploadPartErrors, UploadPartResponses } from './types.gen';
+import type { AbortUploadData, AbortUploadErrors, AbortUploadResponses, AdminCreateInvitationData, AdminCreateInvitationErrors, AdminCreateInvitationResponses, AdminListInvitationsData, AdminListInvitationsErrors, AdminListInvitationsResponses, AdminListUsersData, AdminListUsersErrors, AdminListUsersResponses, AdminRevokeInvitationData, AdminRevokeInvitationErrors, AdminRevokeInvitationResponses, AdminUpdateUserData, AdminUpdateUserErrors, AdminUpdateUserResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateFolderData, CreateFolderErrors, CreateFolderResponses, CreateShareData, CreateShareErrors, CreateShareResponses, CreateUploadData, CreateUploadErrors, CreateUploadResponses, DownloadFileData, DownloadFileErrors, DownloadFileResponses, DownloadZipData, DownloadZipErrors, DownloadZipResponses, EmptyTrashData, EmptyTrashErrors, EmptyTrashResponses, GetFileData, GetFileErrors, GetFileResponses, GetFolderData, GetFolderErrors, GetFolderResponses, GetMeData, GetMeErrors, GetMeResponses, GetNodeData, GetNodeErrors, GetNodeResponses, GetRegistrationData, GetRegistrationResponses, GetShareData, GetShareErrors, GetShareResponses, GetUploadData, GetUploadErrors, GetUploadResponses, HealthData, HealthResponses, ListSessionsData, ListSessionsErrors, ListSessionsResponses, ListShareEventsData, ListShareEventsErrors, ListShareEventsResponses, ListSharesData, ListSharesErrors, ListSharesResponses, ListTrashData, ListTrashErrors, ListTrashResponses, ListUploadsData, ListUploadsErrors, ListUploadsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, OpenapiData, OpenapiResponses, PurgeNodeData, PurgeNodeErrors, PurgeNodeResponses, ReadyData, ReadyErrors, ReadyResponses, RegisterData, RegisterErrors, RegisterResponses, RestoreNodeData, RestoreNodeErrors, RestoreNodeResponses, RevokeSessionData, RevokeSessionErrors, RevokeSessionResponses, RevokeShareData, RevokeShareErrors, RevokeShareResponses, TrashNodeData, TrashNodeErrors, TrashNodeResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateNodeData, UpdateNodeErrors, UpdateNodeResponses, UpdateShareData, UpdateShareErrors, UpdateShareResponses, UploadFileData, UploadFileErrors, UploadFileResponses, UploadPartData, UploadPartErrors, UploadPartResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -491,5 +491,93 @@ export const adminRevokeInvitation = <ThrowOnError extends boolean = false>(opti
             type: 'apiKey'
         }],
     url: '/api/v1/admin/invitations/{id}',
+    ...options
+});
+
+/**
+ * My links and drops, newest first (of one node with nodeId)
+ */
+export const listShares = <ThrowOnError extends boolean = false>(options?: Options<ListSharesData, ThrowOnError>) => (options?.client ?? client).get<ListSharesResponses, ListSharesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'fileshare_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/shares',
+    ...options
+});
+
+/**
+ * Make a link to a file or folder, or a file drop into a folder
+ */
+export const createShare = <ThrowOnError extends boolean = false>(options: Options<CreateShareData, ThrowOnError>) => (options.client ?? client).post<CreateShareResponses, CreateShareErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'fileshare_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/shares',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Revoke a link: it is dead from the next request on, its log gone with it
+ */
+export const revokeShare = <ThrowOnError extends boolean = false>(options: Options<RevokeShareData, ThrowOnError>) => (options.client ?? client).delete<RevokeShareResponses, RevokeShareErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'fileshare_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/shares/{id}',
+    ...options
+});
+
+/**
+ * One of my links
+ */
+export const getShare = <ThrowOnError extends boolean = false>(options: Options<GetShareData, ThrowOnError>) => (options.client ?? client).get<GetShareResponses, GetShareErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'fileshare_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/shares/{id}',
+    ...options
+});
+
+/**
+ * Change a link’s password, expiry or limits (null removes one)
+ *
+ * A new password, or none, ends every grant handed out under the old one.
+ */
+export const updateShare = <ThrowOnError extends boolean = false>(options: Options<UpdateShareData, ThrowOnError>) => (options.client ?? client).patch<UpdateShareResponses, UpdateShareErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'fileshare_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/shares/{id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * A link’s access log, newest first: who fetched or dropped what, and when
+ */
+export const listShareEvents = <ThrowOnError extends boolean = false>(options: Options<ListShareEventsData, ThrowOnError>) => (options.client ?? client).get<ListShareEventsResponses, ListShareEventsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'fileshare_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/shares/{id}/events',
     ...options
 });

@@ -4086,3 +4086,643 @@ export type AdminRevokeInvitationResponses = {
 };
 
 export type AdminRevokeInvitationResponse = AdminRevokeInvitationResponses[keyof AdminRevokeInvitationResponses];
+
+export type ListSharesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        nodeId?: string;
+    };
+    url: '/api/v1/shares';
+};
+
+export type ListSharesErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type ListSharesError = ListSharesErrors[keyof ListSharesErrors];
+
+export type ListSharesResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        items: Array<{
+            id: string;
+            nodeId: string;
+            nodeName: string;
+            nodeKind: 'folder' | 'file';
+            kind: 'link' | 'drop';
+            /**
+             * Whether it still works; a link that doesn’t answers like an unknown one.
+             */
+            status: 'active' | 'expired' | 'exhausted';
+            hasPassword: boolean;
+            expiresAt: string | null;
+            maxDownloads: number | null;
+            /**
+             * Whole downloads so far (every byte of a file once is one).
+             */
+            downloads: number;
+            maxFileBytes: number | null;
+            maxFiles: number | null;
+            filesDropped: number;
+            createdAt: string;
+            lastAccessAt: string | null;
+        }>;
+    };
+};
+
+export type ListSharesResponse = ListSharesResponses[keyof ListSharesResponses];
+
+export type CreateShareData = {
+    body: {
+        nodeId: string;
+        /**
+         * `link`: anyone with it reads the node; `drop`: anyone with it uploads into the folder.
+         */
+        kind: 'link' | 'drop';
+        password?: string | null;
+        /**
+         * When the link stops working.
+         */
+        expiresAt?: string | null;
+        /**
+         * A link: whole downloads it gives.
+         */
+        maxDownloads?: number | null;
+        /**
+         * A drop: the largest file it takes.
+         */
+        maxFileBytes?: number | null;
+        /**
+         * A drop: how many files it takes in all.
+         */
+        maxFiles?: number | null;
+    };
+    path?: never;
+    query?: never;
+    url: '/api/v1/shares';
+};
+
+export type CreateShareErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type CreateShareError = CreateShareErrors[keyof CreateShareErrors];
+
+export type CreateShareResponses = {
+    /**
+     * ShareCreated
+     *
+     * Default Response
+     */
+    201: {
+        id: string;
+        nodeId: string;
+        nodeName: string;
+        nodeKind: 'folder' | 'file';
+        kind: 'link' | 'drop';
+        /**
+         * Whether it still works; a link that doesn’t answers like an unknown one.
+         */
+        status: 'active' | 'expired' | 'exhausted';
+        hasPassword: boolean;
+        expiresAt: string | null;
+        maxDownloads: number | null;
+        /**
+         * Whole downloads so far (every byte of a file once is one).
+         */
+        downloads: number;
+        maxFileBytes: number | null;
+        maxFiles: number | null;
+        filesDropped: number;
+        createdAt: string;
+        lastAccessAt: string | null;
+    } & {
+        /**
+         * Shown this once: only its hash is kept.
+         */
+        token: string;
+        /**
+         * The page a browser opens: /s/{token} on this site.
+         */
+        url: string;
+    };
+};
+
+export type CreateShareResponse = CreateShareResponses[keyof CreateShareResponses];
+
+export type RevokeShareData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/shares/{id}';
+};
+
+export type RevokeShareErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type RevokeShareError = RevokeShareErrors[keyof RevokeShareErrors];
+
+export type RevokeShareResponses = {
+    /**
+     * No content
+     */
+    204: void;
+};
+
+export type RevokeShareResponse = RevokeShareResponses[keyof RevokeShareResponses];
+
+export type GetShareData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/shares/{id}';
+};
+
+export type GetShareErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type GetShareError = GetShareErrors[keyof GetShareErrors];
+
+export type GetShareResponses = {
+    /**
+     * Share
+     *
+     * Default Response
+     */
+    200: {
+        id: string;
+        nodeId: string;
+        nodeName: string;
+        nodeKind: 'folder' | 'file';
+        kind: 'link' | 'drop';
+        /**
+         * Whether it still works; a link that doesn’t answers like an unknown one.
+         */
+        status: 'active' | 'expired' | 'exhausted';
+        hasPassword: boolean;
+        expiresAt: string | null;
+        maxDownloads: number | null;
+        /**
+         * Whole downloads so far (every byte of a file once is one).
+         */
+        downloads: number;
+        maxFileBytes: number | null;
+        maxFiles: number | null;
+        filesDropped: number;
+        createdAt: string;
+        lastAccessAt: string | null;
+    };
+};
+
+export type GetShareResponse = GetShareResponses[keyof GetShareResponses];
+
+export type UpdateShareData = {
+    body: {
+        password?: string | null;
+        /**
+         * When the link stops working.
+         */
+        expiresAt?: string | null;
+        /**
+         * A link: whole downloads it gives.
+         */
+        maxDownloads?: number | null;
+        /**
+         * A drop: the largest file it takes.
+         */
+        maxFileBytes?: number | null;
+        /**
+         * A drop: how many files it takes in all.
+         */
+        maxFiles?: number | null;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/shares/{id}';
+};
+
+export type UpdateShareErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type UpdateShareError = UpdateShareErrors[keyof UpdateShareErrors];
+
+export type UpdateShareResponses = {
+    /**
+     * Share
+     *
+     * Default Response
+     */
+    200: {
+        id: string;
+        nodeId: string;
+        nodeName: string;
+        nodeKind: 'folder' | 'file';
+        kind: 'link' | 'drop';
+        /**
+         * Whether it still works; a link that doesn’t answers like an unknown one.
+         */
+        status: 'active' | 'expired' | 'exhausted';
+        hasPassword: boolean;
+        expiresAt: string | null;
+        maxDownloads: number | null;
+        /**
+         * Whole downloads so far (every byte of a file once is one).
+         */
+        downloads: number;
+        maxFileBytes: number | null;
+        maxFiles: number | null;
+        filesDropped: number;
+        createdAt: string;
+        lastAccessAt: string | null;
+    };
+};
+
+export type UpdateShareResponse = UpdateShareResponses[keyof UpdateShareResponses];
+
+export type ListShareEventsData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query: {
+        cursor?: string;
+        limit: number;
+    };
+    url: '/api/v1/shares/{id}/events';
+};
+
+export type ListShareEventsErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type ListShareEventsError = ListShareEventsErrors[keyof ListShareEventsErrors];
+
+export type ListShareEventsResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        items: Array<{
+            at: string;
+            address: string;
+            action: 'view' | 'unlock' | 'download' | 'zip' | 'drop';
+            nodeId: string | null;
+            name: string | null;
+            bytes: number | null;
+        }>;
+        nextCursor: string | null;
+    };
+};
+
+export type ListShareEventsResponse = ListShareEventsResponses[keyof ListShareEventsResponses];

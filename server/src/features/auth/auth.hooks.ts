@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Config } from '../../config.ts';
+import { siteOrigin } from '../../shared/http.ts';
 import type { UserRow } from '../users/users.table.ts';
 import { adminOnly, crossOrigin, notAuthenticated } from './auth.errors.ts';
 import type { Authenticated, AuthService } from './auth.service.ts';
@@ -31,13 +32,6 @@ function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-/** The origin this API is served from, as a browser on this site would send it. */
-function ownOrigin(request: FastifyRequest, config: Config): string {
-  return config.publicUrl !== undefined
-    ? new URL(config.publicUrl).origin
-    : `${request.protocol}://${request.host}`;
-}
-
 /** Marks a route public; an `onRoute` hook for a scope whose every route anyone may fetch. */
 export function everyRoutePublic(route: RouteOptions) {
   route.config = { ...route.config, access: 'public' };
@@ -59,7 +53,7 @@ export function registerAuthentication(app: FastifyInstance, auth: AuthService, 
     if (token !== undefined) request.auth = (await auth.authenticate(token)) ?? null;
     if (request.auth !== null && bearer === undefined && UNSAFE_METHODS.has(request.method)) {
       const origin = request.headers.origin ?? refererOrigin(request.headers.referer);
-      if (origin !== ownOrigin(request, config)) throw crossOrigin();
+      if (origin !== siteOrigin(request, config.publicUrl)) throw crossOrigin();
     }
     const access = request.routeOptions.config.access ?? 'user';
     if (access === 'public' || request.is404) return;

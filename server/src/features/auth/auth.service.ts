@@ -1,9 +1,9 @@
-import { type Algorithm, hash, verify } from '@node-rs/argon2';
 import { sql } from 'drizzle-orm';
 import type { RegistrationMode } from '../../config.ts';
 import type { Deps } from '../../deps.ts';
 import { consumeEach } from '../../platform/cache/rate-limit.ts';
 import { LOCKS } from '../../platform/database/locks.ts';
+import { hashPassword, verifyPassword } from '../../shared/passwords.ts';
 import { hashToken, newToken } from '../../shared/tokens.ts';
 import type { InvitationsService } from '../invitations/invitations.service.ts';
 import type { NodesService } from '../nodes/nodes.service.ts';
@@ -22,9 +22,6 @@ import {
 import * as repository from './auth.repository.ts';
 import type { SessionRow } from './sessions.table.ts';
 
-// OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane.
-const ARGON2ID = 2 as Algorithm.Argon2id;
-const ARGON2 = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 const SESSION_CACHE_SECONDS = 300;
 // A session's last use is written at most this often, so reading doesn't mean writing on every request.
 const TOUCH_INTERVAL_MS = 60_000;
@@ -53,7 +50,7 @@ export function createAuthService(
   const { db } = database;
   const ttlMs = config.sessionTtlDays * 86_400_000;
   // Verifying against a real hash when the user doesn't exist keeps the timing the same either way.
-  const decoyHash = hash('decoy password that matches nothing', ARGON2);
+  const decoyHash = hashPassword('decoy password that matches nothing');
 
   async function startSession(user: UserRow, userAgent: string | undefined) {
     const token = newToken();
@@ -86,7 +83,7 @@ export function createAuthService(
       await rateLimiters.registrationPerAddress.consume(address);
       // Refused before the password is hashed, so a refusal costs the server nothing.
       assertMayRegister(await registrationMode(), invitation);
-      const passwordHash = await hash(password, ARGON2);
+      const passwordHash = await hashPassword(password);
       const user = await db.transaction(async (tx) => {
         await tx.execute(sql`select pg_advisory_xact_lock(${LOCKS.firstUser})`);
         const first = (await usersRepository.countUsers(tx)) === 0;
@@ -121,7 +118,7 @@ export function createAuthService(
         [rateLimiters.loginPerAccount, account],
       ]);
       const user = await users.findByUsername(username);
-      const valid = await verify(user?.passwordHash ?? (await decoyHash), password);
+      const valid = await verifyPassword(user?.passwordHash ?? (await decoyHash), password);
       if (user === undefined || !valid) throw invalidCredentials();
       // The right password was no guess: this address starts afresh, and the account's ceiling
       // (which other addresses' guesses count against) gets back only this attempt.
@@ -174,9 +171,9 @@ export function createAuthService(
     ) {
       // Counted first, like sign-ins, so that someone holding a stolen session can't guess in parallel.
       await rateLimiters.passwordChangePerAccount.consume(user.id);
-      if (!(await verify(user.passwordHash, currentPassword))) throw wrongPassword();
+      if (!(await verifyPassword(user.passwordHash, currentPassword))) throw wrongPassword();
       await rateLimiters.passwordChangePerAccount.reset(user.id);
-      await users.update(user.id, { passwordHash: await hash(newPassword, ARGON2) });
+      await users.update(user.id, { passwordHash: await hashPassword(newPassword) });
       await forgetSessions(await repository.deleteSessionsOf(db, user.id, currentSessionId));
     },
 

@@ -3,15 +3,10 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { RouteOptions } from '../../services.ts';
 import { badRequest } from '../../shared/errors.ts';
-import { declaredLength, errors, NoContent } from '../../shared/http.ts';
+import { declaredLength, errors, NoContent, siteOrigin } from '../../shared/http.ts';
 import { currentUser } from '../auth/auth.hooks.ts';
 import { Node, toApiNode } from '../nodes/nodes.schemas.ts';
 import { CreateUploadBody, PartParams, UploadParams, UploadSession } from './uploads.schemas.ts';
-
-/** Where this API is reached, for the part URLs that point back at it. */
-function apiOrigin(request: FastifyRequest, publicUrl: string | undefined): string {
-  return publicUrl !== undefined ? new URL(publicUrl).origin : `${request.protocol}://${request.host}`;
-}
 
 /** A part's checksums as the client sent them: Content-MD5 and x-amz-checksum-sha256, both base64. */
 function partChecksums(request: FastifyRequest): { md5?: string; sha256?: string } {
@@ -28,7 +23,8 @@ function partChecksums(request: FastifyRequest): { md5?: string; sha256?: string
 
 export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deps, services }) => {
   const { uploads } = services;
-  const origin = (request: FastifyRequest) => apiOrigin(request, deps.config.publicUrl);
+  // Where this API is reached, for the part URLs that point back at it.
+  const origin = (request: FastifyRequest) => siteOrigin(request, deps.config.publicUrl);
 
   app.post(
     '/uploads',
