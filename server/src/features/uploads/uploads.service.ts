@@ -10,7 +10,7 @@ import {
 import { contentTypeFor } from '../../shared/content-types.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { normaliseNodeName } from '../../shared/names.ts';
-import { userActor, visibleTo } from '../access/access.ts';
+import { type Actor, startedBy, userActor } from '../access/access.ts';
 import { storageFull } from '../files/files.errors.ts';
 import type { FilesService } from '../files/files.service.ts';
 import type { ConflictPolicy, NodesService } from '../nodes/nodes.service.ts';
@@ -87,16 +87,17 @@ export function createUploadsService(
   const { db } = database;
   const ttlMs = config.uploads.sessionTtlSeconds * 1000;
 
-  async function owned(ownerId: string, id: string): Promise<UploadRow> {
+  /** The session if the actor started it: only its starter sees, resumes, completes or aborts it. */
+  async function owned(actor: Actor, id: string): Promise<UploadRow> {
     const found = isUuid(id) ? await repository.findUpload(db, id) : undefined;
-    const session = visibleTo(userActor(ownerId), found, 'write');
+    const session = startedBy(actor, found);
     if (session === undefined || session.status === 'aborted') throw uploadNotFound();
     return session;
   }
 
   /** An open session that is still within its time; using it keeps it alive. */
-  async function open(ownerId: string, id: string): Promise<UploadRow> {
-    const session = await owned(ownerId, id);
+  async function open(actor: Actor, id: string): Promise<UploadRow> {
+    const session = await owned(actor, id);
     if (session.status === 'completed') throw uploadCompleted();
     // Closed to parts while it is being completed: the joined file must be what was checked.
     if (session.status === 'completing') throw uploadCompleting();
@@ -147,9 +148,8 @@ export function createUploadsService(
     };
   }
 
-  /** Gives the session's reservation back and drops its parts; settling twice is harmless. */
   /**
-   * Gives the reservation back and drops the parts. `byClient`: the owner asked, which a completion
+   * Gives the reservation back and drops the parts; settling twice is harmless. `byClient`: its starter asked, which a completion
    * that holds its claim, or has recorded the file, refuses; decided on the locked row, since a
    * completion may have claimed the session since it was read.
    */
@@ -186,9 +186,15 @@ export function createUploadsService(
     describe,
     partUrls,
 
-    async create(ownerId: string, request: NewUploadRequest, apiOrigin: string) {
+    /**
+     * Starts a session into a folder the actor may write in: the tree's owner (by id) or a member.
+     * The session is charged to the tree's owner and is its starter's alone.
+     */
+    async create(by: Actor | string, request: NewUploadRequest, apiOrigin: string) {
+      const actor = typeof by === 'string' ? userActor(by) : by;
       const name = normaliseNodeName(request.name);
-      const folder = await nodes.liveFolder(ownerId, request.parentId);
+      const folder = await nodes.liveFolder(actor, request.parentId, 'write');
+      const { ownerId } = folder;
       const onConflict = request.onConflict ?? 'fail';
       if (onConflict === 'fail') await nodes.assertNameFree(folder.id, name);
       const encoding = request.encoding ?? 'identity';
@@ -196,7 +202,10 @@ export function createUploadsService(
       const storedSize = request.storedSize ?? request.size;
       if (encoding === 'identity' && storedSize !== request.size) throw storedSizeMismatch();
       if (encoding === 'gzip')
-        await allowInflation(rateLimiters.inflatePerUser, ownerId, { size: request.size, storedSize });
+        await allowInflation(rateLimiters.inflatePerUser, actor.kind === 'user' ? actor.userId : ownerId, {
+          size: request.size,
+          storedSize,
+        });
       const blobKey = newBlobKey();
       const storeUploadId = await blobs.multipart.create(blobKey).catch((error: unknown) => {
         throw error instanceof StorageFullError ? storageFull() : error;
@@ -204,26 +213,32 @@ export function createUploadsService(
       let session: UploadRow;
       try {
         // Under the tree's lock, so that the folder can't be purged between the check and the insert.
-        session = await nodes.inTree(ownerId, undefined, async (w) => {
-          const { folder: parent } = await nodes.liveFolderIn(w, folder.id);
-          w.storageChanged = true;
-          await users.reserveStorage(w.tx, ownerId, storedSize);
-          return repository.insertUpload(w.tx, {
-            ownerId,
-            parentId: parent.id,
-            name,
-            onConflict,
-            size: request.size,
-            storedSize,
-            contentType: contentTypeFor(name, request.contentType),
-            encoding,
-            sha256: request.sha256?.toLowerCase() ?? null,
-            ...partLayout(storedSize),
-            blobKey,
-            storeUploadId,
-            expiresAt: new Date(clock.now().getTime() + ttlMs),
-          });
-        });
+        session = await nodes.inTree(
+          ownerId,
+          undefined,
+          async (w) => {
+            const { folder: parent } = await nodes.liveFolderIn(w, folder.id);
+            w.storageChanged = true;
+            await users.reserveStorage(w.tx, ownerId, storedSize);
+            return repository.insertUpload(w.tx, {
+              ownerId,
+              createdBy: actor.kind === 'user' ? actor.userId : null,
+              parentId: parent.id,
+              name,
+              onConflict,
+              size: request.size,
+              storedSize,
+              contentType: contentTypeFor(name, request.contentType),
+              encoding,
+              sha256: request.sha256?.toLowerCase() ?? null,
+              ...partLayout(storedSize),
+              blobKey,
+              storeUploadId,
+              expiresAt: new Date(clock.now().getTime() + ttlMs),
+            });
+          },
+          actor,
+        );
       } catch (error) {
         await blobs.multipart.abort(blobKey, storeUploadId).catch(() => {});
         throw error;
@@ -232,11 +247,11 @@ export function createUploadsService(
     },
 
     /** The session, with fresh part URLs and the parts that have arrived, to resume from. */
-    async get(ownerId: string, id: string, apiOrigin: string) {
-      const found = await owned(ownerId, id);
+    async get(actor: Actor, id: string, apiOrigin: string) {
+      const found = await owned(actor, id);
       if (found.status === 'completed' || found.status === 'completing')
         return { ...describe(found), parts: [], uploadedParts: [] };
-      const session = await open(ownerId, id);
+      const session = await open(actor, id);
       const arrived =
         session.partCount === 0
           ? []
@@ -248,17 +263,18 @@ export function createUploadsService(
       };
     },
 
-    listOpen: (ownerId: string) => repository.listOpenUploads(db, ownerId),
+    /** The user's unfinished sessions, into their own tree or one shared with them. */
+    listOpen: (userId: string) => repository.listOpenUploadsStartedBy(db, userId),
 
     /** A part sent through the API (stores without direct part URLs). */
     async putPart(
-      ownerId: string,
+      actor: Actor,
       id: string,
       number: number,
       body: Readable,
       checksums: { md5?: string; sha256?: string },
     ) {
-      const session = await open(ownerId, id);
+      const session = await open(actor, id);
       if (blobs.multipart.direct) throw partsGoDirect();
       if (number < 1 || number > session.partCount) throw invalidPartNumber(session.partCount);
       try {
@@ -287,15 +303,18 @@ export function createUploadsService(
      */
     complete,
 
-    async abort(ownerId: string, id: string) {
-      const session = await owned(ownerId, id);
+    async abort(actor: Actor, id: string) {
+      const session = await owned(actor, id);
       await abortSession(session, { byClient: true });
     },
 
-    /** Ends every unfinished session of the user (an account being disabled): parts deleted, quota released. */
-    async abortAllOf(ownerId: string): Promise<number> {
+    /**
+     * Ends every unfinished session into the user's tree or started by them (an account being
+     * disabled): parts deleted, quota released.
+     */
+    async abortAllOf(userId: string): Promise<number> {
       let count = 0;
-      for (const session of await repository.listOpenUploads(db, ownerId)) {
+      for (const session of await repository.listOpenUploadsOf(db, userId)) {
         await files.discardBlob(session.blobKey);
         if (await abortSession(session)) count += 1;
       }
