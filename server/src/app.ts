@@ -18,6 +18,7 @@ import { authRoutes } from './features/auth/auth.routes.ts';
 import { filesRoutes } from './features/files/files.routes.ts';
 import { createGarbageCollector } from './features/gc/garbage-collector.ts';
 import { invitationsRoutes } from './features/invitations/invitations.routes.ts';
+import { membersRoutes } from './features/members/members.routes.ts';
 import { nodesRoutes } from './features/nodes/nodes.routes.ts';
 import { systemRoutes } from './features/system/system.routes.ts';
 import { uploadsRoutes } from './features/uploads/uploads.routes.ts';
@@ -204,6 +205,7 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
       await api.register(nodesRoutes, options);
       await api.register(filesRoutes, options);
       await api.register(uploadsRoutes, options);
+      await api.register(membersRoutes, options);
       await api.register(adminRoutes, options);
       await api.register(invitationsRoutes, options);
     },

@@ -5,6 +5,7 @@ import {
   createInvitationsService,
   type InvitationsService,
 } from './features/invitations/invitations.service.ts';
+import { createMembersService, type MembersService } from './features/members/members.service.ts';
 import {
   createNodesService,
   type NodesRepository,
@@ -20,6 +21,7 @@ export interface Services {
   nodes: NodesService;
   files: FilesService;
   uploads: UploadsService;
+  members: MembersService;
 }
 
 /** Stand-ins for a feature's repository (a test injecting a fault); the real ones otherwise. */
@@ -34,7 +36,8 @@ export function createServices(deps: Deps, repositories: RepositoryOverrides = {
   const auth = createAuthService(deps, users, nodes, invitations);
   const files = createFilesService(deps, nodes, users);
   const uploads = createUploadsService(deps, nodes, users, files);
-  return { users, auth, invitations, nodes, files, uploads };
+  const members = createMembersService(deps, users, nodes);
+  return { users, auth, invitations, nodes, files, uploads, members };
 }
 
 /** What every feature's routes plugin receives. */
