@@ -56,8 +56,8 @@ export async function deleteMember(db: Queryable, nodeId: string, userId: string
   return rows.length === 1;
 }
 
-/** The node's members with their usernames, earliest first. */
-export async function membersOf(db: Queryable, nodeId: string) {
+/** The node's members (or the one given) with their usernames, earliest first. */
+export async function membersOf(db: Queryable, nodeId: string, userId?: string) {
   return db
     .select({
       userId: nodeMembers.userId,
@@ -67,7 +67,9 @@ export async function membersOf(db: Queryable, nodeId: string) {
     })
     .from(nodeMembers)
     .innerJoin(users, eq(users.id, nodeMembers.userId))
-    .where(eq(nodeMembers.nodeId, nodeId))
+    .where(
+      and(eq(nodeMembers.nodeId, nodeId), userId === undefined ? undefined : eq(nodeMembers.userId, userId)),
+    )
     .orderBy(nodeMembers.createdAt, nodeMembers.userId);
 }
 

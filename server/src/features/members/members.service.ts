@@ -12,16 +12,8 @@ import {
   sharingWithSelf,
 } from './members.errors.ts';
 import * as repository from './members.repository.ts';
-import type { NodeMemberRow } from './members.table.ts';
 
 export type MembersService = ReturnType<typeof createMembersService>;
-
-const describe = (row: NodeMemberRow, username: string) => ({
-  userId: row.userId,
-  username,
-  role: row.role,
-  createdAt: row.createdAt,
-});
 
 /**
  * People a node is shared with. Every change is a unit of work on the owner's tree (so it is
@@ -57,6 +49,7 @@ export function createMembersService(
 
   return {
     async add(actor: Actor, nodeId: string, request: { username: string; role: MemberRole }) {
+      // Read before the unit of work: an account's id and name are not what the tree's lock guards.
       const user = await users.findByUsername(request.username);
       return onNode(actor, nodeId, 'share', async (w, { node }) => {
         if (node.parentId === null) throw rootNotShareable();
@@ -70,7 +63,7 @@ export function createMembersService(
           role: request.role,
         });
         w.changedMembers.add(user.id);
-        return describe(row, user.username);
+        return { userId: row.userId, username: user.username, role: row.role, createdAt: row.createdAt };
       });
     },
 
@@ -79,10 +72,11 @@ export function createMembersService(
         const row = isUuid(userId)
           ? await repository.updateMemberRole(w.tx, node.id, userId, role)
           : undefined;
-        const user = row === undefined ? undefined : await users.getUser(userId);
-        if (row === undefined || user === undefined) throw memberNotFound();
+        // Read in the transaction: the unit of work holds it, and the member's name comes with the row.
+        const [member] = row === undefined ? [] : await repository.membersOf(w.tx, node.id, userId);
+        if (member === undefined) throw memberNotFound();
         w.changedMembers.add(userId);
-        return describe(row, user.username);
+        return member;
       });
     },
 
