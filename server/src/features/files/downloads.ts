@@ -69,8 +69,11 @@ export interface SentPart {
 export interface DownloadHooks {
   /** Before any byte of it goes out, even before the file is opened; throwing refuses the download. */
   beforeSend?(part: SentPart): Promise<void>;
-  /** Once the answer has ended, whole or cut off: how many of the part's bytes the client was sent. */
-  onFinished?(sentBytes: number): void;
+  /**
+   * Once the answer has ended, whole or cut off: how many of the part's bytes the client was sent.
+   * The request lasts until it settles (a shutdown waits for it); it must not reject.
+   */
+  onFinished?(sentBytes: number): Promise<void>;
 }
 
 /**
@@ -161,7 +164,7 @@ export function createDownloads(files: FilesService) {
       // A copy that never started still holds its file or store connection; on the closed response it lets them go.
       if (!copying) await body.to(raw).catch(() => {});
     }
-    if (counted !== undefined) hooks?.onFinished?.(counted.sent);
+    if (counted !== undefined) await hooks?.onFinished?.(counted.sent);
   }
 
   /** Opens the content once the caller has agreed to send `part`; a failure to open sends nothing of it. */
@@ -170,7 +173,7 @@ export function createDownloads(files: FilesService) {
     try {
       return await open();
     } catch (error) {
-      hooks?.onFinished?.(0);
+      await hooks?.onFinished?.(0);
       throw error;
     }
   }
@@ -278,7 +281,7 @@ export function createDownloads(files: FilesService) {
       reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${size}`);
     reply.header('content-length', length);
     if (body !== undefined) return sendCopy(request, reply, body, hooks);
-    if (sending) hooks?.onFinished?.(0);
+    if (sending) await hooks?.onFinished?.(0);
     return reply.send();
   }
 

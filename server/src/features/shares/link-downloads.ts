@@ -68,11 +68,11 @@ export function createLinkDownloads({ database }: Pick<Deps, 'database'>, shares
           if (!(await reserve(shareId, units))) throw shareNotFound();
           reserved = { part, units };
         },
-        onFinished(sentBytes) {
+        async onFinished(sentBytes) {
           if (reserved === undefined) return;
           const { part, units } = reserved;
           const used = part.size === 0 ? units : unitsOf({ ...part, end: part.start + sentBytes - 1 });
-          void (async () => {
+          try {
             if (used < units) await giveBack(shareId, units - used);
             await shares.record({
               shareId,
@@ -82,9 +82,9 @@ export function createLinkDownloads({ database }: Pick<Deps, 'database'>, shares
               name: file.name,
               bytes: sentBytes,
             });
-          })().catch((error: unknown) =>
-            request.log.error({ err: error, shareId }, 'a link’s download could not be accounted for'),
-          );
+          } catch (error) {
+            request.log.error({ err: error, shareId }, 'a link’s download could not be accounted for');
+          }
         },
       };
     },
