@@ -24,7 +24,7 @@ import {
 import { useState } from 'react';
 import { formatBytes, formatDuration } from '../../ui/format';
 import { useUploadActions, useUploads } from './UploadsProvider';
-import type { UploadItem } from './upload-manager';
+import type { UploadItem } from './upload-items';
 
 const STATUS_TEXT: Record<UploadItem['status'], string> = {
   'needs-file': 'Unfinished — pick the file again to continue',
