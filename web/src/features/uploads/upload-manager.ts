@@ -190,7 +190,12 @@ export class UploadManager {
         clock: this.clock,
         upload: item,
         signal,
-        update: (patch) => this.update(item, patch),
+        update: (patch) => {
+          // Canceled while its session was being made: that session goes too.
+          if (patch.sessionId && item.status === 'canceled')
+            void this.transport.abortSession(patch.sessionId).catch(() => {});
+          this.update(item, patch);
+        },
         onSent: (sentBytes) => this.progress(item, sentBytes),
       });
       this.update(item, { status: 'done', file: undefined, body: undefined });

@@ -33,10 +33,14 @@ export class FakeTransport implements UploadTransport {
   reconnectListeners = new Set<() => void>();
   private nextId = 1;
 
+  /** While set, a new session is made only once it resolves (the answer is slow to come). */
+  creating: Promise<void> | undefined;
+
   createSession = async (request: NewUploadSession) => {
     const id = `s${this.nextId++}`;
     this.calls.push(`create ${request.name}`);
     this.sessions.set(id, { id, request, status: 'open', arrived: new Set(), urlVersion: 1 });
+    await this.creating;
     return this.describe(id);
   };
 
