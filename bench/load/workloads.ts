@@ -3,7 +3,7 @@
  * and autocannon sending one workload's requests through nginx for a while.
  */
 import { createRequire } from 'node:module';
-import type { Cluster } from '../../deploy/cluster.ts';
+import type { Cluster } from '../../deploy/start-cluster.ts';
 import { type ApiHandle, apiJson } from '../support/api-server.ts';
 import { BenchError } from '../support/processes.ts';
 import { FILES, type Workload } from './settings.ts';
