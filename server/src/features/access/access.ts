@@ -82,8 +82,26 @@ export async function decide(
   return permits(await roleOn(actor, node, facts), action);
 }
 
+/** An upload session, as far as the check needs it. */
+export interface Started extends Owned {
+  /** The user who started it (null for one started through a link, or before this was recorded). */
+  createdBy: string | null;
+  shareId: string | null;
+}
+
 /**
- * For what only its owner ever reaches (an upload session, the trash): the resource when the
+ * An upload session is its starter's alone, whoever's tree it goes into: the user who started it,
+ * or the link it was started through. Undefined when it is missing or someone else's.
+ */
+export function startedBy<T extends Started>(actor: Actor, session: T | undefined): T | undefined {
+  if (session === undefined) return undefined;
+  if (actor.kind === 'link') return session.shareId === actor.shareId ? session : undefined;
+  const starter = session.shareId === null ? (session.createdBy ?? session.ownerId) : undefined;
+  return starter === actor.userId ? session : undefined;
+}
+
+/**
+ * For what only its owner ever reaches (the trash): the resource when the
  * actor is a user who owns it; undefined when it is missing or not theirs.
  */
 export function visibleTo<T extends Owned>(

@@ -5,8 +5,9 @@ import { newBlobKey } from '../../platform/blobs/blob-keys.ts';
 import { type ByteRange, StorageFullError } from '../../platform/blobs/blob-store.ts';
 import { contentTypeFor } from '../../shared/content-types.ts';
 import { AppError } from '../../shared/errors.ts';
+import { normaliseNodeName } from '../../shared/names.ts';
 import { DigestCounter, TooManyBytesError } from '../../shared/streams.ts';
-import type { ConflictPolicy, NodesService } from '../nodes/nodes.service.ts';
+import type { ConflictPolicy, NodesService, RecordedFile, TreeWork } from '../nodes/nodes.service.ts';
 import { quotaExceeded } from '../users/users.errors.ts';
 import type { UsersService } from '../users/users.service.ts';
 import { checksumMismatch, sizeMismatch, storageFull, uploadInterrupted } from './files.errors.ts';
@@ -24,6 +25,10 @@ export interface SimpleUpload {
   contentType: string | undefined;
   /** Asked before committing: a client that went away never gets a file it can't know was stored. */
   clientConnected: () => boolean;
+  /** A bound on the file's size besides the quota (a drop's), and what refusing a larger file says. */
+  sizeLimit?: { bytes: number; exceeded: () => AppError };
+  /** More for the unit of work that records the file to do, deciding with it (a drop counting its files). */
+  alsoInWork?: (w: TreeWork, recorded: RecordedFile) => Promise<void>;
 }
 
 export type FilesService = ReturnType<typeof createFilesService>;
@@ -75,11 +80,24 @@ export function createFilesService(
       const folder = await nodes.liveFolder(request.ownerId, request.folderId);
       if (request.onConflict === 'fail') await nodes.assertNameFree(folder.id, request.name);
       // Refused before the body is read when it says it won't fit; cut off as soon as it doesn't.
+      const { sizeLimit } = request;
+      if (
+        sizeLimit !== undefined &&
+        request.declaredSize !== undefined &&
+        request.declaredSize > sizeLimit.bytes
+      )
+        throw sizeLimit.exceeded();
       const room = await users.roomLeft(request.ownerId);
       if (request.declaredSize !== undefined && request.declaredSize > room) throw quotaExceeded();
       const blobKey = newBlobKey();
       // Counted here; hashed by the store, where that costs the server least.
-      const counter = new DigestCounter(Math.min(request.declaredSize ?? Number.POSITIVE_INFINITY, room));
+      const counter = new DigestCounter(
+        Math.min(
+          request.declaredSize ?? Number.POSITIVE_INFINITY,
+          room,
+          sizeLimit?.bytes ?? Number.POSITIVE_INFINITY,
+        ),
+      );
       // Wait for both sides, so that a failed body never races a store still finishing its write.
       const [read, stored] = await Promise.allSettled([
         pipeline(request.body, counter),
@@ -93,9 +111,8 @@ export function createFilesService(
         await discardBlob(blobKey);
         if (error instanceof StorageFullError) throw storageFull();
         if (error instanceof TooManyBytesError) {
-          throw request.declaredSize === undefined
-            ? quotaExceeded()
-            : sizeMismatch(request.declaredSize, counter.bytes);
+          if (request.declaredSize !== undefined) throw sizeMismatch(request.declaredSize, counter.bytes);
+          throw error.limit === sizeLimit?.bytes ? sizeLimit.exceeded() : quotaExceeded();
         }
         if (!request.clientConnected()) throw uploadInterrupted();
         throw error;
@@ -116,13 +133,18 @@ export function createFilesService(
         throw failure;
       }
       try {
-        const result = await nodes.commitFile(request.ownerId, folder.id, request.name, request.onConflict, {
+        const content = {
           blobKey,
           size: counter.bytes,
           storedSize: counter.bytes,
           sha256,
           contentType: contentTypeFor(request.name, request.contentType),
-          encoding: 'identity',
+          encoding: 'identity' as const,
+        };
+        const result = await nodes.inTree(request.ownerId, normaliseNodeName(request.name), async (w) => {
+          const recorded = await nodes.recordFile(w, folder.id, request.name, request.onConflict, content);
+          await request.alsoInWork?.(w, recorded);
+          return recorded;
         });
         if (result.replacedBlobKey !== undefined) await discardBlob(result.replacedBlobKey);
         return result;

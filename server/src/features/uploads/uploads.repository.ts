@@ -81,6 +81,24 @@ export async function updateUpload(db: Queryable, id: string, changes: Partial<N
   await db.update(uploads).set(changes).where(eq(uploads.id, id));
 }
 
+/** Unsettled sessions the user started, into whoever's tree (sessions from before `created_by`: the owner's). */
+export async function listOpenUploadsStartedBy(db: Queryable, userId: string): Promise<UploadRow[]> {
+  return db
+    .select()
+    .from(uploads)
+    .where(
+      and(
+        or(
+          eq(uploads.createdBy, userId),
+          and(isNull(uploads.createdBy), isNull(uploads.shareId), eq(uploads.ownerId, userId)),
+        ),
+        unsettled,
+      ),
+    )
+    .orderBy(asc(uploads.createdAt));
+}
+
+/** Unsettled sessions into the user's tree, drops' included. */
 export async function listOpenUploads(db: Queryable, ownerId: string): Promise<UploadRow[]> {
   return db
     .select()

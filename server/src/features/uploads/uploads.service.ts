@@ -10,7 +10,7 @@ import {
 import { contentTypeFor } from '../../shared/content-types.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { normaliseNodeName } from '../../shared/names.ts';
-import { userActor, visibleTo } from '../access/access.ts';
+import { type Actor, startedBy } from '../access/access.ts';
 import { storageFull } from '../files/files.errors.ts';
 import type { FilesService } from '../files/files.service.ts';
 import type { ConflictPolicy, NodesService } from '../nodes/nodes.service.ts';
@@ -50,6 +50,8 @@ export interface NewUploadRequest {
   sha256?: string;
   encoding?: 'identity' | 'gzip';
   onConflict?: ConflictPolicy;
+  /** The drop link the session is started through: it is then reached through that link only. */
+  shareId?: string;
 }
 
 /**
@@ -87,16 +89,17 @@ export function createUploadsService(
   const { db } = database;
   const ttlMs = config.uploads.sessionTtlSeconds * 1000;
 
-  async function owned(ownerId: string, id: string): Promise<UploadRow> {
+  /** The session if the actor started it: only its starter sees, resumes, completes or aborts it. */
+  async function owned(actor: Actor, id: string): Promise<UploadRow> {
     const found = isUuid(id) ? await repository.findUpload(db, id) : undefined;
-    const session = visibleTo(userActor(ownerId), found, 'write');
+    const session = startedBy(actor, found);
     if (session === undefined || session.status === 'aborted') throw uploadNotFound();
     return session;
   }
 
   /** An open session that is still within its time; using it keeps it alive. */
-  async function open(ownerId: string, id: string): Promise<UploadRow> {
-    const session = await owned(ownerId, id);
+  async function open(actor: Actor, id: string): Promise<UploadRow> {
+    const session = await owned(actor, id);
     if (session.status === 'completed') throw uploadCompleted();
     // Closed to parts while it is being completed: the joined file must be what was checked.
     if (session.status === 'completing') throw uploadCompleting();
@@ -107,7 +110,8 @@ export function createUploadsService(
     return { ...session, expiresAt };
   }
 
-  async function partUrls(session: UploadRow, apiOrigin: string) {
+  /** `uploadsUrl`: where the session's own routes are, `…/api/v1/uploads` or a drop link's. */
+  async function partUrls(session: UploadRow, uploadsUrl: string) {
     const parts = [];
     for (let number = 1; number <= session.partCount; number++) {
       const size = expectedPartSize(session, number);
@@ -120,7 +124,7 @@ export function createUploadsService(
       parts.push({
         number,
         size,
-        url: direct ?? `${apiOrigin}/api/v1/uploads/${session.id}/parts/${number}`,
+        url: direct ?? `${uploadsUrl}/${session.id}/parts/${number}`,
       });
     }
     return parts;
@@ -186,7 +190,7 @@ export function createUploadsService(
     describe,
     partUrls,
 
-    async create(ownerId: string, request: NewUploadRequest, apiOrigin: string) {
+    async create(ownerId: string, request: NewUploadRequest, uploadsUrl: string) {
       const name = normaliseNodeName(request.name);
       const folder = await nodes.liveFolder(ownerId, request.parentId);
       const onConflict = request.onConflict ?? 'fail';
@@ -210,6 +214,7 @@ export function createUploadsService(
           await users.reserveStorage(w.tx, ownerId, storedSize);
           return repository.insertUpload(w.tx, {
             ownerId,
+            shareId: request.shareId ?? null,
             parentId: parent.id,
             name,
             onConflict,
@@ -228,37 +233,38 @@ export function createUploadsService(
         await blobs.multipart.abort(blobKey, storeUploadId).catch(() => {});
         throw error;
       }
-      return { ...describe(session), parts: await partUrls(session, apiOrigin), uploadedParts: [] };
+      return { ...describe(session), parts: await partUrls(session, uploadsUrl), uploadedParts: [] };
     },
 
     /** The session, with fresh part URLs and the parts that have arrived, to resume from. */
-    async get(ownerId: string, id: string, apiOrigin: string) {
-      const found = await owned(ownerId, id);
+    async get(actor: Actor, id: string, uploadsUrl: string) {
+      const found = await owned(actor, id);
       if (found.status === 'completed' || found.status === 'completing')
         return { ...describe(found), parts: [], uploadedParts: [] };
-      const session = await open(ownerId, id);
+      const session = await open(actor, id);
       const arrived =
         session.partCount === 0
           ? []
           : await blobs.multipart.listParts(session.blobKey, session.storeUploadId);
       return {
         ...describe(session),
-        parts: await partUrls(session, apiOrigin),
+        parts: await partUrls(session, uploadsUrl),
         uploadedParts: arrived.map((part) => ({ number: part.number, size: part.size })),
       };
     },
 
-    listOpen: (ownerId: string) => repository.listOpenUploads(db, ownerId),
+    /** The user's own unfinished sessions (not those started through their drop links). */
+    listOpen: (userId: string) => repository.listOpenUploadsStartedBy(db, userId),
 
     /** A part sent through the API (stores without direct part URLs). */
     async putPart(
-      ownerId: string,
+      actor: Actor,
       id: string,
       number: number,
       body: Readable,
       checksums: { md5?: string; sha256?: string },
     ) {
-      const session = await open(ownerId, id);
+      const session = await open(actor, id);
       if (blobs.multipart.direct) throw partsGoDirect();
       if (number < 1 || number > session.partCount) throw invalidPartNumber(session.partCount);
       try {
@@ -287,8 +293,8 @@ export function createUploadsService(
      */
     complete,
 
-    async abort(ownerId: string, id: string) {
-      const session = await owned(ownerId, id);
+    async abort(actor: Actor, id: string) {
+      const session = await owned(actor, id);
       await abortSession(session, { byClient: true });
     },
 
