@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, countBlobs, type SignedUp, signUp, uniqueName } from './client.ts';
 import { driverSets, startServer, type TestServer } from './harness.ts';
-import { contentMd5, partOf, type Session } from './uploads-client.ts';
+import { partOf, type Session, sendPartWith } from './uploads-client.ts';
 
 const MIB = 1024 * 1024;
 
@@ -205,22 +205,6 @@ describe.each(driverSets())('file drops (%s)', (set) => {
     expect((await owner.api.expect(200, 'GET', '/me')).usedBytes).toBe(0);
   });
 
-  /** Sends one part of a drop session to the URL it gave, as a browser holding the link would. */
-  const sendDropPart = (
-    session: Session,
-    number: number,
-    body: Buffer,
-    headers: Record<string, string> = {},
-  ) => {
-    const part = session.parts.find((p) => p.number === number);
-    if (part === undefined) throw new Error(`the session has no part ${number}`);
-    return fetch(part.url, {
-      method: 'PUT',
-      body: new Uint8Array(body),
-      headers: { 'content-md5': contentMd5(body), ...headers },
-    });
-  };
-
   it('takes a resumable upload through the link, end to end', async () => {
     const { owner, folder, token } = await dropBox({ maxFileBytes: 10 * MIB });
     await drop(token, 'video.bin', 'taken');
@@ -245,7 +229,7 @@ describe.each(driverSets())('file drops (%s)', (set) => {
     }
     expect((await owner.api.expect(200, 'GET', '/me')).reservedBytes).toBe(data.length);
     for (const number of [2, 1]) {
-      const response = await sendDropPart(session, number, partOf(session, data, number));
+      const response = await sendPartWith(session, number, partOf(session, data, number));
       expect(response.status, await response.clone().text()).toBe(200);
     }
     const resumed = await anyone()('GET', `/public/${token}/uploads/${session.id}`);
