@@ -42,7 +42,7 @@ export function createServices(deps: Deps, repositories: RepositoryOverrides = {
   const uploads = createUploadsService(deps, nodes, users, files);
   const shares = createSharesService(deps);
   const shareGrants = createShareGrants(deps, shares);
-  const drops = createDropService(deps, files, uploads);
+  const drops = createDropService(deps, files, uploads, shares);
   return { users, auth, invitations, nodes, files, uploads, shares, shareGrants, drops };
 }
 

@@ -247,6 +247,22 @@ describe.each(driverSets())('file drops (%s)', (set) => {
     expect([me.usedBytes, me.reservedBytes]).toEqual([data.length + 5, 0]);
   });
 
+  it('aborts the sessions started through a drop when it is revoked', async () => {
+    const { owner, share, token } = await dropBox();
+    const blobs = await countBlobs(server);
+    const data = randomBytes(3000);
+    const created = await anyone()('POST', `/public/${token}/uploads`, {
+      json: { name: 'late.bin', size: 3000 },
+    });
+    const session = (await created.json()) as Session;
+    expect((await sendPartWith(session, 1, data)).status).toBe(200);
+    expect((await owner.api.expect(200, 'GET', '/me')).reservedBytes).toBe(3000);
+    await owner.api.expect(204, 'DELETE', `/shares/${share.id}`);
+    expect((await anyone()('GET', `/public/${token}/uploads/${session.id}`)).status).toBe(404);
+    expect((await owner.api.expect(200, 'GET', '/me')).reservedBytes).toBe(0);
+    expect(await countBlobs(server)).toBe(blobs);
+  });
+
   it('reaches a session only through the link it was started with', async () => {
     const first = await dropBox();
     const second = await dropBox();

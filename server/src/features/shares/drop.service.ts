@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Deps } from '../../deps.ts';
 import { AppError } from '../../shared/errors.ts';
+import { isUuid } from '../../shared/ids.ts';
 import { normaliseNodeName } from '../../shared/names.ts';
 import { databaseFacts } from '../access/access.facts.ts';
 import { permits, roleOn } from '../access/access.ts';
@@ -12,7 +13,7 @@ import type { NewUploadRequest, UploadsService } from '../uploads/uploads.servic
 import { countDroppedFile } from './drop.repository.ts';
 import { dropFull, fileTooLarge, shareNotFound } from './shares.errors.ts';
 import { insertEvent } from './shares.repository.ts';
-import type { LiveLink } from './shares.service.ts';
+import type { LiveLink, SharesService } from './shares.service.ts';
 
 /** A file as the drop's request brings it. */
 export type DroppedBody = FileBody & { name: string };
@@ -30,6 +31,7 @@ export function createDropService(
   { database, clock }: Pick<Deps, 'database' | 'clock'>,
   files: FilesService,
   uploads: UploadsService,
+  shares: SharesService,
 ) {
   const { db } = database;
 
@@ -141,6 +143,15 @@ export function createDropService(
     async abortUpload(link: LiveLink, id: string) {
       await dropFolder(link);
       await uploads.abort(link.actor, id);
+    },
+
+    /**
+     * Revokes a link: a drop's unfinished sessions are aborted (parts deleted, the owner's
+     * reservation given back) in the unit of work that deletes it, so none is left behind.
+     */
+    async revoke(ownerId: string, id: string) {
+      if (!isUuid(id)) throw shareNotFound();
+      await uploads.abortAllThrough(ownerId, id, (tx) => shares.revoke(ownerId, id, tx));
     },
   };
 }

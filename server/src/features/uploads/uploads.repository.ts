@@ -98,6 +98,15 @@ export async function listOpenUploadsStartedBy(db: Queryable, userId: string): P
     .orderBy(asc(uploads.createdAt));
 }
 
+/** The unsettled sessions started through a link, locked until the transaction ends. */
+export async function lockOpenUploadsThrough(db: Queryable, shareId: string): Promise<UploadRow[]> {
+  return db
+    .select()
+    .from(uploads)
+    .where(and(eq(uploads.shareId, shareId), unsettled))
+    .for('update');
+}
+
 /** Unsettled sessions into the user's tree, drops' included. */
 export async function listOpenUploads(db: Queryable, ownerId: string): Promise<UploadRow[]> {
   return db

@@ -7,6 +7,7 @@ import {
   StorageFullError,
   UploadClosedError,
 } from '../../platform/blobs/blob-store.ts';
+import type { Transaction } from '../../platform/database/database.ts';
 import { contentTypeFor } from '../../shared/content-types.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { normaliseNodeName } from '../../shared/names.ts';
@@ -306,6 +307,27 @@ export function createUploadsService(
         if (await abortSession(session)) count += 1;
       }
       return count;
+    },
+
+    /**
+     * Aborts the unfinished sessions started through a link and runs `end` (deleting the link) in
+     * one unit of work on the owner's tree, so that none starts or completes in between.
+     */
+    async abortAllThrough(ownerId: string, shareId: string, end: (tx: Transaction) => Promise<void>) {
+      const aborted = await nodes.inTree(ownerId, undefined, async (w) => {
+        const sessions = await repository.lockOpenUploadsThrough(w.tx, shareId);
+        for (const session of sessions) {
+          await users.releaseStorage(w.tx, ownerId, session.storedSize);
+          await repository.updateUpload(w.tx, session.id, { status: 'aborted' });
+          w.storageChanged = true;
+        }
+        await end(w.tx);
+        return sessions;
+      });
+      for (const session of aborted) {
+        await files.discardBlob(session.blobKey);
+        await blobs.multipart.abort(session.blobKey, session.storeUploadId);
+      }
     },
 
     /** How many sessions are past their time (what a collection would abort). */
