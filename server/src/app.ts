@@ -18,7 +18,9 @@ import { authRoutes } from './features/auth/auth.routes.ts';
 import { filesRoutes } from './features/files/files.routes.ts';
 import { createGarbageCollector } from './features/gc/garbage-collector.ts';
 import { invitationsRoutes } from './features/invitations/invitations.routes.ts';
+import { membersRoutes } from './features/members/members.routes.ts';
 import { nodesRoutes } from './features/nodes/nodes.routes.ts';
+import { searchRoutes } from './features/search/search.routes.ts';
 import { publicRoutes } from './features/shares/public.routes.ts';
 import { sharesRoutes } from './features/shares/shares.routes.ts';
 import { systemRoutes } from './features/system/system.routes.ts';
@@ -206,10 +208,12 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
       await api.register(nodesRoutes, options);
       await api.register(filesRoutes, options);
       await api.register(uploadsRoutes, options);
+      await api.register(membersRoutes, options);
       await api.register(adminRoutes, options);
       await api.register(invitationsRoutes, options);
       await api.register(sharesRoutes, options);
       await api.register(publicRoutes, options);
+      await api.register(searchRoutes, options);
     },
     { prefix: API_PREFIX },
   );

@@ -5,11 +5,13 @@ import {
   createInvitationsService,
   type InvitationsService,
 } from './features/invitations/invitations.service.ts';
+import { createMembersService, type MembersService } from './features/members/members.service.ts';
 import {
   createNodesService,
   type NodesRepository,
   type NodesService,
 } from './features/nodes/nodes.service.ts';
+import { createSearchService, type SearchService } from './features/search/search.service.ts';
 import { createDropService, type DropService } from './features/shares/drop.service.ts';
 import { createShareGrants, type ShareGrants } from './features/shares/shares.grants.ts';
 import { createSharesService, type SharesService } from './features/shares/shares.service.ts';
@@ -26,6 +28,8 @@ export interface Services {
   shares: SharesService;
   shareGrants: ShareGrants;
   drops: DropService;
+  search: SearchService;
+  members: MembersService;
 }
 
 /** Stand-ins for a feature's repository (a test injecting a fault); the real ones otherwise. */
@@ -40,10 +44,12 @@ export function createServices(deps: Deps, repositories: RepositoryOverrides = {
   const auth = createAuthService(deps, users, nodes, invitations);
   const files = createFilesService(deps, nodes, users);
   const uploads = createUploadsService(deps, nodes, users, files);
+  const members = createMembersService(deps, users, nodes);
   const shares = createSharesService(deps);
   const shareGrants = createShareGrants(deps, shares);
   const drops = createDropService(deps, files, uploads, shares);
-  return { users, auth, invitations, nodes, files, uploads, shares, shareGrants, drops };
+  const search = createSearchService(deps);
+  return { users, auth, invitations, nodes, files, uploads, shares, shareGrants, search, members, drops };
 }
 
 /** What every feature's routes plugin receives. */

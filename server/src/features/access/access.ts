@@ -8,6 +8,8 @@
  * linked folder and sees nothing). Whether the node is in the trash is the caller's to check.
  */
 
+import { forbidden } from './access.errors.ts';
+
 export type MemberRole = 'viewer' | 'editor';
 
 /** Who is asking: a signed-in user, or whoever holds a share link (checked, not expired). */
@@ -80,6 +82,12 @@ export async function decide(
   facts: AccessFacts,
 ): Promise<Decision> {
   return permits(await roleOn(actor, node, facts), action);
+}
+
+/** Throws what the decision refuses with: `notFound()` when hidden, 403 when forbidden. */
+export function enforce(decision: Decision, notFound: () => Error): void {
+  if (decision === 'hidden') throw notFound();
+  if (decision === 'forbidden') throw forbidden();
 }
 
 /** An upload session, as far as the check needs it. */

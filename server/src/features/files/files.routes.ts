@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { RouteOptions } from '../../services.ts';
 import { closeIfBodyUnread, errors, IdParams, takeRawBodies } from '../../shared/http.ts';
-import { currentUser } from '../auth/auth.hooks.ts';
+import { currentActor } from '../auth/auth.hooks.ts';
 import { FolderId, Node, NodeName, toApiNode } from '../nodes/nodes.schemas.ts';
 import { createDownloads } from './downloads.ts';
 import { fileBody } from './file-bodies.ts';
@@ -40,7 +40,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
     async (request, reply) => {
       closeIfBodyUnread(request, reply);
       const result = await files.upload({
-        ownerId: currentUser(request).id,
+        actor: currentActor(request),
         folderId: request.params.id,
         name: request.params.name,
         onConflict: request.query.onConflict,
@@ -61,7 +61,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
         response: { 200: Node, ...errors(401, 404) },
       },
     },
-    async (request) => toApiNode(await nodes.getFile(currentUser(request).id, request.params.id)),
+    async (request) => toApiNode(await nodes.getFile(currentActor(request), request.params.id)),
   );
 
   app.get(
@@ -82,7 +82,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       },
     },
     async (request, reply) => {
-      const file = await nodes.getFile(currentUser(request).id, request.params.id);
+      const file = await nodes.getFile(currentActor(request), request.params.id);
       return downloads.sendFile(request, reply, file);
     },
   );
@@ -104,7 +104,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       },
     },
     async (request, reply) => {
-      const entries = await nodes.archiveEntries(currentUser(request).id, request.query.ids);
+      const entries = await nodes.archiveEntries(currentActor(request), request.query.ids);
       return downloads.sendZip(request, reply, entries, request.query.name);
     },
   );

@@ -7,13 +7,16 @@ import { contentTypeFor } from '../../shared/content-types.ts';
 import { AppError } from '../../shared/errors.ts';
 import { normaliseNodeName } from '../../shared/names.ts';
 import { DigestCounter, TooManyBytesError } from '../../shared/streams.ts';
+import { type Actor, userActor } from '../access/access.ts';
 import type { ConflictPolicy, NodesService, RecordedFile, TreeWork } from '../nodes/nodes.service.ts';
 import { quotaExceeded } from '../users/users.errors.ts';
 import type { UsersService } from '../users/users.service.ts';
 import { checksumMismatch, sizeMismatch, storageFull, uploadInterrupted } from './files.errors.ts';
 
-export interface SimpleUpload {
-  ownerId: string;
+/** Who uploads: the tree's owner by id, or any actor (a member), decided on inside the unit of work. */
+type Uploader = { ownerId: string; actor?: undefined } | { actor: Actor; ownerId?: undefined };
+
+export type SimpleUpload = Uploader & {
   folderId: string;
   name: string;
   onConflict: ConflictPolicy;
@@ -29,7 +32,7 @@ export interface SimpleUpload {
   sizeLimit?: { bytes: number; exceeded: () => AppError };
   /** More for the unit of work that records the file to do, deciding with it (a drop counting its files). */
   alsoInWork?: (w: TreeWork, recorded: RecordedFile) => Promise<void>;
-}
+};
 
 export type FilesService = ReturnType<typeof createFilesService>;
 
@@ -77,9 +80,11 @@ export function createFilesService(
      * Any failure before that leaves no node and no blob.
      */
     async upload(request: SimpleUpload) {
-      const folder = await nodes.liveFolder(request.ownerId, request.folderId);
-      if (request.onConflict === 'fail') await nodes.assertNameFree(folder.id, request.name);
-      // Refused before the body is read when it says it won't fit; cut off as soon as it doesn't.
+      const actor = request.actor === undefined ? userActor(request.ownerId) : request.actor;
+      const name = normaliseNodeName(request.name);
+      const folder = await nodes.liveFolder(actor, request.folderId, 'write');
+      if (request.onConflict === 'fail') await nodes.assertNameFree(folder.id, name);
+      // Refused before the body is read when it says it won't fit in the tree owner's quota; cut off as soon as it doesn't.
       const { sizeLimit } = request;
       if (
         sizeLimit !== undefined &&
@@ -87,7 +92,7 @@ export function createFilesService(
         request.declaredSize > sizeLimit.bytes
       )
         throw sizeLimit.exceeded();
-      const room = await users.roomLeft(request.ownerId);
+      const room = await users.roomLeft(folder.ownerId);
       if (request.declaredSize !== undefined && request.declaredSize > room) throw quotaExceeded();
       const blobKey = newBlobKey();
       // Counted here; hashed by the store, where that costs the server least.
@@ -138,14 +143,19 @@ export function createFilesService(
           size: counter.bytes,
           storedSize: counter.bytes,
           sha256,
-          contentType: contentTypeFor(request.name, request.contentType),
+          contentType: contentTypeFor(name, request.contentType),
           encoding: 'identity' as const,
         };
-        const result = await nodes.inTree(request.ownerId, normaliseNodeName(request.name), async (w) => {
-          const recorded = await nodes.recordFile(w, folder.id, request.name, request.onConflict, content);
-          await request.alsoInWork?.(w, recorded);
-          return recorded;
-        });
+        const result = await nodes.inTree(
+          folder.ownerId,
+          name,
+          async (w) => {
+            const recorded = await nodes.recordFile(w, folder.id, name, request.onConflict, content);
+            await request.alsoInWork?.(w, recorded);
+            return recorded;
+          },
+          actor,
+        );
         if (result.replacedBlobKey !== undefined) await discardBlob(result.replacedBlobKey);
         return result;
       } catch (error) {

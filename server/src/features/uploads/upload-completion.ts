@@ -10,7 +10,7 @@ import {
   StorageFullError,
 } from '../../platform/blobs/blob-store.ts';
 import { AppError } from '../../shared/errors.ts';
-import type { Actor } from '../access/access.ts';
+import { type Actor, userActor } from '../access/access.ts';
 import { storageFull } from '../files/files.errors.ts';
 import type { FilesService } from '../files/files.service.ts';
 import { folderNotFound } from '../nodes/nodes.errors.ts';
@@ -170,14 +170,18 @@ export function createUploadCompletion(
     return content.sha256;
   }
 
-  /** Records the file, turning the reservation into the charge, if this completion still holds its claim. */
+  /**
+   * Records the file, turning the reservation into the charge, if this completion still holds its
+   * claim and its starter may still write into the folder.
+   */
   async function record(
+    actor: Actor,
     session: UploadRow,
     completionId: string,
     sha256: string | null,
     options: CompletionOptions,
   ): Promise<RecordedFile> {
-    return nodes.inTree(session.ownerId, session.name, async (w) => {
+    const recording = async (w: TreeWork) => {
       const locked = await repository.lockUpload(w.tx, session.id);
       if (locked?.status !== 'completing' || locked.completionId !== completionId) throw claimLost();
       // The folder as the locked row has it: purged while the parts were joined, it is null.
@@ -194,7 +198,8 @@ export function createUploadCompletion(
       await options.alsoInWork?.(w, result);
       await repository.updateUpload(w.tx, session.id, { status: 'completed', nodeId: result.node.id });
       return result;
-    });
+    };
+    return nodes.inTree(session.ownerId, session.name, recording, asRecorder(actor, session));
   }
 
   /** Whether this completion still holds the session, so that what it undoes is its own. */
@@ -212,7 +217,10 @@ export function createUploadCompletion(
     const outcome = await claim(actor, id, completionId);
     if (outcome.done !== undefined) {
       if (outcome.done.nodeId === null) throw uploadNotFound();
-      return { node: await nodes.getNode(outcome.done.ownerId, outcome.done.nodeId), created: false };
+      return {
+        node: await nodes.getNode(asRecorder(actor, outcome.done), outcome.done.nodeId),
+        created: false,
+      };
     }
     const session = outcome.claimed;
     if (session.parentId === null) {
@@ -264,7 +272,7 @@ export function createUploadCompletion(
       }
       let result: RecordedFile;
       try {
-        result = await record(session, completionId, sha256, options);
+        result = await record(actor, session, completionId, sha256, options);
       } catch (error) {
         // Blob first, metadata last: without its row the blob goes, unless a later completer owns it now.
         if (error instanceof ClaimLostError || !(await stillClaimed(id, completionId)))
@@ -296,6 +304,14 @@ export function createUploadCompletion(
       storeUploadId === undefined ? {} : { storeUploadId },
     );
   }
+}
+
+/**
+ * Who records the file: the session's starter, or for a session through a drop link its owner. A
+ * dropper may only add files, which opening the link decided; the file it adds is the owner's.
+ */
+function asRecorder(actor: Actor, session: UploadRow): Actor {
+  return actor.kind === 'link' ? userActor(session.ownerId) : actor;
 }
 
 class ClaimLostError extends Error {

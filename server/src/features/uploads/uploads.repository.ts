@@ -98,21 +98,12 @@ export async function listOpenUploadsStartedBy(db: Queryable, userId: string): P
     .orderBy(asc(uploads.createdAt));
 }
 
-/** The unsettled sessions started through a link, locked until the transaction ends. */
-export async function lockOpenUploadsThrough(db: Queryable, shareId: string): Promise<UploadRow[]> {
+/** Unsettled sessions into the user's tree or started by them. */
+export async function listOpenUploadsOf(db: Queryable, userId: string): Promise<UploadRow[]> {
   return db
     .select()
     .from(uploads)
-    .where(and(eq(uploads.shareId, shareId), unsettled))
-    .for('update');
-}
-
-/** Unsettled sessions into the user's tree, drops' included. */
-export async function listOpenUploads(db: Queryable, ownerId: string): Promise<UploadRow[]> {
-  return db
-    .select()
-    .from(uploads)
-    .where(and(eq(uploads.ownerId, ownerId), unsettled))
+    .where(and(or(eq(uploads.ownerId, userId), eq(uploads.createdBy, userId)), unsettled))
     .orderBy(asc(uploads.createdAt));
 }
 
@@ -144,4 +135,13 @@ export async function blobKeysOfOpenUploads(db: Queryable, keys: string[]): Prom
     .from(uploads)
     .where(and(unsettled, inArray(uploads.blobKey, keys)));
   return new Set(rows.map((row) => row.key));
+}
+
+/** The unsettled sessions started through a link, locked until the transaction ends. */
+export async function lockOpenUploadsThrough(db: Queryable, shareId: string): Promise<UploadRow[]> {
+  return db
+    .select()
+    .from(uploads)
+    .where(and(eq(uploads.shareId, shareId), unsettled))
+    .for('update');
 }

@@ -10,8 +10,7 @@ import {
   siteOrigin,
   takeRawBodies,
 } from '../../shared/http.ts';
-import { userActor } from '../access/access.ts';
-import { currentUser } from '../auth/auth.hooks.ts';
+import { currentActor, currentUser } from '../auth/auth.hooks.ts';
 import { Node, toApiNode } from '../nodes/nodes.schemas.ts';
 import { partChecksums } from './part-checksums.ts';
 import { CreateUploadBody, PartParams, UploadParams, UploadSession } from './uploads.schemas.ts';
@@ -21,7 +20,6 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
   // Where these routes are reached, for the part URLs that point back at them.
   const uploadsUrl = (request: FastifyRequest) =>
     `${siteOrigin(request, deps.config.publicUrl)}/api/v1/uploads`;
-  const actor = (request: FastifyRequest) => userActor(currentUser(request).id);
 
   app.post(
     '/uploads',
@@ -35,7 +33,7 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
       },
     },
     async (request, reply) => {
-      const session = await uploads.create(currentUser(request).id, request.body, uploadsUrl(request));
+      const session = await uploads.create(currentActor(request), request.body, uploadsUrl(request));
       return reply.code(201).send(session);
     },
   );
@@ -69,7 +67,7 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
         response: { 200: UploadSession, ...errors(401, 404, 410) },
       },
     },
-    async (request) => uploads.get(actor(request), request.params.id, uploadsUrl(request)),
+    async (request) => uploads.get(currentActor(request), request.params.id, uploadsUrl(request)),
   );
 
   app.post(
@@ -84,7 +82,7 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
       },
     },
     async (request, reply) => {
-      const result = await uploads.complete(actor(request), request.params.id);
+      const result = await uploads.complete(currentActor(request), request.params.id);
       return reply.code(result.created ? 201 : 200).send(toApiNode(result.node));
     },
   );
@@ -101,7 +99,7 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
       },
     },
     async (request, reply) => {
-      await uploads.abort(actor(request), request.params.id);
+      await uploads.abort(currentActor(request), request.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -133,7 +131,7 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
         // Refused before the body is read when its length can't be counted.
         declaredLength(request);
         const part = await uploads.putPart(
-          actor(request),
+          currentActor(request),
           request.params.id,
           request.params.number,
           request.raw,
