@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { type Found, locationLabel, openTarget } from './location';
+import { containerLink, type Found, locationLabel, openTarget } from './location';
 
 const node = (kind: 'file' | 'folder', id = 'n1'): Found['node'] => ({
   id,
@@ -58,5 +58,12 @@ describe('where opening a hit goes', () => {
 
   test('a file shared with me on its own has no folder to open', () => {
     expect(openTarget({ node: node('file'), location: { ownerId: 'o', path: [] } })).toBeNull();
+  });
+
+  test('the folder that holds a folder hit highlights it there', () => {
+    expect(containerLink({ node: node('folder', 'f9'), location: { ownerId: null, path } })).toBe(
+      '/folders/b?highlight=f9',
+    );
+    expect(containerLink({ node: node('folder', 'f9'), location: { ownerId: 'o', path: [] } })).toBeNull();
   });
 });

@@ -14,14 +14,18 @@ export function locationLabel(location: FoundLocation): string {
 }
 
 /**
- * Where opening a hit goes: a folder opens itself; a file opens the folder that holds it, with
- * the file highlighted. Null for a file shared with me on its own: there is no folder of it I
- * may open.
+ * The folder that holds a node, with the node highlighted in it. Null for a node shared with me
+ * on its own: there is no folder of it I may open.
  */
-export function openTarget({ node, location }: Found): string | null {
-  if (node.kind === 'folder') return `/folders/${encodeURIComponent(node.id)}`;
+export function containerLink({ node, location }: Found): string | null {
   const folder = location.path.at(-1);
   const highlight = `?${HIGHLIGHT_PARAM}=${encodeURIComponent(node.id)}`;
   if (folder) return `/folders/${encodeURIComponent(folder.id)}${highlight}`;
   return location.ownerId === null ? `/${highlight}` : null;
+}
+
+/** Where opening a hit goes: a folder opens itself; a file opens the folder that holds it. */
+export function openTarget(found: Found): string | null {
+  if (found.node.kind === 'folder') return `/folders/${encodeURIComponent(found.node.id)}`;
+  return containerLink(found);
 }
