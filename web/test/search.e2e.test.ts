@@ -97,6 +97,17 @@ describe('finding files', () => {
     await row(page, '2024').waitFor();
   });
 
+  test('Ctrl+K reaches the box, and a click on a hit opens it', async () => {
+    await page.goto('/recent');
+    await page.getByTestId('found-row').first().waitFor();
+    await page.keyboard.press('Control+k');
+    await expect(searchBox().evaluate((input) => input === document.activeElement)).resolves.toBe(true);
+    await page.keyboard.type('notes');
+    await hit('notes.txt').click();
+    await page.waitForURL(/\/\?highlight=/);
+    await expect.poll(() => row(page, 'notes.txt').getAttribute('aria-selected')).toBe('true');
+  });
+
   test('Enter with no hit chosen shows every result', async () => {
     await page.goto('/');
     await searchBox().fill('e');
