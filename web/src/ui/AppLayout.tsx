@@ -50,7 +50,7 @@ export function AppLayout({ user, children }: { user: User; children: ReactNode 
           <Group gap="xs" wrap="nowrap">
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Navigation" />
             <IconCloud size={26} aria-hidden />
-            <Text fw={700} size="lg" component={Link} to="/" c="inherit" td="none">
+            <Text fw={700} size="lg" component={Link} to="/" c="inherit" td="none" visibleFrom="xs">
               Fileshare
             </Text>
           </Group>

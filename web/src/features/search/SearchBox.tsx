@@ -7,6 +7,7 @@ import { errorMessage } from '../../app/api-client';
 import { downloadUrl } from '../files/links';
 import { NodeIcon } from '../files/NodeIcon';
 import { type Found, locationLabel, openTarget } from './location';
+import classes from './SearchBox.module.css';
 import { searchFirstHits } from './search.queries';
 import { Typeahead, type TypeaheadState } from './typeahead';
 
@@ -69,7 +70,7 @@ export function SearchBox() {
   };
 
   return (
-    <Combobox store={combobox} onOptionSubmit={submit} withinPortal>
+    <Combobox store={combobox} onOptionSubmit={submit} withinPortal classNames={{ option: classes.option }}>
       <Combobox.Target withExpandedAttribute>
         <TextInput
           ref={input}
