@@ -6,6 +6,7 @@ import { useMe } from '../features/account/account.queries';
 import { AdminPage } from '../features/admin/AdminPage';
 import { FilesPage } from '../features/files/FilesPage';
 import { TrashPage } from '../features/files/TrashPage';
+import { RecentPage, SearchResultsPage, StarredPage } from '../features/search/FoundListPage';
 import { DropOverlay } from '../features/uploads/DropOverlay';
 import { UploadPanel } from '../features/uploads/UploadPanel';
 import { UploadsProvider } from '../features/uploads/UploadsProvider';
@@ -51,6 +52,9 @@ export function App() {
           <Route path="/" element={<FolderRoute />} />
           <Route path="/folders/:folderId" element={<FolderRoute />} />
           <Route path="/trash" element={<TrashPage />} />
+          <Route path="/recent" element={<RecentPage />} />
+          <Route path="/starred" element={<StarredPage />} />
+          <Route path="/search" element={<SearchResultsPage />} />
           <Route path="/account" element={<AccountPage user={user} />} />
           <Route
             path="/admin"
