@@ -12,3 +12,8 @@ CREATE INDEX "nodes_live_recent_idx" ON "nodes" USING btree ("updated_at" DESC, 
 -- Statistics on folded names (a partial index gives none): how common a word or a prefix is
 -- decides between walking newest first and taking the matches from an index.
 CREATE STATISTICS "nodes_name_folded_stats" ON (fileshare_fold("name")) FROM "nodes";
+--> statement-breakpoint
+-- Every child of a node whatever its state: what deleting a node checks for each row it removes
+-- (the parent_id foreign key cascades), and what a walk down a subtree follows. The indexes above
+-- cover live nodes only, so without this each deleted row of a purge read the whole table.
+CREATE INDEX "nodes_parent_idx" ON "nodes" USING btree ("parent_id");
