@@ -101,11 +101,23 @@ function subtreeOf(id: string) {
     )`;
 }
 
-/** How many levels the subtree under `id` reaches below it (0 for a file or an empty folder). */
+/**
+ * How many levels the subtree under `id` reaches below it (0 for a file or an empty folder). Only
+ * its folders are walked: a folder holding a file reaches one level further, which one probe of
+ * its children tells, so a folder of 100,000 files costs one row, not 100,000.
+ */
 export async function subtreeHeight(db: Queryable, id: string): Promise<number> {
   const result = await db.execute(sql`
-    ${subtreeOf(id)}
-    select coalesce(max(depth), 0)::int as height from tree`);
+    with recursive folders(id, depth) as (
+      select id, 0 from ${nodes} where id = ${id} and kind = 'folder'
+      union all
+      select n.id, folders.depth + 1 from ${nodes} n join folders on n.parent_id = folders.id
+      where n.kind = 'folder' and folders.depth < ${WALK_LIMIT}
+    )
+    select coalesce(max(case
+      when exists (select 1 from ${nodes} c where c.parent_id = folders.id and c.kind = 'file') then depth + 1
+      else depth end), 0)::int as height
+    from folders`);
   return rowsOf<{ height: number }>(result)[0]?.height ?? 0;
 }
 
