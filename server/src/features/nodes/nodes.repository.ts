@@ -238,6 +238,30 @@ export const pageOfNodesAsJson: PageReader<string> = async (db, where, keys, aft
   };
 };
 
+/** One page of nodes matching `where`, as rows (for answers the API's JSON doesn't fit, WebDAV's). */
+export const pageOfNodes: PageReader<NodeRow[]> = async (db, where, keys, after, limit) => {
+  const query = pageQuery(where, keys, after);
+  const rows = await db
+    .select({
+      node: nodes,
+      keys: sql<string>`json_build_array(${sql.join(
+        keys.map((key) => sql`(${key.expression})::text`),
+        sql`, `,
+      )})::text`,
+    })
+    .from(nodes)
+    .where(query.where)
+    .orderBy(...query.order)
+    .limit(limit + 1);
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return {
+    items: items.map((row) => row.node),
+    last: last === undefined ? undefined : (JSON.parse(last.keys) as string[]),
+    more: rows.length > limit,
+  };
+};
+
 /** (k0, k1, …) after (v0, v1, …) in the keys' own directions, spelled out since the directions may differ. */
 function afterCondition(keys: SortKey[], values: string[]): SQL {
   const value = (i: number) => sql`cast(${values[i]} as ${sql.raw(keys[i]?.type ?? 'text')})`;
