@@ -180,6 +180,33 @@ describe.each(driverSets())('WebDAV at /dav/ (%s)', (set) => {
     expect((await dav('MKCOL', '/a.txt')).status).toBe(405);
   });
 
+  it('takes a chunked PUT with no length, as macOS Finder sends it', async () => {
+    const account = await signUp(server, uniqueName());
+    const data = randomBytes(300_000);
+    const body = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < data.length; i += 65_536) controller.enqueue(data.subarray(i, i + 65_536));
+        controller.close();
+      },
+    });
+    const response = await fetch(`${server.origin}/dav/chunked.bin`, {
+      method: 'PUT',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${account.user.username}:${account.token}`).toString('base64')}`,
+        'x-expected-entity-length': String(data.length),
+      },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(201);
+    const back = Buffer.from(await (await davClient(server, account)('GET', '/chunked.bin')).arrayBuffer());
+    expect(back.equals(data)).toBe(true);
+    const root = await account.api.expect(200, 'GET', '/folders/root');
+    expect(root.children.map((node: { name: string; size: number }) => [node.name, node.size])).toEqual([
+      ['chunked.bin', data.length],
+    ]);
+  });
+
   it('answers the quota properties and trashes on DELETE', async () => {
     const account = await signUp(server, uniqueName());
     const dav = davClient(server, account);
