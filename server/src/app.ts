@@ -15,6 +15,7 @@ import type { Deps } from './deps.ts';
 import { adminRoutes } from './features/admin/admin.routes.ts';
 import { everyRoutePublic, registerAuthentication } from './features/auth/auth.hooks.ts';
 import { authRoutes } from './features/auth/auth.routes.ts';
+import { davRoutes } from './features/dav/dav.routes.ts';
 import { filesRoutes } from './features/files/files.routes.ts';
 import { createGarbageCollector } from './features/gc/garbage-collector.ts';
 import { invitationsRoutes } from './features/invitations/invitations.routes.ts';
@@ -219,6 +220,9 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
     },
     { prefix: API_PREFIX },
   );
+
+  // WebDAV, outside the API: clients mount the drive at /dav/.
+  await app.register(davRoutes, { ...options, prefix: '/dav' });
 
   await app.register(async (web) => registerWebClient(web, deps.config.webDir));
 
