@@ -185,6 +185,17 @@ describe.each(driverSets())('app passwords (%s)', (set) => {
     expect((await api.expect(401, 'GET', '/me')).error.code).toBe('not_authenticated');
   });
 
+  it('signs in only as a bearer token, not in the session cookie, and not when unknown', async () => {
+    const owner = await signUp(server, uniqueName());
+    const { password } = await appPassword(owner, 'read-write');
+    const asCookie = await fetch(`${server.origin}/api/v1/me`, {
+      headers: { cookie: `fileshare_session=${password}` },
+    });
+    expect(asCookie.status).toBe(401);
+    const unknown = 'abcde-fghij-kmnpq-rstuv-wxyz2-34567';
+    await new Api(server.origin, unknown).expect(401, 'GET', '/me');
+  });
+
   it('outlives a password change, and ends with a disabled account', async () => {
     const owner = await signUp(server, uniqueName());
     const { api } = await appPassword(owner, 'read-write');

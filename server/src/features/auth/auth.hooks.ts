@@ -67,7 +67,10 @@ export function registerAuthentication(app: FastifyInstance, auth: AuthService, 
     const bearer = bearerToken(request);
     const cookie = request.cookies[SESSION_COOKIE];
     const token = bearer ?? cookie;
-    if (token !== undefined) request.auth = (await auth.authenticate(token, request.ip)) ?? null;
+    if (token !== undefined) {
+      const found = await auth.authenticate(token, { address: request.ip, bearer: bearer !== undefined });
+      request.auth = found ?? null;
+    }
     if (request.auth !== null && bearer === undefined && UNSAFE_METHODS.has(request.method)) {
       const origin = request.headers.origin ?? refererOrigin(request.headers.referer);
       if (origin !== siteOrigin(request, config.publicUrl)) throw crossOrigin();

@@ -128,11 +128,16 @@ export function createAuthService(
     },
 
     /**
-     * The user behind a session token or an app password (each has its own shape), or undefined
-     * for an unknown, expired, revoked or disabled one. `address` is what an app password records.
+     * The user behind a session token or (sent as a bearer token, never in the cookie) an app
+     * password, each with its own shape; undefined for an unknown, expired, revoked or disabled
+     * one. `address` is what an app password records.
      */
-    async authenticate(token: string, address: string): Promise<Authenticated | undefined> {
+    async authenticate(
+      token: string,
+      { address, bearer }: { address: string; bearer: boolean },
+    ): Promise<Authenticated | undefined> {
       if (asAppPassword(token) !== undefined) {
+        if (!bearer) return undefined;
         const use = await appPasswords.authenticate(token, address);
         return use && { ...use, session: null };
       }
