@@ -13,6 +13,7 @@ import Fastify, {
 } from 'fastify';
 import type { Deps } from './deps.ts';
 import { adminRoutes } from './features/admin/admin.routes.ts';
+import { appPasswordsRoutes } from './features/auth/app-passwords.routes.ts';
 import { everyRoutePublic, registerAuthentication } from './features/auth/auth.hooks.ts';
 import { authRoutes } from './features/auth/auth.routes.ts';
 import { davRoutes } from './features/dav/dav.routes.ts';
@@ -206,6 +207,7 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
     async (api) => {
       await api.register(systemRoutes, options);
       await api.register(authRoutes, options);
+      await api.register(appPasswordsRoutes, options);
       await api.register(usersRoutes, options);
       await api.register(nodesRoutes, options);
       await api.register(filesRoutes, options);

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import type { AuthService } from '../auth/auth.service.ts';
+import { type AppPasswordsService, scopeAllows } from '../auth/app-passwords.service.ts';
 import type { UserRow } from '../users/users.table.ts';
-import { davNotAuthenticated } from './dav.errors.ts';
+import { davNotAuthenticated, davReadOnly } from './dav.errors.ts';
 
 /** The username and password of an `Authorization: Basic` header, when it has one that parses. */
 export function basicCredentials(
@@ -17,15 +17,19 @@ export function basicCredentials(
 }
 
 /**
- * Who a WebDAV request is from: HTTP Basic with the username and, as the password, a session
- * token (`POST /api/v1/auth/login`). The session cookie is never taken, so that no page elsewhere
- * can make a browser change the drive. 401 with a Basic challenge otherwise.
+ * Who a WebDAV request is from: HTTP Basic with the username and one of their app passwords (the
+ * account password is refused), failed attempts limited like sign-ins. The session cookie is never
+ * taken, so that no page elsewhere can make a browser change the drive. A read-only app password
+ * may only read. 401 with a Basic challenge otherwise.
  */
-export async function davUser(request: FastifyRequest, auth: AuthService): Promise<UserRow> {
+export async function davUser(request: FastifyRequest, appPasswords: AppPasswordsService): Promise<UserRow> {
   const credentials = basicCredentials(request);
   if (credentials === undefined) throw davNotAuthenticated();
-  const found = await auth.authenticate(credentials.password);
-  if (found === undefined || found.user.username.toLowerCase() !== credentials.username.toLowerCase())
-    throw davNotAuthenticated();
-  return found.user;
+  const { user, scope } = await appPasswords.authenticateBasic(
+    credentials.username,
+    credentials.password,
+    request.ip,
+  );
+  if (!scopeAllows(scope, request.method)) throw davReadOnly();
+  return user;
 }

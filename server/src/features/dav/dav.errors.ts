@@ -4,6 +4,8 @@ export const davNotAuthenticated = () =>
   new AppError(401, 'not_authenticated', 'Sign in with your username and password (HTTP Basic).', {
     'www-authenticate': 'Basic realm="Fileshare", charset="UTF-8"',
   });
+export const davReadOnly = () =>
+  new AppError(403, 'read_only_app_password', 'This app password may only read.');
 export const davNotFound = () => new AppError(404, 'not_found', 'Nothing is at this path.');
 export const invalidPath = () =>
   new AppError(400, 'invalid_path', 'The path is not a valid sequence of names.');

@@ -55,7 +55,7 @@ export const davRoutes: FastifyPluginAsync<RouteOptions> = async (app, { deps, s
       handler: async (request, reply) => {
         const handler = HANDLERS[request.method];
         if (handler === undefined) return reply.code(405).header('allow', ALLOW).send();
-        const user = await davUser(request, services.auth);
+        const user = await davUser(request, services.appPasswords);
         const segments = requestSegments(request.raw.url ?? '');
         return handler({
           request,
