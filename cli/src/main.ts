@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerAccountCommands } from './commands/account.ts';
+import { registerGetCommand } from './commands/get.ts';
 import { registerListingCommands } from './commands/listing.ts';
+import { registerPutCommand } from './commands/put.ts';
 import { ExitCode } from './errors.ts';
 
 const program = new Command()
@@ -13,6 +15,8 @@ const program = new Command()
 
 registerAccountCommands(program);
 registerListingCommands(program);
+registerPutCommand(program);
+registerGetCommand(program);
 
 try {
   await program.parseAsync();

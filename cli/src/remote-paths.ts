@@ -1,5 +1,5 @@
 import type { GetNodeResponse } from './api/index.ts';
-import { createFolder, getFolder, getNode } from './api/sdk.gen.ts';
+import { createFolder, getFolder } from './api/sdk.gen.ts';
 import { unwrap } from './connection.ts';
 import { CliError, ExitCode, notFound } from './errors.ts';
 
@@ -35,7 +35,9 @@ export async function childNamed(folderId: string, name: string): Promise<Remote
   return caseless;
 }
 
-export const rootFolder = () => unwrap(getNode({ path: { id: 'root' } }));
+/** My root folder, which has an id of its own behind the name `root`. */
+export const rootFolder = async () =>
+  (await unwrap(getFolder({ path: { id: 'root' }, query: { limit: 1, sort: 'name', order: 'asc' } }))).folder;
 
 /** The node at a slash path, found by listing each folder on the way; not found ends the command. */
 export async function resolvePath(remotePath: string): Promise<RemoteNode> {
