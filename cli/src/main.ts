@@ -3,6 +3,8 @@ import { registerAccountCommands } from './commands/account.ts';
 import { registerGetCommand } from './commands/get.ts';
 import { registerListingCommands } from './commands/listing.ts';
 import { registerPutCommand } from './commands/put.ts';
+import { registerShareCommands } from './commands/share.ts';
+import { registerTreeCommands } from './commands/tree.ts';
 import { ExitCode } from './errors.ts';
 
 const program = new Command()
@@ -17,6 +19,8 @@ registerAccountCommands(program);
 registerListingCommands(program);
 registerPutCommand(program);
 registerGetCommand(program);
+registerTreeCommands(program);
+registerShareCommands(program);
 
 try {
   await program.parseAsync();
