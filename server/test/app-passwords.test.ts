@@ -185,6 +185,17 @@ describe.each(driverSets())('app passwords (%s)', (set) => {
     expect((await api.expect(401, 'GET', '/me')).error.code).toBe('not_authenticated');
   });
 
+  it('revokes itself (a client signing out) but no other app password, and a session has none to revoke', async () => {
+    const owner = await signUp(server, uniqueName());
+    const first = await appPassword(owner, 'read');
+    const second = await appPassword(owner, 'read-write');
+    await first.api.expect(204, 'DELETE', '/me/app-password');
+    await first.api.expect(401, 'GET', '/me');
+    await second.api.expect(200, 'GET', '/me');
+    await second.api.expect(403, 'DELETE', `/me/app-passwords/${second.id}`);
+    await owner.api.expect(404, 'DELETE', '/me/app-password');
+  });
+
   it('signs in only as a bearer token, not in the session cookie, and not when unknown', async () => {
     const owner = await signUp(server, uniqueName());
     const { password } = await appPassword(owner, 'read-write');

@@ -1,42 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, test } from 'vitest';
-
-const webRoot = fileURLToPath(new URL('..', import.meta.url));
-const committed = path.join(webRoot, 'src', 'api');
-
-async function filesUnder(dir: string, prefix = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const relative = path.join(prefix, entry.name);
-    if (entry.isDirectory()) out.push(...(await filesUnder(path.join(dir, entry.name), relative)));
-    else out.push(relative);
-  }
-  return out.sort();
-}
+import { test } from 'vitest';
+import { expectGeneratedClientCurrent } from '../../tools/generated-client.ts';
 
 test('src/api is exactly what @hey-api/openapi-ts generates from server/openapi.json', async () => {
-  const fresh = await mkdtemp(path.join(tmpdir(), 'fileshare-api-client-'));
-  try {
-    const bin = path.join(webRoot, '..', 'node_modules', '@hey-api', 'openapi-ts', 'bin', 'run.js');
-    execFileSync(process.execPath, [bin], {
-      cwd: webRoot,
-      env: { ...process.env, OPENAPI_TS_OUTPUT: fresh },
-      stdio: 'pipe',
-    });
-    const names = await filesUnder(fresh);
-    expect(await filesUnder(committed), 'the generated files (run `npm run generate -w web`)').toEqual(names);
-    for (const name of names) {
-      const [want, have] = await Promise.all([
-        readFile(path.join(fresh, name), 'utf8'),
-        readFile(path.join(committed, name), 'utf8'),
-      ]);
-      expect(have, `${name} differs from a fresh generation: run \`npm run generate -w web\``).toBe(want);
-    }
-  } finally {
-    await rm(fresh, { recursive: true, force: true });
-  }
+  await expectGeneratedClientCurrent(fileURLToPath(new URL('..', import.meta.url)), 'web');
 });

@@ -1014,6 +1014,73 @@ export type RevokeAppPasswordResponses = {
 
 export type RevokeAppPasswordResponse = RevokeAppPasswordResponses[keyof RevokeAppPasswordResponses];
 
+export type RevokeOwnAppPasswordData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/me/app-password';
+};
+
+export type RevokeOwnAppPasswordErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type RevokeOwnAppPasswordError = RevokeOwnAppPasswordErrors[keyof RevokeOwnAppPasswordErrors];
+
+export type RevokeOwnAppPasswordResponses = {
+    /**
+     * No content
+     */
+    204: void;
+};
+
+export type RevokeOwnAppPasswordResponse = RevokeOwnAppPasswordResponses[keyof RevokeOwnAppPasswordResponses];
+
 export type GetMeData = {
     body?: never;
     path?: never;

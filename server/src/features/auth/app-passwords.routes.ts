@@ -4,6 +4,7 @@ import type { RouteOptions } from '../../services.ts';
 import { errors, IdParams, NoContent } from '../../shared/http.ts';
 import { AppPassword, AppPasswordCreated, CreateAppPasswordBody } from './app-passwords.schemas.ts';
 import type { AppPasswordRow } from './app-passwords.table.ts';
+import { appPasswordNotFound } from './auth.errors.ts';
 import { currentUser } from './auth.hooks.ts';
 
 const toAppPassword = (row: AppPasswordRow) => ({
@@ -74,6 +75,26 @@ export const appPasswordsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async
     },
     async (request, reply) => {
       await appPasswords.revoke(currentUser(request).id, request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.delete(
+    '/me/app-password',
+    {
+      config: { anyScope: true },
+      schema: {
+        operationId: 'revokeOwnAppPassword',
+        tags: ['account'],
+        summary: 'Revoke the app password this request signs in with (a client signing out)',
+        description: 'Only by bearer app password; giving up one’s own credential is all it can do.',
+        response: { 204: NoContent, ...errors(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const own = request.auth?.appPassword;
+      if (own == null) throw appPasswordNotFound();
+      await appPasswords.revoke(currentUser(request).id, own.id);
       return reply.code(204).send(null);
     },
   );

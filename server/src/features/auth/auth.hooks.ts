@@ -27,6 +27,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call the route; `user` when not given. */
     access?: Access;
+    /** An app password of any scope may call it (it only gives up the app password itself). */
+    anyScope?: boolean;
   }
   interface FastifyRequest {
     auth: Authenticated | null;
@@ -81,7 +83,8 @@ export function registerAuthentication(app: FastifyInstance, auth: AuthService, 
     if (appPassword) {
       // Decided on the matched route and the method it was called with, never on the URL.
       if (access === 'account' || access === 'admin') throw sessionRequired();
-      if (!scopeAllows(appPassword.scope, request.method)) throw readOnlyAppPassword();
+      const anyScope = request.routeOptions.config.anyScope === true;
+      if (!anyScope && !scopeAllows(appPassword.scope, request.method)) throw readOnlyAppPassword();
     }
     if (access === 'public') return;
     if (request.auth === null) throw notAuthenticated();

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { driverSets } from '../../server/test/harness.ts';
+import { type CliWorld, cliWorld, finished } from './cli-world.ts';
+import { startSlowProxy } from './slow-proxy.ts';
+
+const MIB = 1024 * 1024;
+const SIZE = 64 * MIB + 12_345;
+
+/** Runs `fileshare` until `ready` holds for what it wrote to standard error, then kills it with SIGKILL. */
+async function killWhen(world: CliWorld, args: string[], ready: (stderr: string) => boolean) {
+  const child = world.spawn(args);
+  let stderr = '';
+  const result = finished(child);
+  await new Promise<void>((resolve) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (ready(stderr)) {
+        child.kill('SIGKILL');
+        resolve();
+      }
+    });
+    void result.then(() => resolve());
+  });
+  return result;
+}
+
+describe.each(driverSets())('resuming after kill -9 (%s)', (set) => {
+  const world = cliWorld(set);
+  const big = { path: '', bytes: Buffer.alloc(0) };
+  let proxy: Awaited<ReturnType<typeof startSlowProxy>>;
+
+  beforeAll(async () => {
+    // 64 MiB at 48 MiB/s: the transfer takes over a second, so it is stopped in its middle.
+    proxy = await startSlowProxy(world.server.origin, 48 * MIB);
+    big.path = path.join(world.scratch, 'big.bin');
+    big.bytes = randomBytes(SIZE);
+    await writeFile(big.path, big.bytes);
+    await world.ok(['login', proxy.origin, '-u', world.username]);
+  });
+  afterAll(() => proxy.close());
+
+  test('a put killed in its middle, run again, sends only the parts still missing', async () => {
+    const killed = await killWhen(world, ['put', big.path, '/'], (stderr) =>
+      /part \d+ of 9 sent/.test(stderr),
+    );
+    expect(killed.signal).toBe('SIGKILL');
+
+    const { uploads } = await (await world.api('/uploads')).json();
+    expect(uploads).toHaveLength(1);
+    const before = await (await world.api(`/uploads/${uploads[0].id}`)).json();
+    const arrived = before.uploadedParts
+      .map((part: { number: number }) => part.number)
+      .sort((a: number, b: number) => a - b);
+    expect(arrived.length).toBeGreaterThan(0);
+    expect(arrived.length).toBeLessThan(9);
+
+    const again = await world.run(['put', big.path, '/']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`resuming: ${arrived.length} of 9 parts already sent`);
+    const sentNow = [...again.stderr.matchAll(/part (\d+) of 9 sent/g)].map((match) => Number(match[1]));
+    expect(sentNow.sort((a, b) => a - b)).toEqual(
+      [1, 2, 3, 4, 5, 6, 7, 8, 9].filter((n) => !arrived.includes(n)),
+    );
+    expect((await (await world.api('/uploads')).json()).uploads).toEqual([]);
+
+    const back = path.join(world.scratch, 'big.back');
+    await world.ok(['get', '/big.bin', back]);
+    expect((await readFile(back)).equals(big.bytes)).toBe(true);
+  });
+
+  test('a get killed in its middle, run again, goes on from the bytes it had', async () => {
+    const local = path.join(world.scratch, 'big.again');
+    const partial = `${local}.fileshare-partial`;
+    const child = world.spawn(['get', '/big.bin', local]);
+    const result = finished(child);
+    for (
+      let had = 0;
+      had < 8 * MIB;
+      had = await stat(partial).then(
+        (info) => info.size,
+        () => 0,
+      )
+    )
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    child.kill('SIGKILL');
+    expect((await result).signal).toBe('SIGKILL');
+    const had = (await stat(partial)).size;
+    expect(had).toBeLessThan(SIZE);
+    await expect(stat(local)).rejects.toThrow();
+
+    const again = JSON.parse(await world.ok(['--json', 'get', '/big.bin', local]));
+    expect(again.files[0].resumedFrom).toBeGreaterThanOrEqual(had);
+    expect(again.files[0].sha256Verified).toBe(true);
+    expect((await readFile(local)).equals(big.bytes)).toBe(true);
+    await expect(stat(partial)).rejects.toThrow();
+  });
+});

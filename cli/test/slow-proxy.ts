@@ -1,0 +1,40 @@
+import net from 'node:net';
+import { Transform } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * A TCP proxy in front of a server that carries at most `bytesPerSecond` each way per connection,
+ * so that a test can stop a transfer in its middle.
+ */
+export async function startSlowProxy(target: string, bytesPerSecond: number) {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set<net.Socket>();
+  const throttle = () =>
+    new Transform({
+      async transform(chunk: Buffer, _encoding, done) {
+        await sleep((chunk.length / bytesPerSecond) * 1000);
+        done(null, chunk);
+      },
+    });
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(port), hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(throttle()).pipe(upstream).pipe(throttle()).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
