@@ -263,6 +263,21 @@ describe.each(driverSets())('file drops (%s)', (set) => {
     expect(await countBlobs(server)).toBe(blobs);
   });
 
+  it('aborts the sessions still open through a drop when its last file arrives, releasing their reservations', async () => {
+    const { owner, token } = await dropBox({ maxFiles: 1 });
+    const created = await anyone()('POST', `/public/${token}/uploads`, {
+      json: { name: 'too late.bin', size: 4000 },
+    });
+    const session = (await created.json()) as Session;
+    expect((await sendPartWith(session, 1, randomBytes(4000))).status).toBe(200);
+    expect((await owner.api.expect(200, 'GET', '/me')).reservedBytes).toBe(4000);
+    expect((await drop(token, 'first.txt', 'in time')).status).toBe(201);
+    expect((await owner.api.expect(200, 'GET', '/me')).reservedBytes).toBe(0);
+    expect((await anyone()('POST', `/public/${token}/uploads/${session.id}/complete`)).status).toBe(404);
+    const listed = await owner.api.expect(200, 'GET', '/uploads');
+    expect(listed.uploads.map((upload: { id: string }) => upload.id)).not.toContain(session.id);
+  });
+
   it('leaves a purged drop folder’s unfinished session to its owner to abort, its reservation kept until then', async () => {
     const { owner, folder, token } = await dropBox();
     const created = await anyone()('POST', `/public/${token}/uploads`, {

@@ -10,6 +10,7 @@ import type { FilesService } from '../files/files.service.ts';
 import type { RecordedFile, TreeWork } from '../nodes/nodes.service.ts';
 import type { NodeRow } from '../nodes/nodes.table.ts';
 import type { NewUploadRequest, UploadsService } from '../uploads/uploads.service.ts';
+import type { UploadRow } from '../uploads/uploads.table.ts';
 import { countDroppedFile } from './drop.repository.ts';
 import { dropFull, fileTooLarge, shareNotFound } from './shares.errors.ts';
 import { insertEvent } from './shares.repository.ts';
@@ -47,19 +48,28 @@ export function createDropService(
     if (max !== null && size > max) throw fileTooLarge(max);
   }
 
-  /** Counts the file against the drop and logs who dropped it, deciding with the unit of work that records it. */
-  const countAndLog = (link: LiveLink, address: string) => async (w: TreeWork, recorded: RecordedFile) => {
-    if (!(await countDroppedFile(w.tx, link.share.id, clock.now()))) throw shareNotFound();
-    await insertEvent(w.tx, {
-      shareId: link.share.id,
-      address,
-      action: 'drop',
-      nodeId: recorded.node.id,
-      name: recorded.node.name,
-      bytes: recorded.node.size,
-      at: clock.now(),
-    });
-  };
+  /**
+   * Counts the file against the drop and logs who dropped it, deciding with the unit of work that
+   * records it. When it was the drop's last file, the link is dead from now on, so the sessions
+   * still open through it (which nobody can complete or abort any more) are aborted with it, their
+   * reservations released; `spentSessions` gets them, for their parts to go once it committed.
+   */
+  const countAndLog =
+    (link: LiveLink, address: string, spentSessions: UploadRow[]) =>
+    async (w: TreeWork, recorded: RecordedFile) => {
+      const { counted, spent } = await countDroppedFile(w.tx, link.share.id, clock.now());
+      if (!counted) throw shareNotFound();
+      if (spent) spentSessions.push(...(await uploads.abortThroughIn(w, link.share.id, 'open')));
+      await insertEvent(w.tx, {
+        shareId: link.share.id,
+        address,
+        action: 'drop',
+        nodeId: recorded.node.id,
+        name: recorded.node.name,
+        bytes: recorded.node.size,
+        at: clock.now(),
+      });
+    };
 
   /** What a dropper is told: the owner's full quota is a full drop, not the dropper's quota. */
   function asDropper(error: unknown): never {
@@ -81,6 +91,7 @@ export function createDropService(
       const folder = await dropFolder(link);
       const name = normaliseNodeName(file.name);
       const max = link.share.maxFileBytes;
+      const spentSessions: UploadRow[] = [];
       const result = await files
         .upload({
           ownerId: link.share.ownerId,
@@ -89,9 +100,10 @@ export function createDropService(
           name,
           onConflict: 'rename',
           sizeLimit: max === null ? undefined : { bytes: max, exceeded: () => fileTooLarge(max) },
-          alsoInWork: countAndLog(link, address),
+          alsoInWork: countAndLog(link, address, spentSessions),
         })
         .catch(intoFolder);
+      await uploads.discardParts(spentSessions);
       return dropped(result.node);
     },
 
@@ -130,8 +142,12 @@ export function createDropService(
      */
     async completeUpload(link: LiveLink, id: string, address: string) {
       await dropFolder(link);
+      const spentSessions: UploadRow[] = [];
       try {
-        const result = await uploads.complete(link.actor, id, { alsoInWork: countAndLog(link, address) });
+        const result = await uploads.complete(link.actor, id, {
+          alsoInWork: countAndLog(link, address, spentSessions),
+        });
+        await uploads.discardParts(spentSessions);
         return { ...dropped(result.node), created: result.created };
       } catch (error) {
         if (error instanceof AppError && error.code === 'share_not_found')

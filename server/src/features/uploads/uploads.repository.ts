@@ -138,10 +138,15 @@ export async function blobKeysOfOpenUploads(db: Queryable, keys: string[]): Prom
 }
 
 /** The unsettled sessions started through a link, locked until the transaction ends. */
-export async function lockOpenUploadsThrough(db: Queryable, shareId: string): Promise<UploadRow[]> {
+/** The sessions started through a link and not settled (`open` only: none being completed), locked. */
+export async function lockOpenUploadsThrough(
+  db: Queryable,
+  shareId: string,
+  only: 'unsettled' | 'open' = 'unsettled',
+): Promise<UploadRow[]> {
   return db
     .select()
     .from(uploads)
-    .where(and(eq(uploads.shareId, shareId), unsettled))
+    .where(and(eq(uploads.shareId, shareId), only === 'open' ? eq(uploads.status, 'open') : unsettled))
     .for('update');
 }

@@ -14,7 +14,7 @@ import { normaliseNodeName } from '../../shared/names.ts';
 import { type Actor, startedBy, userActor } from '../access/access.ts';
 import { storageFull } from '../files/files.errors.ts';
 import type { FilesService } from '../files/files.service.ts';
-import type { ConflictPolicy, NodesService } from '../nodes/nodes.service.ts';
+import type { ConflictPolicy, NodesService, TreeWork } from '../nodes/nodes.service.ts';
 import type { UsersService } from '../users/users.service.ts';
 import { allowInflation } from './compression-limits.ts';
 import { expectedPartSize, partLayout } from './part-layout.ts';
@@ -142,6 +142,28 @@ export function createUploadsService(
     await blobs.multipart.abort(session.blobKey, session.storeUploadId);
     await users.forgetUser(session.ownerId);
     return settled;
+  }
+
+  /**
+   * Inside a unit of work on the owner's tree: aborts the sessions started through a link (all
+   * unsettled ones, or only those open, none being completed), releasing their reservations.
+   * Answers them, for their parts to be deleted once the work has committed (`discardParts`).
+   */
+  async function abortThroughIn(w: TreeWork, shareId: string, only: 'unsettled' | 'open') {
+    const sessions = await repository.lockOpenUploadsThrough(w.tx, shareId, only);
+    for (const session of sessions) {
+      await users.releaseStorage(w.tx, session.ownerId, session.storedSize);
+      await repository.updateUpload(w.tx, session.id, { status: 'aborted' });
+      w.storageChanged = true;
+    }
+    return sessions;
+  }
+
+  async function discardParts(sessions: UploadRow[]) {
+    for (const session of sessions) {
+      await files.discardBlob(session.blobKey);
+      await blobs.multipart.abort(session.blobKey, session.storeUploadId).catch(() => {});
+    }
   }
 
   const complete = createUploadCompletion(
@@ -300,20 +322,15 @@ export function createUploadsService(
      */
     async abortAllThrough(ownerId: string, shareId: string, end: (tx: Transaction) => Promise<void>) {
       const aborted = await nodes.inTree(ownerId, undefined, async (w) => {
-        const sessions = await repository.lockOpenUploadsThrough(w.tx, shareId);
-        for (const session of sessions) {
-          await users.releaseStorage(w.tx, ownerId, session.storedSize);
-          await repository.updateUpload(w.tx, session.id, { status: 'aborted' });
-          w.storageChanged = true;
-        }
+        const sessions = await abortThroughIn(w, shareId, 'unsettled');
         await end(w.tx);
         return sessions;
       });
-      for (const session of aborted) {
-        await files.discardBlob(session.blobKey);
-        await blobs.multipart.abort(session.blobKey, session.storeUploadId);
-      }
+      await discardParts(aborted);
     },
+
+    abortThroughIn,
+    discardParts,
 
     /** How many sessions are past their time (what a collection would abort). */
     countExpired: async () =>
