@@ -6,6 +6,7 @@ import { useMe } from '../features/account/account.queries';
 import { AdminPage } from '../features/admin/AdminPage';
 import { FilesPage } from '../features/files/FilesPage';
 import { TrashPage } from '../features/files/TrashPage';
+import { SharedLinksPage } from '../features/shares/SharedLinksPage';
 import { DropOverlay } from '../features/uploads/DropOverlay';
 import { UploadPanel } from '../features/uploads/UploadPanel';
 import { UploadsProvider } from '../features/uploads/UploadsProvider';
@@ -50,6 +51,7 @@ export function App() {
         <Routes>
           <Route path="/" element={<FolderRoute />} />
           <Route path="/folders/:folderId" element={<FolderRoute />} />
+          <Route path="/shared" element={<SharedLinksPage />} />
           <Route path="/trash" element={<TrashPage />} />
           <Route path="/account" element={<AccountPage user={user} />} />
           <Route

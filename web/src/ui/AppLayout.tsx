@@ -3,6 +3,7 @@ import { useDisclosure } from '@mantine/hooks';
 import {
   IconCloud,
   IconFolder,
+  IconLink,
   IconLogout,
   IconSettings,
   IconShield,
@@ -27,6 +28,7 @@ export function AppLayout({ user, children }: { user: User; children: ReactNode 
       icon: IconFolder,
       active: pathname === '/' || pathname.startsWith('/folders/'),
     },
+    { to: '/shared', label: 'Shared links', icon: IconLink, active: pathname === '/shared' },
     { to: '/trash', label: 'Trash', icon: IconTrash, active: pathname === '/trash' },
     { to: '/account', label: 'Account', icon: IconSettings, active: pathname === '/account' },
     ...(user.isAdmin

@@ -3,6 +3,7 @@ import { IconUpload } from '@tabler/icons-react';
 import { useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { errorMessage } from '../../app/api-client';
+import { ShareDialog } from '../shares/ShareDialog';
 import { useDragMove } from './drag-move';
 import { FileTable } from './FileTable';
 import { FolderBreadcrumbs } from './FolderBreadcrumbs';
@@ -23,7 +24,11 @@ import { useSelection } from './selection';
 import { useSelectionKeys } from './selection-keys';
 import { useTrashWithUndo } from './trash-with-undo';
 
-type Dialog = { kind: 'new-folder' } | { kind: 'rename'; node: DriveNode } | { kind: 'move'; ids: string[] };
+type Dialog =
+  | { kind: 'new-folder' }
+  | { kind: 'rename'; node: DriveNode }
+  | { kind: 'move'; ids: string[] }
+  | { kind: 'share'; node: DriveNode };
 
 /** A folder of the drive: breadcrumbs, toolbars, the sortable list, and the dialogs. */
 export function FilesPage() {
@@ -91,7 +96,13 @@ export function FilesPage() {
         ancestors={ancestors.data}
         dropTarget={dragMove.dropTarget}
       />
-      <FolderToolbar folderId={folderId} onNewFolder={() => setDialog({ kind: 'new-folder' })} />
+      <FolderToolbar
+        folderId={folderId}
+        onNewFolder={() => setDialog({ kind: 'new-folder' })}
+        onShare={
+          current && current.parentId !== null ? () => setDialog({ kind: 'share', node: current }) : undefined
+        }
+      />
       {selection.count > 0 && (
         <SelectionToolbar
           selectedIds={selectedIds}
@@ -124,6 +135,7 @@ export function FilesPage() {
           onRename={rename}
           onMove={(node) => setDialog({ kind: 'move', ids: [node.id] })}
           onTrash={(node) => trash([node.id])}
+          onShare={(node) => setDialog({ kind: 'share', node })}
         />
       )}
       {folder.hasNextPage && (
@@ -154,6 +166,7 @@ export function FilesPage() {
         onClose={close}
         onSubmit={(name) => updateNode.mutateAsync({ id: (dialog as { node: DriveNode }).node.id, name })}
       />
+      <ShareDialog node={dialog?.kind === 'share' ? dialog.node : null} onClose={close} />
       <MoveModal
         opened={dialog?.kind === 'move'}
         count={dialog?.kind === 'move' ? dialog.ids.length : 0}

@@ -1,5 +1,12 @@
 import { ActionIcon, Anchor, Checkbox, Group, Menu, Stack, Table, Text } from '@mantine/core';
-import { IconArrowsMove, IconDots, IconDownload, IconPencil, IconTrash } from '@tabler/icons-react';
+import {
+  IconArrowsMove,
+  IconDots,
+  IconDownload,
+  IconPencil,
+  IconShare,
+  IconTrash,
+} from '@tabler/icons-react';
 import type { HTMLAttributes } from 'react';
 import { Link } from 'react-router';
 import { formatBytes, formatDate } from '../../ui/format';
@@ -11,6 +18,7 @@ export type NodeActions = {
   onRename: (node: DriveNode) => void;
   onMove: (node: DriveNode) => void;
   onTrash: (node: DriveNode) => void;
+  onShare: (node: DriveNode) => void;
 };
 
 /**
@@ -129,6 +137,9 @@ function NodeMenu(props: NodeActions & { node: DriveNode; tabIndex: number }) {
             {node.encoding === 'gzip' ? `, stored as ${formatBytes(node.storedSize)} (gzip)` : ''}
           </Menu.Label>
         )}
+        <Menu.Item leftSection={<IconShare size={16} />} onClick={() => props.onShare(node)}>
+          Share…
+        </Menu.Item>
         <Menu.Item leftSection={<IconPencil size={16} />} onClick={() => props.onRename(node)}>
           Rename
         </Menu.Item>
