@@ -48,6 +48,10 @@ export interface Config {
     passwordChangePerAccount: RateLimitPolicy;
     /** Registration attempts from one client address. */
     registrationPerAddress: RateLimitPolicy;
+    /** Password attempts on one share link from one address. */
+    sharePasswordPerLinkAndAddress: RateLimitPolicy;
+    /** Wrong passwords given to one share link from all addresses together (addresses that unlocked it before are exempt). */
+    sharePasswordPerLink: RateLimitPolicy;
     /** Bytes of gzip uploads one user may have the server inflate per hour (a point is a byte). */
     inflatePerUser: RateLimitPolicy;
   };
@@ -213,6 +217,12 @@ function rateLimits(env: Env): Config['rateLimits'] {
       10,
       integer(env, 'REGISTRATION_LIMIT_WINDOW_SECONDS', 3600, 1, 7 * 86_400),
     ),
+    sharePasswordPerLinkAndAddress: policy(
+      'SHARE_PASSWORD_LIMIT_PER_ADDRESS',
+      10,
+      integer(env, 'SHARE_PASSWORD_LIMIT_WINDOW_SECONDS', 900, 1, 86_400),
+    ),
+    sharePasswordPerLink: policy('SHARE_PASSWORD_LIMIT_PER_LINK', 100, 3600),
     inflatePerUser: {
       points: integer(env, 'INFLATE_LIMIT_BYTES_PER_HOUR', 64 * 1024 ** 3, 0, Number.MAX_SAFE_INTEGER),
       durationSeconds: 3600,

@@ -10,6 +10,7 @@ import {
   type NodesRepository,
   type NodesService,
 } from './features/nodes/nodes.service.ts';
+import { createShareGrants, type ShareGrants } from './features/shares/shares.grants.ts';
 import { createSharesService, type SharesService } from './features/shares/shares.service.ts';
 import { createUploadsService, type UploadsService } from './features/uploads/uploads.service.ts';
 import { createUsersService, type UsersService } from './features/users/users.service.ts';
@@ -22,6 +23,7 @@ export interface Services {
   files: FilesService;
   uploads: UploadsService;
   shares: SharesService;
+  shareGrants: ShareGrants;
 }
 
 /** Stand-ins for a feature's repository (a test injecting a fault); the real ones otherwise. */
@@ -37,7 +39,8 @@ export function createServices(deps: Deps, repositories: RepositoryOverrides = {
   const files = createFilesService(deps, nodes, users);
   const uploads = createUploadsService(deps, nodes, users, files);
   const shares = createSharesService(deps);
-  return { users, auth, invitations, nodes, files, uploads, shares };
+  const shareGrants = createShareGrants(deps, shares);
+  return { users, auth, invitations, nodes, files, uploads, shares, shareGrants };
 }
 
 /** What every feature's routes plugin receives. */

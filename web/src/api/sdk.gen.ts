@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AbortUploadData, AbortUploadErrors, AbortUploadResponses, AdminCreateInvitationData, AdminCreateInvitationErrors, AdminCreateInvitationResponses, AdminListInvitationsData, AdminListInvitationsErrors, AdminListInvitationsResponses, AdminListUsersData, AdminListUsersErrors, AdminListUsersResponses, AdminRevokeInvitationData, AdminRevokeInvitationErrors, AdminRevokeInvitationResponses, AdminUpdateUserData, AdminUpdateUserErrors, AdminUpdateUserResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateFolderData, CreateFolderErrors, CreateFolderResponses, CreateShareData, CreateShareErrors, CreateShareResponses, CreateUploadData, CreateUploadErrors, CreateUploadResponses, DownloadFileData, DownloadFileErrors, DownloadFileResponses, DownloadZipData, DownloadZipErrors, DownloadZipResponses, EmptyTrashData, EmptyTrashErrors, EmptyTrashResponses, GetFileData, GetFileErrors, GetFileResponses, GetFolderData, GetFolderErrors, GetFolderResponses, GetMeData, GetMeErrors, GetMeResponses, GetNodeData, GetNodeErrors, GetNodeResponses, GetRegistrationData, GetRegistrationResponses, GetShareData, GetShareErrors, GetShareResponses, GetUploadData, GetUploadErrors, GetUploadResponses, HealthData, HealthResponses, ListSessionsData, ListSessionsErrors, ListSessionsResponses, ListShareEventsData, ListShareEventsErrors, ListShareEventsResponses, ListSharesData, ListSharesErrors, ListSharesResponses, ListTrashData, ListTrashErrors, ListTrashResponses, ListUploadsData, ListUploadsErrors, ListUploadsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, OpenapiData, OpenapiResponses, PurgeNodeData, PurgeNodeErrors, PurgeNodeResponses, ReadyData, ReadyErrors, ReadyResponses, RegisterData, RegisterErrors, RegisterResponses, RestoreNodeData, RestoreNodeErrors, RestoreNodeResponses, RevokeSessionData, RevokeSessionErrors, RevokeSessionResponses, RevokeShareData, RevokeShareErrors, RevokeShareResponses, TrashNodeData, TrashNodeErrors, TrashNodeResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateNodeData, UpdateNodeErrors, UpdateNodeResponses, UpdateShareData, UpdateShareErrors, UpdateShareResponses, UploadFileData, UploadFileErrors, UploadFileResponses, UploadPartData, UploadPartErrors, UploadPartResponses } from './types.gen';
+import type { AbortUploadData, AbortUploadErrors, AbortUploadResponses, AdminCreateInvitationData, AdminCreateInvitationErrors, AdminCreateInvitationResponses, AdminListInvitationsData, AdminListInvitationsErrors, AdminListInvitationsResponses, AdminListUsersData, AdminListUsersErrors, AdminListUsersResponses, AdminRevokeInvitationData, AdminRevokeInvitationErrors, AdminRevokeInvitationResponses, AdminUpdateUserData, AdminUpdateUserErrors, AdminUpdateUserResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateFolderData, CreateFolderErrors, CreateFolderResponses, CreateShareData, CreateShareErrors, CreateShareResponses, CreateUploadData, CreateUploadErrors, CreateUploadResponses, DownloadFileData, DownloadFileErrors, DownloadFileResponses, DownloadZipData, DownloadZipErrors, DownloadZipResponses, EmptyTrashData, EmptyTrashErrors, EmptyTrashResponses, GetFileData, GetFileErrors, GetFileResponses, GetFolderData, GetFolderErrors, GetFolderResponses, GetMeData, GetMeErrors, GetMeResponses, GetNodeData, GetNodeErrors, GetNodeResponses, GetPublicLinkData, GetPublicLinkErrors, GetPublicLinkResponses, GetRegistrationData, GetRegistrationResponses, GetShareData, GetShareErrors, GetShareResponses, GetUploadData, GetUploadErrors, GetUploadResponses, HealthData, HealthResponses, ListSessionsData, ListSessionsErrors, ListSessionsResponses, ListShareEventsData, ListShareEventsErrors, ListShareEventsResponses, ListSharesData, ListSharesErrors, ListSharesResponses, ListTrashData, ListTrashErrors, ListTrashResponses, ListUploadsData, ListUploadsErrors, ListUploadsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, OpenapiData, OpenapiResponses, PurgeNodeData, PurgeNodeErrors, PurgeNodeResponses, ReadyData, ReadyErrors, ReadyResponses, RegisterData, RegisterErrors, RegisterResponses, RestoreNodeData, RestoreNodeErrors, RestoreNodeResponses, RevokeSessionData, RevokeSessionErrors, RevokeSessionResponses, RevokeShareData, RevokeShareErrors, RevokeShareResponses, TrashNodeData, TrashNodeErrors, TrashNodeResponses, UnlockPublicLinkData, UnlockPublicLinkErrors, UnlockPublicLinkResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateNodeData, UpdateNodeErrors, UpdateNodeResponses, UpdateShareData, UpdateShareErrors, UpdateShareResponses, UploadFileData, UploadFileErrors, UploadFileResponses, UploadPartData, UploadPartErrors, UploadPartResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -580,4 +580,23 @@ export const listShareEvents = <ThrowOnError extends boolean = false>(options: O
         }],
     url: '/api/v1/shares/{id}/events',
     ...options
+});
+
+/**
+ * What a link shares: its name, kind and size, and whether a password is needed
+ */
+export const getPublicLink = <ThrowOnError extends boolean = false>(options: Options<GetPublicLinkData, ThrowOnError>) => (options.client ?? client).get<GetPublicLinkResponses, GetPublicLinkErrors, ThrowOnError>({ url: '/api/v1/public/{token}', ...options });
+
+/**
+ * Trade a link’s password for a grant to use it (a cookie for this link, and `access`)
+ *
+ * API clients send `access` as X-Share-Access on the link’s other routes. Attempts are rate-limited per link and address, and per link.
+ */
+export const unlockPublicLink = <ThrowOnError extends boolean = false>(options: Options<UnlockPublicLinkData, ThrowOnError>) => (options.client ?? client).post<UnlockPublicLinkResponses, UnlockPublicLinkErrors, ThrowOnError>({
+    url: '/api/v1/public/{token}/unlock',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });

@@ -4726,3 +4726,193 @@ export type ListShareEventsResponses = {
 };
 
 export type ListShareEventsResponse = ListShareEventsResponses[keyof ListShareEventsResponses];
+
+export type GetPublicLinkData = {
+    body?: never;
+    path: {
+        token: string;
+    };
+    query?: never;
+    url: '/api/v1/public/{token}';
+};
+
+export type GetPublicLinkErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type GetPublicLinkError = GetPublicLinkErrors[keyof GetPublicLinkErrors];
+
+export type GetPublicLinkResponses = {
+    /**
+     * PublicLink
+     *
+     * Default Response
+     */
+    200: {
+        kind: 'link' | 'drop';
+        node: {
+            name: string;
+            kind: 'folder' | 'file';
+            size: number | null;
+            contentType: string | null;
+            updatedAt: string;
+        };
+        passwordRequired: boolean;
+        /**
+         * Whether this request may use the link (no password, or a grant).
+         */
+        unlocked: boolean;
+        expiresAt: string | null;
+        drop: {
+            maxFileBytes: number | null;
+            /**
+             * How many more files it takes; null for no limit.
+             */
+            filesLeft: number | null;
+        } | null;
+    };
+};
+
+export type GetPublicLinkResponse = GetPublicLinkResponses[keyof GetPublicLinkResponses];
+
+export type UnlockPublicLinkData = {
+    body: {
+        password: string;
+    };
+    path: {
+        token: string;
+    };
+    query?: never;
+    url: '/api/v1/public/{token}/unlock';
+};
+
+export type UnlockPublicLinkErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    429: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type UnlockPublicLinkError = UnlockPublicLinkErrors[keyof UnlockPublicLinkErrors];
+
+export type UnlockPublicLinkResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        access: string;
+        expiresAt: string;
+    };
+};
+
+export type UnlockPublicLinkResponse = UnlockPublicLinkResponses[keyof UnlockPublicLinkResponses];

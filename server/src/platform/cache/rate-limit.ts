@@ -89,6 +89,8 @@ export function createRateLimiters(
     loginPerAccountAndAddress: make('login-account-address', limits.loginPerAccountAndAddress),
     passwordChangePerAccount: make('password-change-account', limits.passwordChangePerAccount),
     registrationPerAddress: make('registration-address', limits.registrationPerAddress),
+    sharePasswordPerLinkAndAddress: make('share-password-address', limits.sharePasswordPerLinkAndAddress),
+    sharePasswordPerLink: make('share-password-link', limits.sharePasswordPerLink),
     inflatePerUser: make('inflate-user', limits.inflatePerUser),
   };
 }
