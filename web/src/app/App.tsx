@@ -6,6 +6,7 @@ import { useMe } from '../features/account/account.queries';
 import { AdminPage } from '../features/admin/AdminPage';
 import { FilesPage } from '../features/files/FilesPage';
 import { TrashPage } from '../features/files/TrashPage';
+import { PublicPage } from '../features/public/PublicPage';
 import { SharedLinksPage } from '../features/shares/SharedLinksPage';
 import { DropOverlay } from '../features/uploads/DropOverlay';
 import { UploadPanel } from '../features/uploads/UploadPanel';
@@ -14,6 +15,16 @@ import { AppLayout } from '../ui/AppLayout';
 import { errorMessage } from './api-client';
 
 export function App() {
+  return (
+    <Routes>
+      <Route path="/s/:token" element={<PublicPage />} />
+      <Route path="*" element={<Drive />} />
+    </Routes>
+  );
+}
+
+/** Everything behind signing in. */
+function Drive() {
   const me = useMe();
   const location = useLocation();
 
