@@ -93,6 +93,35 @@ describe('links to a file', () => {
     await expect.poll(() => active.count()).toBe(before - 1);
   });
 
+  test('the public page fits a phone screen, in the dark theme too', async () => {
+    await page.goto('/');
+    await openShareDialog(page, 'report.bin');
+    const url = await createLink(page);
+    await page.keyboard.press('Escape');
+    anonymous = await drive.browser.newContext({
+      baseURL: drive.server.url,
+      viewport: { width: 360, height: 740 },
+      colorScheme: 'dark',
+    });
+    const p = await anonymous.newPage();
+    const refused: string[] = [];
+    p.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) refused.push(message.text());
+    });
+    await p.goto(url);
+    await p.getByRole('link', { name: 'Download' }).waitFor();
+    expect(await p.evaluate(() => document.documentElement.dataset.mantineColorScheme)).toBe('dark');
+    const overflow = () =>
+      p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await p.getByRole('button', { name: 'Use light theme' }).click();
+    expect(await p.evaluate(() => document.documentElement.dataset.mantineColorScheme)).toBe('light');
+    await p.goto('/s/not-a-link');
+    await p.getByTestId('dead-link').waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    expect(refused, 'the strict policy holds on the public page').toEqual([]);
+  });
+
   test('the owner reads who used a link in its access log', async () => {
     await page.goto('/shared');
     const item = page.locator('[data-testid="share-item"][data-status="expired"]');
