@@ -19,6 +19,7 @@ import { filesRoutes } from './features/files/files.routes.ts';
 import { createGarbageCollector } from './features/gc/garbage-collector.ts';
 import { invitationsRoutes } from './features/invitations/invitations.routes.ts';
 import { nodesRoutes } from './features/nodes/nodes.routes.ts';
+import { searchRoutes } from './features/search/search.routes.ts';
 import { publicRoutes } from './features/shares/public.routes.ts';
 import { sharesRoutes } from './features/shares/shares.routes.ts';
 import { systemRoutes } from './features/system/system.routes.ts';
@@ -210,6 +211,7 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
       await api.register(invitationsRoutes, options);
       await api.register(sharesRoutes, options);
       await api.register(publicRoutes, options);
+      await api.register(searchRoutes, options);
     },
     { prefix: API_PREFIX },
   );

@@ -10,6 +10,7 @@ import {
   type NodesRepository,
   type NodesService,
 } from './features/nodes/nodes.service.ts';
+import { createSearchService, type SearchService } from './features/search/search.service.ts';
 import { createShareGrants, type ShareGrants } from './features/shares/shares.grants.ts';
 import { createSharesService, type SharesService } from './features/shares/shares.service.ts';
 import { createUploadsService, type UploadsService } from './features/uploads/uploads.service.ts';
@@ -24,6 +25,7 @@ export interface Services {
   uploads: UploadsService;
   shares: SharesService;
   shareGrants: ShareGrants;
+  search: SearchService;
 }
 
 /** Stand-ins for a feature's repository (a test injecting a fault); the real ones otherwise. */
@@ -40,7 +42,8 @@ export function createServices(deps: Deps, repositories: RepositoryOverrides = {
   const uploads = createUploadsService(deps, nodes, users, files);
   const shares = createSharesService(deps);
   const shareGrants = createShareGrants(deps, shares);
-  return { users, auth, invitations, nodes, files, uploads, shares, shareGrants };
+  const search = createSearchService(deps);
+  return { users, auth, invitations, nodes, files, uploads, shares, shareGrants, search };
 }
 
 /** What every feature's routes plugin receives. */

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGarbageCollector } from '../src/features/gc/garbage-collector.ts';
+import { GRANT_TTL_MS } from '../src/features/shares/shares.grants.ts';
+import { createServices } from '../src/services.ts';
 import { Api, signUp, uniqueName } from './client.ts';
 import { driverSets, startServer, type TestServer } from './harness.ts';
 
@@ -103,6 +106,24 @@ describe.each(driverSets())('links with a password (%s)', (set) => {
     expect((await unlock('10.0.2.1', 'open sesame')).status).toBe(429);
     // ...but the friend's address, which unlocked the link before, is not held to it.
     expect((await unlock('10.0.0.9', 'open sesame')).status).toBe(200);
+  });
+
+  it('lets a grant run out after a day, and the garbage collector deletes it', async () => {
+    const { share } = await sharedFile('open sesame');
+    const anyone = visitor();
+    const { access } = await (
+      await anyone.request('POST', `/public/${share.token}/unlock`, { json: { password: 'open sesame' } })
+    ).json();
+    const gc = createGarbageCollector(server.deps, createServices(server.deps));
+    server.clock.advance(GRANT_TTL_MS + 1000);
+    const info = await (
+      await anyone.request('GET', `/public/${share.token}`, { headers: { 'x-share-access': access } })
+    ).json();
+    expect(info.unlocked).toBe(false);
+    const dry = await gc.run({ dryRun: true });
+    expect(dry.expiredGrants).toBeGreaterThanOrEqual(1);
+    expect((await gc.run()).expiredGrants).toBe(dry.expiredGrants);
+    expect((await gc.run({ dryRun: true })).expiredGrants).toBe(0);
   });
 
   it('answers a revoked or unknown link alike', async () => {

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AbortUploadData, AbortUploadErrors, AbortUploadResponses, AdminCreateInvitationData, AdminCreateInvitationErrors, AdminCreateInvitationResponses, AdminListInvitationsData, AdminListInvitationsErrors, AdminListInvitationsResponses, AdminListUsersData, AdminListUsersErrors, AdminListUsersResponses, AdminRevokeInvitationData, AdminRevokeInvitationErrors, AdminRevokeInvitationResponses, AdminUpdateUserData, AdminUpdateUserErrors, AdminUpdateUserResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateFolderData, CreateFolderErrors, CreateFolderResponses, CreateShareData, CreateShareErrors, CreateShareResponses, CreateUploadData, CreateUploadErrors, CreateUploadResponses, DownloadFileData, DownloadFileErrors, DownloadFileResponses, DownloadZipData, DownloadZipErrors, DownloadZipResponses, EmptyTrashData, EmptyTrashErrors, EmptyTrashResponses, GetFileData, GetFileErrors, GetFileResponses, GetFolderData, GetFolderErrors, GetFolderResponses, GetMeData, GetMeErrors, GetMeResponses, GetNodeData, GetNodeErrors, GetNodeResponses, GetPublicLinkData, GetPublicLinkErrors, GetPublicLinkResponses, GetRegistrationData, GetRegistrationResponses, GetShareData, GetShareErrors, GetShareResponses, GetUploadData, GetUploadErrors, GetUploadResponses, HealthData, HealthResponses, ListSessionsData, ListSessionsErrors, ListSessionsResponses, ListShareEventsData, ListShareEventsErrors, ListShareEventsResponses, ListSharesData, ListSharesErrors, ListSharesResponses, ListTrashData, ListTrashErrors, ListTrashResponses, ListUploadsData, ListUploadsErrors, ListUploadsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, OpenapiData, OpenapiResponses, PurgeNodeData, PurgeNodeErrors, PurgeNodeResponses, ReadyData, ReadyErrors, ReadyResponses, RegisterData, RegisterErrors, RegisterResponses, RestoreNodeData, RestoreNodeErrors, RestoreNodeResponses, RevokeSessionData, RevokeSessionErrors, RevokeSessionResponses, RevokeShareData, RevokeShareErrors, RevokeShareResponses, TrashNodeData, TrashNodeErrors, TrashNodeResponses, UnlockPublicLinkData, UnlockPublicLinkErrors, UnlockPublicLinkResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateNodeData, UpdateNodeErrors, UpdateNodeResponses, UpdateShareData, UpdateShareErrors, UpdateShareResponses, UploadFileData, UploadFileErrors, UploadFileResponses, UploadPartData, UploadPartErrors, UploadPartResponses } from './types.gen';
+import type { AbortUploadData, AbortUploadErrors, AbortUploadResponses, AdminCreateInvitationData, AdminCreateInvitationErrors, AdminCreateInvitationResponses, AdminListInvitationsData, AdminListInvitationsErrors, AdminListInvitationsResponses, AdminListUsersData, AdminListUsersErrors, AdminListUsersResponses, AdminRevokeInvitationData, AdminRevokeInvitationErrors, AdminRevokeInvitationResponses, AdminUpdateUserData, AdminUpdateUserErrors, AdminUpdateUserResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateFolderData, CreateFolderErrors, CreateFolderResponses, CreateShareData, CreateShareErrors, CreateShareResponses, CreateUploadData, CreateUploadErrors, CreateUploadResponses, DownloadFileData, DownloadFileErrors, DownloadFileResponses, DownloadZipData, DownloadZipErrors, DownloadZipResponses, EmptyTrashData, EmptyTrashErrors, EmptyTrashResponses, GetFileData, GetFileErrors, GetFileResponses, GetFolderData, GetFolderErrors, GetFolderResponses, GetMeData, GetMeErrors, GetMeResponses, GetNodeData, GetNodeErrors, GetNodeResponses, GetPublicLinkData, GetPublicLinkErrors, GetPublicLinkResponses, GetRegistrationData, GetRegistrationResponses, GetShareData, GetShareErrors, GetShareResponses, GetUploadData, GetUploadErrors, GetUploadResponses, HealthData, HealthResponses, ListRecentData, ListRecentErrors, ListRecentResponses, ListSessionsData, ListSessionsErrors, ListSessionsResponses, ListShareEventsData, ListShareEventsErrors, ListShareEventsResponses, ListSharesData, ListSharesErrors, ListSharesResponses, ListStarredData, ListStarredErrors, ListStarredResponses, ListTrashData, ListTrashErrors, ListTrashResponses, ListUploadsData, ListUploadsErrors, ListUploadsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, OpenapiData, OpenapiResponses, PurgeNodeData, PurgeNodeErrors, PurgeNodeResponses, ReadyData, ReadyErrors, ReadyResponses, RegisterData, RegisterErrors, RegisterResponses, RestoreNodeData, RestoreNodeErrors, RestoreNodeResponses, RevokeSessionData, RevokeSessionErrors, RevokeSessionResponses, RevokeShareData, RevokeShareErrors, RevokeShareResponses, SearchData, SearchErrors, SearchResponses, StarNodeData, StarNodeErrors, StarNodeResponses, TrashNodeData, TrashNodeErrors, TrashNodeResponses, UnlockPublicLinkData, UnlockPublicLinkErrors, UnlockPublicLinkResponses, UnstarNodeData, UnstarNodeErrors, UnstarNodeResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateNodeData, UpdateNodeErrors, UpdateNodeResponses, UpdateShareData, UpdateShareErrors, UpdateShareResponses, UploadFileData, UploadFileErrors, UploadFileResponses, UploadPartData, UploadPartErrors, UploadPartResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -599,4 +599,71 @@ export const unlockPublicLink = <ThrowOnError extends boolean = false>(options: 
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * Files and folders whose name holds every word, ignoring case and accents
+ *
+ * Across my tree and what is shared with me, never the trash. Ranked: the exact name, then names starting with the query, then the rest; the most recently changed first within each.
+ */
+export const search = <ThrowOnError extends boolean = false>(options: Options<SearchData, ThrowOnError>) => (options.client ?? client).get<SearchResponses, SearchErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'fileshare_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/search',
+    ...options
+});
+
+/**
+ * My files, the most recently added or changed first
+ */
+export const listRecent = <ThrowOnError extends boolean = false>(options: Options<ListRecentData, ThrowOnError>) => (options.client ?? client).get<ListRecentResponses, ListRecentErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'fileshare_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/recent',
+    ...options
+});
+
+/**
+ * What I starred, the most recently starred first
+ */
+export const listStarred = <ThrowOnError extends boolean = false>(options: Options<ListStarredData, ThrowOnError>) => (options.client ?? client).get<ListStarredResponses, ListStarredErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'fileshare_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/starred',
+    ...options
+});
+
+/**
+ * Unstar a file or folder
+ */
+export const unstarNode = <ThrowOnError extends boolean = false>(options: Options<UnstarNodeData, ThrowOnError>) => (options.client ?? client).delete<UnstarNodeResponses, UnstarNodeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'fileshare_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/nodes/{id}/star',
+    ...options
+});
+
+/**
+ * Star a file or folder (mine or shared with me)
+ */
+export const starNode = <ThrowOnError extends boolean = false>(options: Options<StarNodeData, ThrowOnError>) => (options.client ?? client).put<StarNodeResponses, StarNodeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'fileshare_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/nodes/{id}/star',
+    ...options
 });

@@ -4916,3 +4916,483 @@ export type UnlockPublicLinkResponses = {
 };
 
 export type UnlockPublicLinkResponse = UnlockPublicLinkResponses[keyof UnlockPublicLinkResponses];
+
+export type SearchData = {
+    body?: never;
+    path?: never;
+    query: {
+        q: string;
+        kind?: 'file' | 'folder';
+        /**
+         * Files of this kind, by content type.
+         */
+        type?: 'image' | 'video' | 'audio' | 'document' | 'archive';
+        modifiedAfter?: string;
+        minSize?: number;
+        cursor?: string;
+        limit: number;
+    };
+    url: '/api/v1/search';
+};
+
+export type SearchErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type SearchError = SearchErrors[keyof SearchErrors];
+
+export type SearchResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        /**
+         * Found
+         */
+        items: Array<{
+            /**
+             * Node
+             */
+            node: {
+                id: string;
+                kind: 'folder' | 'file';
+                /**
+                 * Empty for the root folder.
+                 */
+                name: string;
+                parentId: string | null;
+                /**
+                 * Bytes as the user sees them; null for folders.
+                 */
+                size: number | null;
+                /**
+                 * Bytes the stored blob takes (smaller when compressed).
+                 */
+                storedSize: number | null;
+                encoding: 'identity' | 'gzip' | null;
+                contentType: string | null;
+                /**
+                 * Hex SHA-256 of the file as the user sees it.
+                 */
+                sha256: string | null;
+                createdAt: string;
+                updatedAt: string;
+                trashedAt: string | null;
+            };
+            location: {
+                /**
+                 * Null for my own; the owner of a node shared with me.
+                 */
+                ownerId: string | null;
+                /**
+                 * The folders from my root (or from the node shared with me) down to the node’s folder.
+                 */
+                path: Array<{
+                    id: string;
+                    name: string;
+                }>;
+            };
+        }>;
+        nextCursor: string | null;
+    };
+};
+
+export type SearchResponse = SearchResponses[keyof SearchResponses];
+
+export type ListRecentData = {
+    body?: never;
+    path?: never;
+    query: {
+        cursor?: string;
+        limit: number;
+    };
+    url: '/api/v1/recent';
+};
+
+export type ListRecentErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type ListRecentError = ListRecentErrors[keyof ListRecentErrors];
+
+export type ListRecentResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        /**
+         * Found
+         */
+        items: Array<{
+            /**
+             * Node
+             */
+            node: {
+                id: string;
+                kind: 'folder' | 'file';
+                /**
+                 * Empty for the root folder.
+                 */
+                name: string;
+                parentId: string | null;
+                /**
+                 * Bytes as the user sees them; null for folders.
+                 */
+                size: number | null;
+                /**
+                 * Bytes the stored blob takes (smaller when compressed).
+                 */
+                storedSize: number | null;
+                encoding: 'identity' | 'gzip' | null;
+                contentType: string | null;
+                /**
+                 * Hex SHA-256 of the file as the user sees it.
+                 */
+                sha256: string | null;
+                createdAt: string;
+                updatedAt: string;
+                trashedAt: string | null;
+            };
+            location: {
+                /**
+                 * Null for my own; the owner of a node shared with me.
+                 */
+                ownerId: string | null;
+                /**
+                 * The folders from my root (or from the node shared with me) down to the node’s folder.
+                 */
+                path: Array<{
+                    id: string;
+                    name: string;
+                }>;
+            };
+        }>;
+        nextCursor: string | null;
+    };
+};
+
+export type ListRecentResponse = ListRecentResponses[keyof ListRecentResponses];
+
+export type ListStarredData = {
+    body?: never;
+    path?: never;
+    query: {
+        cursor?: string;
+        limit: number;
+    };
+    url: '/api/v1/starred';
+};
+
+export type ListStarredErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type ListStarredError = ListStarredErrors[keyof ListStarredErrors];
+
+export type ListStarredResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        /**
+         * Found
+         */
+        items: Array<{
+            /**
+             * Node
+             */
+            node: {
+                id: string;
+                kind: 'folder' | 'file';
+                /**
+                 * Empty for the root folder.
+                 */
+                name: string;
+                parentId: string | null;
+                /**
+                 * Bytes as the user sees them; null for folders.
+                 */
+                size: number | null;
+                /**
+                 * Bytes the stored blob takes (smaller when compressed).
+                 */
+                storedSize: number | null;
+                encoding: 'identity' | 'gzip' | null;
+                contentType: string | null;
+                /**
+                 * Hex SHA-256 of the file as the user sees it.
+                 */
+                sha256: string | null;
+                createdAt: string;
+                updatedAt: string;
+                trashedAt: string | null;
+            };
+            location: {
+                /**
+                 * Null for my own; the owner of a node shared with me.
+                 */
+                ownerId: string | null;
+                /**
+                 * The folders from my root (or from the node shared with me) down to the node’s folder.
+                 */
+                path: Array<{
+                    id: string;
+                    name: string;
+                }>;
+            };
+        }>;
+        nextCursor: string | null;
+    };
+};
+
+export type ListStarredResponse = ListStarredResponses[keyof ListStarredResponses];
+
+export type UnstarNodeData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/nodes/{id}/star';
+};
+
+export type UnstarNodeErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type UnstarNodeError = UnstarNodeErrors[keyof UnstarNodeErrors];
+
+export type UnstarNodeResponses = {
+    /**
+     * No content
+     */
+    204: void;
+};
+
+export type UnstarNodeResponse = UnstarNodeResponses[keyof UnstarNodeResponses];
+
+export type StarNodeData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/nodes/{id}/star';
+};
+
+export type StarNodeErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type StarNodeError = StarNodeErrors[keyof StarNodeErrors];
+
+export type StarNodeResponses = {
+    /**
+     * No content
+     */
+    204: void;
+};
+
+export type StarNodeResponse = StarNodeResponses[keyof StarNodeResponses];

@@ -9,9 +9,18 @@ export interface GcReport {
   ran: boolean;
   /** Expired upload sessions aborted (in a dry run: that would be). */
   expiredSessions: number;
+  /** Share link grants past their time, deleted (in a dry run: that would be). */
+  expiredGrants: number;
   orphanBlobs: string[];
   strayMultipartUploads: string[];
 }
+
+const nothingSwept = (): Omit<GcReport, 'ran'> => ({
+  expiredSessions: 0,
+  expiredGrants: 0,
+  orphanBlobs: [],
+  strayMultipartUploads: [],
+});
 
 /**
  * Cleans up what a crash or an abandoned upload leaves behind: expired upload sessions (parts
@@ -29,10 +38,11 @@ export function createGarbageCollector({ database, blobs, clock, config, logger 
   }
 
   async function sweep(dryRun: boolean): Promise<Omit<GcReport, 'ran'>> {
-    const report = { expiredSessions: 0, orphanBlobs: [] as string[], strayMultipartUploads: [] as string[] };
+    const report = nothingSwept();
     report.expiredSessions = dryRun
       ? await services.uploads.countExpired()
       : await services.uploads.expireSessions();
+    report.expiredGrants = await services.shareGrants.expired(!dryRun);
     const cutoff = clock.now().getTime() - config.uploads.gcGraceSeconds * 1000;
 
     let batch: string[] = [];
@@ -66,13 +76,14 @@ export function createGarbageCollector({ database, blobs, clock, config, logger 
 
   return {
     async run(options: { dryRun?: boolean } = {}): Promise<GcReport> {
-      let result: Omit<GcReport, 'ran'> = { expiredSessions: 0, orphanBlobs: [], strayMultipartUploads: [] };
+      let result = nothingSwept();
       const ran = await database.exclusively(LOCKS.garbageCollector, async () => {
         result = await sweep(options.dryRun ?? false);
       });
       if (
         ran &&
         (result.expiredSessions > 0 ||
+          result.expiredGrants > 0 ||
           result.orphanBlobs.length > 0 ||
           result.strayMultipartUploads.length > 0)
       ) {
@@ -80,6 +91,7 @@ export function createGarbageCollector({ database, blobs, clock, config, logger 
           {
             dryRun: options.dryRun ?? false,
             expiredSessions: result.expiredSessions,
+            expiredGrants: result.expiredGrants,
             orphanBlobs: result.orphanBlobs.length,
             strayMultipartUploads: result.strayMultipartUploads.length,
           },

@@ -11,10 +11,10 @@ export const MAX_TREE_DEPTH = 256;
  * Every recursive walk of the tree stops here, a little past the deepest a tree may be, so that no
  * query can run without end even if a cycle were ever written.
  */
-const WALK_LIMIT = MAX_TREE_DEPTH + 8;
+export const WALK_LIMIT = MAX_TREE_DEPTH + 8;
 
 /** The rows of a raw query; node-postgres and PGlite both answer `{ rows }`. */
-function rowsOf<T>(result: unknown): T[] {
+export function rowsOf<T>(result: unknown): T[] {
   return (result as { rows: T[] }).rows;
 }
 

@@ -1,4 +1,4 @@
-import { and, eq, gt } from 'drizzle-orm';
+import { and, eq, gt, lte } from 'drizzle-orm';
 import type { Deps } from '../../deps.ts';
 import { consumeEach } from '../../platform/cache/rate-limit.ts';
 import { verifyPassword } from '../../shared/passwords.ts';
@@ -89,6 +89,13 @@ export function createShareGrants(
         );
       if (grant === undefined) throw shareLocked();
       return link;
+    },
+
+    /** How many grants have run out (for the garbage collector); with `remove`, deletes them. */
+    async expired(remove: boolean): Promise<number> {
+      const stale = lte(shareGrants.expiresAt, clock.now());
+      if (!remove) return db.$count(shareGrants, stale);
+      return (await db.delete(shareGrants).where(stale).returning({ id: shareGrants.id })).length;
     },
   };
 }

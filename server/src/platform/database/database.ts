@@ -2,6 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
@@ -36,7 +38,9 @@ const migrationsFolder = fileURLToPath(new URL('../../../drizzle', import.meta.u
 
 export async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
   if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir === undefined ? {} : { dataDir });
+  // Name search folds accents (unaccent) and matches substrings through a trigram index (pg_trgm).
+  const extensions = { pg_trgm, unaccent };
+  const client = await PGlite.create(dataDir === undefined ? { extensions } : { dataDir, extensions });
   const db = drizzlePglite({ client, schema });
   return {
     db: db as unknown as Database,

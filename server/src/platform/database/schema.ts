@@ -3,6 +3,7 @@ export * from '../../features/auth/sessions.table.ts';
 export * from '../../features/invitations/invitations.table.ts';
 export * from '../../features/members/members.table.ts';
 export * from '../../features/nodes/nodes.table.ts';
+export * from '../../features/search/stars.table.ts';
 export * from '../../features/shares/shares.table.ts';
 export * from '../../features/uploads/uploads.table.ts';
 export * from '../../features/users/users.table.ts';
