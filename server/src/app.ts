@@ -18,6 +18,7 @@ import { authRoutes } from './features/auth/auth.routes.ts';
 import { filesRoutes } from './features/files/files.routes.ts';
 import { createGarbageCollector } from './features/gc/garbage-collector.ts';
 import { invitationsRoutes } from './features/invitations/invitations.routes.ts';
+import { membersRoutes } from './features/members/members.routes.ts';
 import { nodesRoutes } from './features/nodes/nodes.routes.ts';
 import { searchRoutes } from './features/search/search.routes.ts';
 import { publicRoutes } from './features/shares/public.routes.ts';
@@ -207,6 +208,7 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
       await api.register(nodesRoutes, options);
       await api.register(filesRoutes, options);
       await api.register(uploadsRoutes, options);
+      await api.register(membersRoutes, options);
       await api.register(adminRoutes, options);
       await api.register(invitationsRoutes, options);
       await api.register(sharesRoutes, options);

@@ -5,6 +5,7 @@ import {
   createInvitationsService,
   type InvitationsService,
 } from './features/invitations/invitations.service.ts';
+import { createMembersService, type MembersService } from './features/members/members.service.ts';
 import {
   createNodesService,
   type NodesRepository,
@@ -26,6 +27,7 @@ export interface Services {
   shares: SharesService;
   shareGrants: ShareGrants;
   search: SearchService;
+  members: MembersService;
 }
 
 /** Stand-ins for a feature's repository (a test injecting a fault); the real ones otherwise. */
@@ -40,10 +42,11 @@ export function createServices(deps: Deps, repositories: RepositoryOverrides = {
   const auth = createAuthService(deps, users, nodes, invitations);
   const files = createFilesService(deps, nodes, users);
   const uploads = createUploadsService(deps, nodes, users, files);
+  const members = createMembersService(deps, users, nodes);
   const shares = createSharesService(deps);
   const shareGrants = createShareGrants(deps, shares);
   const search = createSearchService(deps);
-  return { users, auth, invitations, nodes, files, uploads, shares, shareGrants, search };
+  return { users, auth, invitations, nodes, files, uploads, shares, shareGrants, search, members };
 }
 
 /** What every feature's routes plugin receives. */

@@ -178,6 +178,73 @@ describe.each(driverSets())('many requests on one tree at once (%s)', (set) => {
     const me = await api.expect(200, 'GET', '/me');
     expect(me.reservedBytes).toBe(0);
   });
+
+  /** alice shares a folder with bob as `role`; bob's client is on the other instance. */
+  async function sharedFolder(role: 'viewer' | 'editor') {
+    const alice = await signUp(server, uniqueName('alice'));
+    const bob = await signUp(server, uniqueName('bob'));
+    const folder = await alice.api.expect(201, 'POST', '/folders', {
+      json: { parentId: 'root', name: 'Shared' },
+    });
+    await alice.api.expect(201, 'POST', `/nodes/${folder.id}/members`, {
+      json: { username: bob.user.username, role },
+    });
+    return { alice, bob, bobOnPeer: onPeer(bob.api), folder };
+  }
+
+  it('takes a member’s removal on one instance into account at once on the other', async () => {
+    const { alice, bob, bobOnPeer, folder } = await sharedFolder('viewer');
+    // The other instance has read, and so holds, bob's memberships.
+    await bobOnPeer.expect(200, 'GET', `/folders/${folder.id}`);
+    await bobOnPeer.expect(200, 'GET', `/folders/${folder.id}`);
+    await alice.api.expect(204, 'DELETE', `/nodes/${folder.id}/members/${bob.user.id}`);
+    expect((await bobOnPeer.request('GET', `/folders/${folder.id}`)).status).toBe(404);
+    expect((await bobOnPeer.expect(200, 'GET', '/shared')).items).toEqual([]);
+  });
+
+  it('refuses an upload on one instance once the role was lowered on the other', async () => {
+    const { alice, bob, bobOnPeer, folder } = await sharedFolder('editor');
+    expect((await bobOnPeer.upload(folder.id, 'before.txt', 'ok')).status).toBe(201);
+    await alice.api.expect(200, 'PATCH', `/nodes/${folder.id}/members/${bob.user.id}`, {
+      json: { role: 'viewer' },
+    });
+    const refused = await bobOnPeer.upload(folder.id, 'after.txt', 'no');
+    expect(refused.status).toBe(403);
+    expect(
+      (await bobOnPeer.request('POST', '/uploads', { json: { parentId: folder.id, name: 'a.bin', size: 5 } }))
+        .status,
+    ).toBe(403);
+    const listing = await alice.api.expect(200, 'GET', `/folders/${folder.id}`);
+    expect(listing.children.map((child: { name: string }) => child.name)).toEqual(['before.txt']);
+  });
+
+  it('keeps the tree whole when a member trashes a node while its owner moves it out of the shared folder', async () => {
+    const { alice, bobOnPeer, folder } = await sharedFolder('editor');
+    const own = await alice.api.expect(201, 'POST', '/folders', { json: { parentId: 'root', name: 'Own' } });
+    for (let round = 0; round < 10; round++) {
+      const node = await alice.api.expect(201, 'POST', '/folders', {
+        json: { parentId: folder.id, name: `n${round}` },
+      });
+      const [trashed, moved] = await Promise.all([
+        bobOnPeer.request('DELETE', `/nodes/${node.id}`),
+        alice.api.request('PATCH', `/nodes/${node.id}`, { json: { parentId: own.id } }),
+      ]);
+      // One of them happened first; the other then found the node gone (to the trash, or out of reach).
+      const statuses = [trashed.status, moved.status];
+      expect([
+        [204, 404],
+        [404, 200],
+      ]).toContainEqual(statuses);
+      const [row] = await rows<{ parent_id: string; trashed: boolean }>(
+        sql`select parent_id, trashed_at is not null as trashed from nodes where id = ${node.id}`,
+      );
+      expect(row).toEqual(
+        trashed.status === 204
+          ? { parent_id: folder.id, trashed: true }
+          : { parent_id: own.id, trashed: false },
+      );
+    }
+  });
 });
 
 // A transaction held open by the test while a request waits needs a second connection: PostgreSQL only.

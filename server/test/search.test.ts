@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeMembers } from '../src/features/members/members.table.ts';
 import { type Api, signUp, uniqueName } from './client.ts';
 import { driverSets, startServer, type TestServer } from './harness.ts';
 
@@ -108,9 +107,9 @@ describe.each(driverSets())('finding files (%s)', (set) => {
     const docs = await folder(owner.api, team.id, 'Docs');
     await file(owner.api, docs.id, 'budget 2027.xlsx');
     await file(owner.api, 'root', 'budget private.xlsx');
-    await server.deps.database.db
-      .insert(nodeMembers)
-      .values({ nodeId: team.id, ownerId: owner.user.id, userId: me.user.id, role: 'viewer' });
+    await owner.api.expect(201, 'POST', `/nodes/${team.id}/members`, {
+      json: { username: me.user.username, role: 'viewer' },
+    });
     const found = await search(me.api, 'q=budget');
     expect(names(found)).toEqual(['budget 2027.xlsx']);
     expect(found.items[0].location).toEqual({

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AbortUploadData, AbortUploadErrors, AbortUploadResponses, AdminCreateInvitationData, AdminCreateInvitationErrors, AdminCreateInvitationResponses, AdminListInvitationsData, AdminListInvitationsErrors, AdminListInvitationsResponses, AdminListUsersData, AdminListUsersErrors, AdminListUsersResponses, AdminRevokeInvitationData, AdminRevokeInvitationErrors, AdminRevokeInvitationResponses, AdminUpdateUserData, AdminUpdateUserErrors, AdminUpdateUserResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateFolderData, CreateFolderErrors, CreateFolderResponses, CreateShareData, CreateShareErrors, CreateShareResponses, CreateUploadData, CreateUploadErrors, CreateUploadResponses, DownloadFileData, DownloadFileErrors, DownloadFileResponses, DownloadZipData, DownloadZipErrors, DownloadZipResponses, EmptyTrashData, EmptyTrashErrors, EmptyTrashResponses, GetFileData, GetFileErrors, GetFileResponses, GetFolderData, GetFolderErrors, GetFolderResponses, GetMeData, GetMeErrors, GetMeResponses, GetNodeData, GetNodeErrors, GetNodeResponses, GetPublicLinkData, GetPublicLinkErrors, GetPublicLinkResponses, GetRegistrationData, GetRegistrationResponses, GetShareData, GetShareErrors, GetShareResponses, GetUploadData, GetUploadErrors, GetUploadResponses, HealthData, HealthResponses, ListRecentData, ListRecentErrors, ListRecentResponses, ListSessionsData, ListSessionsErrors, ListSessionsResponses, ListShareEventsData, ListShareEventsErrors, ListShareEventsResponses, ListSharesData, ListSharesErrors, ListSharesResponses, ListStarredData, ListStarredErrors, ListStarredResponses, ListTrashData, ListTrashErrors, ListTrashResponses, ListUploadsData, ListUploadsErrors, ListUploadsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, OpenapiData, OpenapiResponses, PurgeNodeData, PurgeNodeErrors, PurgeNodeResponses, ReadyData, ReadyErrors, ReadyResponses, RegisterData, RegisterErrors, RegisterResponses, RestoreNodeData, RestoreNodeErrors, RestoreNodeResponses, RevokeSessionData, RevokeSessionErrors, RevokeSessionResponses, RevokeShareData, RevokeShareErrors, RevokeShareResponses, SearchData, SearchErrors, SearchResponses, StarNodeData, StarNodeErrors, StarNodeResponses, TrashNodeData, TrashNodeErrors, TrashNodeResponses, UnlockPublicLinkData, UnlockPublicLinkErrors, UnlockPublicLinkResponses, UnstarNodeData, UnstarNodeErrors, UnstarNodeResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateNodeData, UpdateNodeErrors, UpdateNodeResponses, UpdateShareData, UpdateShareErrors, UpdateShareResponses, UploadFileData, UploadFileErrors, UploadFileResponses, UploadPartData, UploadPartErrors, UploadPartResponses } from './types.gen';
+import type { AbortUploadData, AbortUploadErrors, AbortUploadResponses, AddMemberData, AddMemberErrors, AddMemberResponses, AdminCreateInvitationData, AdminCreateInvitationErrors, AdminCreateInvitationResponses, AdminListInvitationsData, AdminListInvitationsErrors, AdminListInvitationsResponses, AdminListUsersData, AdminListUsersErrors, AdminListUsersResponses, AdminRevokeInvitationData, AdminRevokeInvitationErrors, AdminRevokeInvitationResponses, AdminUpdateUserData, AdminUpdateUserErrors, AdminUpdateUserResponses, ChangeMemberRoleData, ChangeMemberRoleErrors, ChangeMemberRoleResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateFolderData, CreateFolderErrors, CreateFolderResponses, CreateShareData, CreateShareErrors, CreateShareResponses, CreateUploadData, CreateUploadErrors, CreateUploadResponses, DownloadFileData, DownloadFileErrors, DownloadFileResponses, DownloadZipData, DownloadZipErrors, DownloadZipResponses, EmptyTrashData, EmptyTrashErrors, EmptyTrashResponses, GetFileData, GetFileErrors, GetFileResponses, GetFolderData, GetFolderErrors, GetFolderResponses, GetMeData, GetMeErrors, GetMeResponses, GetNodeData, GetNodeErrors, GetNodeResponses, GetPublicLinkData, GetPublicLinkErrors, GetPublicLinkResponses, GetRegistrationData, GetRegistrationResponses, GetShareData, GetShareErrors, GetShareResponses, GetUploadData, GetUploadErrors, GetUploadResponses, HealthData, HealthResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListRecentData, ListRecentErrors, ListRecentResponses, ListSessionsData, ListSessionsErrors, ListSessionsResponses, ListSharedData, ListSharedErrors, ListSharedResponses, ListShareEventsData, ListShareEventsErrors, ListShareEventsResponses, ListSharesData, ListSharesErrors, ListSharesResponses, ListStarredData, ListStarredErrors, ListStarredResponses, ListTrashData, ListTrashErrors, ListTrashResponses, ListUploadsData, ListUploadsErrors, ListUploadsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, OpenapiData, OpenapiResponses, PurgeNodeData, PurgeNodeErrors, PurgeNodeResponses, ReadyData, ReadyErrors, ReadyResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, RestoreNodeData, RestoreNodeErrors, RestoreNodeResponses, RevokeSessionData, RevokeSessionErrors, RevokeSessionResponses, RevokeShareData, RevokeShareErrors, RevokeShareResponses, SearchData, SearchErrors, SearchResponses, StarNodeData, StarNodeErrors, StarNodeResponses, TrashNodeData, TrashNodeErrors, TrashNodeResponses, UnlockPublicLinkData, UnlockPublicLinkErrors, UnlockPublicLinkResponses, UnstarNodeData, UnstarNodeErrors, UnstarNodeResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateNodeData, UpdateNodeErrors, UpdateNodeResponses, UpdateShareData, UpdateShareErrors, UpdateShareResponses, UploadFileData, UploadFileErrors, UploadFileResponses, UploadPartData, UploadPartErrors, UploadPartResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -419,6 +419,79 @@ export const uploadPart = <ThrowOnError extends boolean = false>(options: Option
         'Content-Type': 'application/octet-stream',
         ...options.headers
     }
+});
+
+/**
+ * Who a folder or file is shared with (for its owner and its members)
+ */
+export const listMembers = <ThrowOnError extends boolean = false>(options: Options<ListMembersData, ThrowOnError>) => (options.client ?? client).get<ListMembersResponses, ListMembersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'fileshare_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/nodes/{id}/members',
+    ...options
+});
+
+/**
+ * Share a folder or file with another user, as viewer or editor
+ */
+export const addMember = <ThrowOnError extends boolean = false>(options: Options<AddMemberData, ThrowOnError>) => (options.client ?? client).post<AddMemberResponses, AddMemberErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'fileshare_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/nodes/{id}/members',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Stop sharing with a member (the owner), or leave (the member)
+ */
+export const removeMember = <ThrowOnError extends boolean = false>(options: Options<RemoveMemberData, ThrowOnError>) => (options.client ?? client).delete<RemoveMemberResponses, RemoveMemberErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'fileshare_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/nodes/{id}/members/{userId}',
+    ...options
+});
+
+/**
+ * Change what a member may do
+ */
+export const changeMemberRole = <ThrowOnError extends boolean = false>(options: Options<ChangeMemberRoleData, ThrowOnError>) => (options.client ?? client).patch<ChangeMemberRoleResponses, ChangeMemberRoleErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'fileshare_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/nodes/{id}/members/{userId}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * What other users shared with me, newest first (what is in their trash left out)
+ */
+export const listShared = <ThrowOnError extends boolean = false>(options?: Options<ListSharedData, ThrowOnError>) => (options?.client ?? client).get<ListSharedResponses, ListSharedErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'fileshare_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/shared',
+    ...options
 });
 
 /**

@@ -3558,6 +3558,570 @@ export type UploadPartResponses = {
 
 export type UploadPartResponse = UploadPartResponses[keyof UploadPartResponses];
 
+export type ListMembersData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/nodes/{id}/members';
+};
+
+export type ListMembersErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type ListMembersError = ListMembersErrors[keyof ListMembersErrors];
+
+export type ListMembersResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        items: Array<{
+            userId: string;
+            username: string;
+            /**
+             * A viewer lists, downloads and zips; an editor also uploads, creates, renames, moves and trashes.
+             */
+            role: 'viewer' | 'editor';
+            createdAt: string;
+        }>;
+    };
+};
+
+export type ListMembersResponse = ListMembersResponses[keyof ListMembersResponses];
+
+export type AddMemberData = {
+    body: {
+        username: string;
+        /**
+         * A viewer lists, downloads and zips; an editor also uploads, creates, renames, moves and trashes.
+         */
+        role: 'viewer' | 'editor';
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/nodes/{id}/members';
+};
+
+export type AddMemberErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    403: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    409: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type AddMemberError = AddMemberErrors[keyof AddMemberErrors];
+
+export type AddMemberResponses = {
+    /**
+     * Member
+     *
+     * Default Response
+     */
+    201: {
+        userId: string;
+        username: string;
+        /**
+         * A viewer lists, downloads and zips; an editor also uploads, creates, renames, moves and trashes.
+         */
+        role: 'viewer' | 'editor';
+        createdAt: string;
+    };
+};
+
+export type AddMemberResponse = AddMemberResponses[keyof AddMemberResponses];
+
+export type RemoveMemberData = {
+    body?: never;
+    path: {
+        id: string;
+        userId: string;
+    };
+    query?: never;
+    url: '/api/v1/nodes/{id}/members/{userId}';
+};
+
+export type RemoveMemberErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    403: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type RemoveMemberError = RemoveMemberErrors[keyof RemoveMemberErrors];
+
+export type RemoveMemberResponses = {
+    /**
+     * No content
+     */
+    204: void;
+};
+
+export type RemoveMemberResponse = RemoveMemberResponses[keyof RemoveMemberResponses];
+
+export type ChangeMemberRoleData = {
+    body: {
+        /**
+         * A viewer lists, downloads and zips; an editor also uploads, creates, renames, moves and trashes.
+         */
+        role: 'viewer' | 'editor';
+    };
+    path: {
+        id: string;
+        userId: string;
+    };
+    query?: never;
+    url: '/api/v1/nodes/{id}/members/{userId}';
+};
+
+export type ChangeMemberRoleErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    403: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type ChangeMemberRoleError = ChangeMemberRoleErrors[keyof ChangeMemberRoleErrors];
+
+export type ChangeMemberRoleResponses = {
+    /**
+     * Member
+     *
+     * Default Response
+     */
+    200: {
+        userId: string;
+        username: string;
+        /**
+         * A viewer lists, downloads and zips; an editor also uploads, creates, renames, moves and trashes.
+         */
+        role: 'viewer' | 'editor';
+        createdAt: string;
+    };
+};
+
+export type ChangeMemberRoleResponse = ChangeMemberRoleResponses[keyof ChangeMemberRoleResponses];
+
+export type ListSharedData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/shared';
+};
+
+export type ListSharedErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type ListSharedError = ListSharedErrors[keyof ListSharedErrors];
+
+export type ListSharedResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        items: Array<{
+            /**
+             * Node
+             */
+            node: {
+                id: string;
+                kind: 'folder' | 'file';
+                /**
+                 * Empty for the root folder.
+                 */
+                name: string;
+                parentId: string | null;
+                /**
+                 * Bytes as the user sees them; null for folders.
+                 */
+                size: number | null;
+                /**
+                 * Bytes the stored blob takes (smaller when compressed).
+                 */
+                storedSize: number | null;
+                encoding: 'identity' | 'gzip' | null;
+                contentType: string | null;
+                /**
+                 * Hex SHA-256 of the file as the user sees it.
+                 */
+                sha256: string | null;
+                createdAt: string;
+                updatedAt: string;
+                trashedAt: string | null;
+            };
+            owner: {
+                id: string;
+                username: string;
+            };
+            /**
+             * A viewer lists, downloads and zips; an editor also uploads, creates, renames, moves and trashes.
+             */
+            role: 'viewer' | 'editor';
+        }>;
+    };
+};
+
+export type ListSharedResponse = ListSharedResponses[keyof ListSharedResponses];
+
 export type AdminListUsersData = {
     body?: never;
     path?: never;

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { type AccessFacts, type Actor, decide, type MemberRole, userActor, visibleTo } from './access.ts';
+import { AppError } from '../../shared/errors.ts';
+import {
+  type AccessFacts,
+  type Actor,
+  decide,
+  enforce,
+  type MemberRole,
+  startedBy,
+  userActor,
+  visibleTo,
+} from './access.ts';
 
 // alice's tree: root ─ photos ─ trip ─ beach.jpg, and root ─ notes.txt
 const parents: Record<string, string | null> = {
@@ -79,5 +89,29 @@ describe('access', () => {
     expect(visibleTo(userActor('bob'), session, 'read')).toBeUndefined();
     expect(visibleTo(link('root', 'link'), session, 'read')).toBeUndefined();
     expect(visibleTo(userActor('alice'), undefined, 'read')).toBeUndefined();
+  });
+
+  it('keeps an upload session to whoever started it, whoever’s tree it goes into', () => {
+    const byBob = { ownerId: 'alice', createdBy: 'bob', shareId: null };
+    expect(startedBy(userActor('bob'), byBob)).toBe(byBob);
+    expect(startedBy(userActor('alice'), byBob)).toBeUndefined();
+    const before = { ownerId: 'alice', createdBy: null, shareId: null };
+    expect(startedBy(userActor('alice'), before)).toBe(before);
+    const dropped = { ownerId: 'alice', createdBy: null, shareId: 'share-1' };
+    expect(startedBy(link('trip', 'drop'), dropped)).toBe(dropped);
+    expect(startedBy(userActor('alice'), dropped)).toBeUndefined();
+    expect(startedBy(link('trip', 'drop'), byBob)).toBeUndefined();
+    expect(startedBy(userActor('bob'), undefined)).toBeUndefined();
+  });
+
+  it('refuses what is hidden as not found, and what is only visible as forbidden', () => {
+    const missing = () => new AppError(404, 'not_found', 'No such thing.');
+    expect(() => enforce('allowed', missing)).not.toThrow();
+    expect(() => enforce('hidden', missing)).toThrow(
+      expect.objectContaining({ status: 404, code: 'not_found' }),
+    );
+    expect(() => enforce('forbidden', missing)).toThrow(
+      expect.objectContaining({ status: 403, code: 'forbidden' }),
+    );
   });
 });

@@ -8,6 +8,8 @@
  * linked folder and sees nothing). Whether the node is in the trash is the caller's to check.
  */
 
+import { forbidden } from './access.errors.ts';
+
 export type MemberRole = 'viewer' | 'editor';
 
 /** Who is asking: a signed-in user, or whoever holds a share link (checked, not expired). */
@@ -82,8 +84,32 @@ export async function decide(
   return permits(await roleOn(actor, node, facts), action);
 }
 
+/** Throws what the decision refuses with: `notFound()` when hidden, 403 when forbidden. */
+export function enforce(decision: Decision, notFound: () => Error): void {
+  if (decision === 'hidden') throw notFound();
+  if (decision === 'forbidden') throw forbidden();
+}
+
+/** An upload session, as far as the check needs it. */
+export interface Started extends Owned {
+  /** The user who started it (null for one started through a link, or before this was recorded). */
+  createdBy: string | null;
+  shareId: string | null;
+}
+
 /**
- * For what only its owner ever reaches (an upload session, the trash): the resource when the
+ * An upload session is its starter's alone, whoever's tree it goes into: the user who started it,
+ * or the link it was started through. Undefined when it is missing or someone else's.
+ */
+export function startedBy<T extends Started>(actor: Actor, session: T | undefined): T | undefined {
+  if (session === undefined) return undefined;
+  if (actor.kind === 'link') return session.shareId === actor.shareId ? session : undefined;
+  const starter = session.shareId === null ? (session.createdBy ?? session.ownerId) : undefined;
+  return starter === actor.userId ? session : undefined;
+}
+
+/**
+ * For what only its owner ever reaches (the trash): the resource when the
  * actor is a user who owns it; undefined when it is missing or not theirs.
  */
 export function visibleTo<T extends Owned>(

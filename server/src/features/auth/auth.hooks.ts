@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Config } from '../../config.ts';
 import { siteOrigin } from '../../shared/http.ts';
+import { type Actor, userActor } from '../access/access.ts';
 import type { UserRow } from '../users/users.table.ts';
 import { adminOnly, crossOrigin, notAuthenticated } from './auth.errors.ts';
 import type { Authenticated, AuthService } from './auth.service.ts';
@@ -25,6 +26,9 @@ export function currentUser(request: FastifyRequest): UserRow {
   if (request.auth === null) throw notAuthenticated();
   return request.auth.user;
 }
+
+/** The signed-in user as the access check knows them. */
+export const currentActor = (request: FastifyRequest): Actor => userActor(currentUser(request).id);
 
 function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { RouteOptions } from '../../services.ts';
 import { declaredLength, errors, IdParams } from '../../shared/http.ts';
-import { currentUser } from '../auth/auth.hooks.ts';
+import { currentActor } from '../auth/auth.hooks.ts';
 import { FolderId, Node, NodeName, toApiNode } from '../nodes/nodes.schemas.ts';
 import { createDownloads } from './downloads.ts';
 import { invalidChecksum } from './files.errors.ts';
@@ -63,7 +63,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       });
       const declaredSize = declaredLength(request);
       const result = await files.upload({
-        ownerId: currentUser(request).id,
+        actor: currentActor(request),
         folderId: request.params.id,
         name: request.params.name,
         onConflict: request.query.onConflict,
@@ -88,7 +88,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
         response: { 200: Node, ...errors(401, 404) },
       },
     },
-    async (request) => toApiNode(await nodes.getFile(currentUser(request).id, request.params.id)),
+    async (request) => toApiNode(await nodes.getFile(currentActor(request), request.params.id)),
   );
 
   app.get(
@@ -109,7 +109,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       },
     },
     async (request, reply) => {
-      const file = await nodes.getFile(currentUser(request).id, request.params.id);
+      const file = await nodes.getFile(currentActor(request), request.params.id);
       return downloads.sendFile(request, reply, file);
     },
   );
@@ -131,7 +131,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       },
     },
     async (request, reply) => {
-      const entries = await nodes.archiveEntries(currentUser(request).id, request.query.ids);
+      const entries = await nodes.archiveEntries(currentActor(request), request.query.ids);
       return downloads.sendZip(request, reply, entries, request.query.name);
     },
   );

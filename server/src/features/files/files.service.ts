@@ -5,14 +5,18 @@ import { newBlobKey } from '../../platform/blobs/blob-keys.ts';
 import { type ByteRange, StorageFullError } from '../../platform/blobs/blob-store.ts';
 import { contentTypeFor } from '../../shared/content-types.ts';
 import { AppError } from '../../shared/errors.ts';
+import { normaliseNodeName } from '../../shared/names.ts';
 import { DigestCounter, TooManyBytesError } from '../../shared/streams.ts';
+import { type Actor, userActor } from '../access/access.ts';
 import type { ConflictPolicy, NodesService } from '../nodes/nodes.service.ts';
 import { quotaExceeded } from '../users/users.errors.ts';
 import type { UsersService } from '../users/users.service.ts';
 import { checksumMismatch, sizeMismatch, storageFull, uploadInterrupted } from './files.errors.ts';
 
-export interface SimpleUpload {
-  ownerId: string;
+/** Who uploads: the tree's owner by id, or any actor (a member), decided on inside the unit of work. */
+type Uploader = { ownerId: string; actor?: undefined } | { actor: Actor; ownerId?: undefined };
+
+export type SimpleUpload = Uploader & {
   folderId: string;
   name: string;
   onConflict: ConflictPolicy;
@@ -24,7 +28,7 @@ export interface SimpleUpload {
   contentType: string | undefined;
   /** Asked before committing: a client that went away never gets a file it can't know was stored. */
   clientConnected: () => boolean;
-}
+};
 
 export type FilesService = ReturnType<typeof createFilesService>;
 
@@ -72,10 +76,12 @@ export function createFilesService(
      * Any failure before that leaves no node and no blob.
      */
     async upload(request: SimpleUpload) {
-      const folder = await nodes.liveFolder(request.ownerId, request.folderId);
-      if (request.onConflict === 'fail') await nodes.assertNameFree(folder.id, request.name);
-      // Refused before the body is read when it says it won't fit; cut off as soon as it doesn't.
-      const room = await users.roomLeft(request.ownerId);
+      const actor = request.actor === undefined ? userActor(request.ownerId) : request.actor;
+      const name = normaliseNodeName(request.name);
+      const folder = await nodes.liveFolder(actor, request.folderId, 'write');
+      if (request.onConflict === 'fail') await nodes.assertNameFree(folder.id, name);
+      // Refused before the body is read when it says it won't fit in the tree owner's quota; cut off as soon as it doesn't.
+      const room = await users.roomLeft(folder.ownerId);
       if (request.declaredSize !== undefined && request.declaredSize > room) throw quotaExceeded();
       const blobKey = newBlobKey();
       // Counted here; hashed by the store, where that costs the server least.
@@ -116,12 +122,12 @@ export function createFilesService(
         throw failure;
       }
       try {
-        const result = await nodes.commitFile(request.ownerId, folder.id, request.name, request.onConflict, {
+        const result = await nodes.commitFileAs(actor, folder.id, name, request.onConflict, {
           blobKey,
           size: counter.bytes,
           storedSize: counter.bytes,
           sha256,
-          contentType: contentTypeFor(request.name, request.contentType),
+          contentType: contentTypeFor(name, request.contentType),
           encoding: 'identity',
         });
         if (result.replacedBlobKey !== undefined) await discardBlob(result.replacedBlobKey);

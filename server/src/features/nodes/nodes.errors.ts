@@ -14,3 +14,9 @@ export const invalidCursor = () =>
   new AppError(400, 'invalid_cursor', 'The cursor is not one this server issued.');
 export const treeTooDeep = (limit: number) =>
   new AppError(400, 'tree_too_deep', `Folders can be nested at most ${limit} deep.`);
+export const sharedNodeIsFixed = () =>
+  new AppError(
+    403,
+    'forbidden',
+    'What was shared with you can be renamed, moved or trashed only by its owner; what is in it, you may.',
+  );

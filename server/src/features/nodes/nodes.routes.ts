@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { RouteOptions } from '../../services.ts';
 import { errors, IdParams, NoContent } from '../../shared/http.ts';
 import { Nullable } from '../../shared/schemas.ts';
-import { currentUser } from '../auth/auth.hooks.ts';
+import { currentActor, currentUser } from '../auth/auth.hooks.ts';
 import {
   CreateFolderBody,
   FolderId,
@@ -46,7 +46,7 @@ export const nodesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       },
     },
     async (request, reply) => {
-      const result = await nodes.listFolder(currentUser(request).id, request.params.id, request.query);
+      const result = await nodes.listFolder(currentActor(request), request.params.id, request.query);
       const folder = JSON.stringify(toApiNode(result.folder));
       return sendJson(
         reply,
@@ -68,7 +68,7 @@ export const nodesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
     },
     async (request, reply) => {
       const folder = await nodes.createFolder(
-        currentUser(request).id,
+        currentActor(request),
         request.body.parentId,
         request.body.name,
       );
@@ -87,7 +87,7 @@ export const nodesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
         response: { 200: Node, ...errors(401, 404) },
       },
     },
-    async (request) => toApiNode(await nodes.getNode(currentUser(request).id, request.params.id)),
+    async (request) => toApiNode(await nodes.getNode(currentActor(request), request.params.id)),
   );
 
   app.patch(
@@ -102,8 +102,7 @@ export const nodesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
         response: { 200: Node, ...errors(400, 401, 403, 404, 409) },
       },
     },
-    async (request) =>
-      toApiNode(await nodes.update(currentUser(request).id, request.params.id, request.body)),
+    async (request) => toApiNode(await nodes.update(currentActor(request), request.params.id, request.body)),
   );
 
   app.delete(
@@ -118,7 +117,7 @@ export const nodesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       },
     },
     async (request, reply) => {
-      await nodes.trash(currentUser(request).id, request.params.id);
+      await nodes.trash(currentActor(request), request.params.id);
       return reply.code(204).send(null);
     },
   );

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openServiceWorld, type ServiceWorld, seedUser, storedContent } from '../../../test/service-world.ts';
 import { AppError } from '../../shared/errors.ts';
+import { userActor } from '../access/access.ts';
 import * as realRepository from './nodes.repository.ts';
 
 const codeOf = (promise: Promise<unknown>) =>
@@ -21,11 +22,11 @@ describe('the tree, below the routes', () => {
   it('refuses to move a folder into itself or below itself', async () => {
     const { user } = await seedUser(world);
     const { nodes } = world.services;
-    const a = await nodes.createFolder(user.id, 'root', 'a');
-    const b = await nodes.createFolder(user.id, a.id, 'b');
-    expect(await codeOf(nodes.update(user.id, a.id, { parentId: a.id }))).toBe('invalid_move');
-    expect(await codeOf(nodes.update(user.id, a.id, { parentId: b.id }))).toBe('invalid_move');
-    expect((await nodes.update(user.id, b.id, { parentId: 'root' })).parentId).not.toBe(a.id);
+    const a = await nodes.createFolder(userActor(user.id), 'root', 'a');
+    const b = await nodes.createFolder(userActor(user.id), a.id, 'b');
+    expect(await codeOf(nodes.update(userActor(user.id), a.id, { parentId: a.id }))).toBe('invalid_move');
+    expect(await codeOf(nodes.update(userActor(user.id), a.id, { parentId: b.id }))).toBe('invalid_move');
+    expect((await nodes.update(userActor(user.id), b.id, { parentId: 'root' })).parentId).not.toBe(a.id);
   });
 
   it('nests folders 256 deep and no deeper, counting the height of what a move brings', async () => {
@@ -34,31 +35,33 @@ describe('the tree, below the routes', () => {
     let parent = 'root';
     const chain: string[] = [];
     for (let depth = 1; depth <= realRepository.MAX_TREE_DEPTH; depth++) {
-      parent = (await nodes.createFolder(user.id, parent, `level ${depth}`)).id;
+      parent = (await nodes.createFolder(userActor(user.id), parent, `level ${depth}`)).id;
       chain.push(parent);
     }
-    expect(await codeOf(nodes.createFolder(user.id, parent, 'too deep'))).toBe('tree_too_deep');
+    expect(await codeOf(nodes.createFolder(userActor(user.id), parent, 'too deep'))).toBe('tree_too_deep');
     expect(await codeOf(nodes.commitFile(user.id, parent, 'file', 'fail', storedContent(1)))).toBe(
       'tree_too_deep',
     );
     // A folder with a subfolder fits under level 254, not under level 255.
-    const pair = await nodes.createFolder(user.id, 'root', 'pair');
-    await nodes.createFolder(user.id, pair.id, 'inner');
-    expect(await codeOf(nodes.update(user.id, pair.id, { parentId: chain[254] as string }))).toBe(
+    const pair = await nodes.createFolder(userActor(user.id), 'root', 'pair');
+    await nodes.createFolder(userActor(user.id), pair.id, 'inner');
+    expect(await codeOf(nodes.update(userActor(user.id), pair.id, { parentId: chain[254] as string }))).toBe(
       'tree_too_deep',
     );
-    expect(await codeOf(nodes.update(user.id, pair.id, { parentId: chain[253] as string }))).toBe('ok');
+    expect(await codeOf(nodes.update(userActor(user.id), pair.id, { parentId: chain[253] as string }))).toBe(
+      'ok',
+    );
   });
 
   it('refunds exactly what a purge removed, once', async () => {
     const { user } = await seedUser(world);
     const { nodes } = world.services;
-    const folder = await nodes.createFolder(user.id, 'root', 'photos');
+    const folder = await nodes.createFolder(userActor(user.id), 'root', 'photos');
     await nodes.commitFile(user.id, folder.id, 'a.jpg', 'fail', storedContent(1000));
     await nodes.commitFile(user.id, folder.id, 'b.jpg', 'fail', storedContent(234));
     await nodes.commitFile(user.id, 'root', 'kept.txt', 'fail', storedContent(5));
     expect(await usedBytes(user.id)).toBe(1239);
-    await nodes.trash(user.id, folder.id);
+    await nodes.trash(userActor(user.id), folder.id);
     expect((await nodes.purge(user.id, folder.id)).length).toBe(2);
     expect(await usedBytes(user.id)).toBe(5);
     expect(await codeOf(nodes.purge(user.id, folder.id))).toBe('not_found');
@@ -107,9 +110,9 @@ describe('a unit of work that fails', () => {
     );
     failInserts = false;
     expect((await users.getUser(user.id))?.usedBytes).toBe(0);
-    expect((await nodes.listFolder(user.id, 'root', { limit: 10, sort: 'name', order: 'asc' })).items).toBe(
-      '',
-    );
+    expect(
+      (await nodes.listFolder(userActor(user.id), 'root', { limit: 10, sort: 'name', order: 'asc' })).items,
+    ).toBe('');
     expect((await nodes.commitFile(user.id, 'root', 'lost.bin', 'fail', storedContent(777))).created).toBe(
       true,
     );

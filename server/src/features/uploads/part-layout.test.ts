@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { partLayout } from './uploads.service.ts';
+import { partLayout } from './part-layout.ts';
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;

@@ -10,10 +10,11 @@ import {
   StorageFullError,
 } from '../../platform/blobs/blob-store.ts';
 import { AppError } from '../../shared/errors.ts';
+import type { Actor } from '../access/access.ts';
 import { storageFull } from '../files/files.errors.ts';
 import type { FilesService } from '../files/files.service.ts';
 import { folderNotFound } from '../nodes/nodes.errors.ts';
-import type { NodesService, RecordedFile } from '../nodes/nodes.service.ts';
+import type { NodesService, RecordedFile, TreeWork } from '../nodes/nodes.service.ts';
 import type { NodeRow } from '../nodes/nodes.table.ts';
 import type { UsersService } from '../users/users.service.ts';
 import {
@@ -34,7 +35,7 @@ const CLAIM_MS = 60_000;
 const RENEW_EVERY_MS = CLAIM_MS / 3;
 
 export interface CompletionHelpers {
-  owned(ownerId: string, id: string): Promise<UploadRow>;
+  owned(actor: Actor, id: string): Promise<UploadRow>;
   expectedPartSize(session: UploadRow, number: number): number;
   /** Gives the reservation back and drops the parts. */
   abortSession(session: UploadRow): Promise<boolean>;
@@ -56,8 +57,8 @@ export function createUploadCompletion(
   const { db } = database;
 
   /** Takes the claim, or says why not: completed (answer its file), being completed, gone. */
-  async function claim(ownerId: string, id: string, completionId: string) {
-    const found = await helpers.owned(ownerId, id);
+  async function claim(actor: Actor, id: string, completionId: string) {
+    const found = await helpers.owned(actor, id);
     if (found.status === 'completed') return { done: found };
     const now = clock.now();
     if (found.status === 'open' && found.expiresAt <= now) throw uploadExpired();
@@ -68,7 +69,7 @@ export function createUploadCompletion(
       expiresAt: new Date(now.getTime() + ttlMs),
     });
     if (claimed !== undefined) return { claimed };
-    const again = await helpers.owned(ownerId, id);
+    const again = await helpers.owned(actor, id);
     if (again.status === 'completed') return { done: again };
     throw uploadCompleting();
   }
@@ -164,13 +165,17 @@ export function createUploadCompletion(
     return content.sha256;
   }
 
-  /** Records the file, turning the reservation into the charge, if this completion still holds its claim. */
+  /**
+   * Records the file, turning the reservation into the charge, if this completion still holds its
+   * claim and its starter may still write into the folder.
+   */
   async function record(
+    actor: Actor,
     session: UploadRow,
     completionId: string,
     sha256: string | null,
   ): Promise<RecordedFile> {
-    return nodes.inTree(session.ownerId, session.name, async (w) => {
+    const recording = async (w: TreeWork) => {
       const locked = await repository.lockUpload(w.tx, session.id);
       if (locked?.status !== 'completing' || locked.completionId !== completionId) throw claimLost();
       // The folder as the locked row has it: purged while the parts were joined, it is null.
@@ -186,7 +191,8 @@ export function createUploadCompletion(
       });
       await repository.updateUpload(w.tx, session.id, { status: 'completed', nodeId: result.node.id });
       return result;
-    });
+    };
+    return nodes.inTree(session.ownerId, session.name, recording, actor);
   }
 
   /** Whether this completion still holds the session, so that what it undoes is its own. */
@@ -195,12 +201,12 @@ export function createUploadCompletion(
     return row?.status === 'completing' && row.completionId === completionId;
   }
 
-  return async function complete(ownerId: string, id: string): Promise<{ node: NodeRow; created: boolean }> {
+  return async function complete(actor: Actor, id: string): Promise<{ node: NodeRow; created: boolean }> {
     const completionId = randomUUID();
-    const outcome = await claim(ownerId, id, completionId);
+    const outcome = await claim(actor, id, completionId);
     if (outcome.done !== undefined) {
       if (outcome.done.nodeId === null) throw uploadNotFound();
-      return { node: await nodes.getNode(ownerId, outcome.done.nodeId), created: false };
+      return { node: await nodes.getNode(actor, outcome.done.nodeId), created: false };
     }
     const session = outcome.claimed;
     if (session.parentId === null) {
@@ -252,7 +258,7 @@ export function createUploadCompletion(
       }
       let result: RecordedFile;
       try {
-        result = await record(session, completionId, sha256);
+        result = await record(actor, session, completionId, sha256);
       } catch (error) {
         // Blob first, metadata last: without its row the blob goes, unless a later completer owns it now.
         if (error instanceof ClaimLostError || !(await stillClaimed(id, completionId)))

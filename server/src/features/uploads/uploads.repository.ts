@@ -81,11 +81,29 @@ export async function updateUpload(db: Queryable, id: string, changes: Partial<N
   await db.update(uploads).set(changes).where(eq(uploads.id, id));
 }
 
-export async function listOpenUploads(db: Queryable, ownerId: string): Promise<UploadRow[]> {
+/** Unsettled sessions the user started, into whoever's tree (sessions from before `created_by`: the owner's). */
+export async function listOpenUploadsStartedBy(db: Queryable, userId: string): Promise<UploadRow[]> {
   return db
     .select()
     .from(uploads)
-    .where(and(eq(uploads.ownerId, ownerId), unsettled))
+    .where(
+      and(
+        or(
+          eq(uploads.createdBy, userId),
+          and(isNull(uploads.createdBy), isNull(uploads.shareId), eq(uploads.ownerId, userId)),
+        ),
+        unsettled,
+      ),
+    )
+    .orderBy(asc(uploads.createdAt));
+}
+
+/** Unsettled sessions into the user's tree or started by them. */
+export async function listOpenUploadsOf(db: Queryable, userId: string): Promise<UploadRow[]> {
+  return db
+    .select()
+    .from(uploads)
+    .where(and(or(eq(uploads.ownerId, userId), eq(uploads.createdBy, userId)), unsettled))
     .orderBy(asc(uploads.createdAt));
 }
 

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { RouteOptions } from '../../services.ts';
 import { badRequest } from '../../shared/errors.ts';
 import { declaredLength, errors, NoContent, siteOrigin } from '../../shared/http.ts';
-import { currentUser } from '../auth/auth.hooks.ts';
+import { currentActor, currentUser } from '../auth/auth.hooks.ts';
 import { Node, toApiNode } from '../nodes/nodes.schemas.ts';
 import { CreateUploadBody, PartParams, UploadParams, UploadSession } from './uploads.schemas.ts';
 
@@ -38,7 +38,7 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
       },
     },
     async (request, reply) => {
-      const session = await uploads.create(currentUser(request).id, request.body, origin(request));
+      const session = await uploads.create(currentActor(request), request.body, origin(request));
       return reply.code(201).send(session);
     },
   );
@@ -72,7 +72,7 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
         response: { 200: UploadSession, ...errors(401, 404, 410) },
       },
     },
-    async (request) => uploads.get(currentUser(request).id, request.params.id, origin(request)),
+    async (request) => uploads.get(currentActor(request), request.params.id, origin(request)),
   );
 
   app.post(
@@ -87,7 +87,7 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
       },
     },
     async (request, reply) => {
-      const result = await uploads.complete(currentUser(request).id, request.params.id);
+      const result = await uploads.complete(currentActor(request), request.params.id);
       return reply.code(result.created ? 201 : 200).send(toApiNode(result.node));
     },
   );
@@ -104,7 +104,7 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
       },
     },
     async (request, reply) => {
-      await uploads.abort(currentUser(request).id, request.params.id);
+      await uploads.abort(currentActor(request), request.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -140,7 +140,7 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
         // Refused before the body is read when its length can't be counted.
         declaredLength(request);
         const part = await uploads.putPart(
-          currentUser(request).id,
+          currentActor(request),
           request.params.id,
           request.params.number,
           request.raw,

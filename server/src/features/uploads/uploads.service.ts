@@ -10,12 +10,13 @@ import {
 import { contentTypeFor } from '../../shared/content-types.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { normaliseNodeName } from '../../shared/names.ts';
-import { userActor, visibleTo } from '../access/access.ts';
+import { type Actor, startedBy, userActor } from '../access/access.ts';
 import { storageFull } from '../files/files.errors.ts';
 import type { FilesService } from '../files/files.service.ts';
 import type { ConflictPolicy, NodesService } from '../nodes/nodes.service.ts';
 import type { UsersService } from '../users/users.service.ts';
 import { allowInflation } from './compression-limits.ts';
+import { expectedPartSize, partLayout } from './part-layout.ts';
 import { createUploadCompletion } from './upload-completion.ts';
 import {
   invalidPartNumber,
@@ -31,16 +32,6 @@ import {
 import * as repository from './uploads.repository.ts';
 import type { UploadRow } from './uploads.table.ts';
 
-const MIB = 1024 * 1024;
-/** S3 needs at least 5 MiB in every part but the last; 8 MiB keeps request counts low. */
-const MIN_PART_SIZE = 8 * MIB;
-const MAX_PARTS = 10_000;
-// Every part costs a request, a flush and, in a browser, a round of IPC; every part in flight is
-// progress lost when a connection breaks. Up to 4 GiB a file gets about 64 parts; beyond that
-// parts stay at 64 MiB until S3's 10,000-part limit makes them larger.
-const PREFERRED_PARTS = 64;
-const PREFERRED_MAX_PART_SIZE = 64 * MIB;
-
 export interface NewUploadRequest {
   parentId: string;
   name: string;
@@ -50,30 +41,6 @@ export interface NewUploadRequest {
   sha256?: string;
   encoding?: 'identity' | 'gzip';
   onConflict?: ConflictPolicy;
-}
-
-/**
- * Part size and count for a blob of `storedSize` bytes: whole MiB, at least 8 MiB, about 64 parts
- * while they fit in 64 MiB, never more than 10,000 parts.
- */
-export function partLayout(storedSize: number): { partSize: number; partCount: number } {
-  const wholeMiB = (bytes: number) => Math.ceil(bytes / MIB) * MIB;
-  const partSize = Math.max(
-    MIN_PART_SIZE,
-    Math.min(PREFERRED_MAX_PART_SIZE, wholeMiB(storedSize / PREFERRED_PARTS)),
-    wholeMiB(storedSize / MAX_PARTS),
-  );
-  return { partSize, partCount: Math.ceil(storedSize / partSize) };
-}
-
-/** How many bytes part `number` (1-based) of the session must have. */
-export function expectedPartSize(
-  session: Pick<UploadRow, 'partSize' | 'partCount' | 'storedSize'>,
-  number: number,
-) {
-  return number < session.partCount
-    ? session.partSize
-    : session.storedSize - session.partSize * (session.partCount - 1);
 }
 
 export type UploadsService = ReturnType<typeof createUploadsService>;
@@ -87,16 +54,17 @@ export function createUploadsService(
   const { db } = database;
   const ttlMs = config.uploads.sessionTtlSeconds * 1000;
 
-  async function owned(ownerId: string, id: string): Promise<UploadRow> {
+  /** The session if the actor started it: only its starter sees, resumes, completes or aborts it. */
+  async function owned(actor: Actor, id: string): Promise<UploadRow> {
     const found = isUuid(id) ? await repository.findUpload(db, id) : undefined;
-    const session = visibleTo(userActor(ownerId), found, 'write');
+    const session = startedBy(actor, found);
     if (session === undefined || session.status === 'aborted') throw uploadNotFound();
     return session;
   }
 
   /** An open session that is still within its time; using it keeps it alive. */
-  async function open(ownerId: string, id: string): Promise<UploadRow> {
-    const session = await owned(ownerId, id);
+  async function open(actor: Actor, id: string): Promise<UploadRow> {
+    const session = await owned(actor, id);
     if (session.status === 'completed') throw uploadCompleted();
     // Closed to parts while it is being completed: the joined file must be what was checked.
     if (session.status === 'completing') throw uploadCompleting();
@@ -147,9 +115,8 @@ export function createUploadsService(
     };
   }
 
-  /** Gives the session's reservation back and drops its parts; settling twice is harmless. */
   /**
-   * Gives the reservation back and drops the parts. `byClient`: the owner asked, which a completion
+   * Gives the reservation back and drops the parts; settling twice is harmless. `byClient`: its starter asked, which a completion
    * that holds its claim, or has recorded the file, refuses; decided on the locked row, since a
    * completion may have claimed the session since it was read.
    */
@@ -186,9 +153,15 @@ export function createUploadsService(
     describe,
     partUrls,
 
-    async create(ownerId: string, request: NewUploadRequest, apiOrigin: string) {
+    /**
+     * Starts a session into a folder the actor may write in: the tree's owner (by id) or a member.
+     * The session is charged to the tree's owner and is its starter's alone.
+     */
+    async create(by: Actor | string, request: NewUploadRequest, apiOrigin: string) {
+      const actor = typeof by === 'string' ? userActor(by) : by;
       const name = normaliseNodeName(request.name);
-      const folder = await nodes.liveFolder(ownerId, request.parentId);
+      const folder = await nodes.liveFolder(actor, request.parentId, 'write');
+      const { ownerId } = folder;
       const onConflict = request.onConflict ?? 'fail';
       if (onConflict === 'fail') await nodes.assertNameFree(folder.id, name);
       const encoding = request.encoding ?? 'identity';
@@ -196,7 +169,10 @@ export function createUploadsService(
       const storedSize = request.storedSize ?? request.size;
       if (encoding === 'identity' && storedSize !== request.size) throw storedSizeMismatch();
       if (encoding === 'gzip')
-        await allowInflation(rateLimiters.inflatePerUser, ownerId, { size: request.size, storedSize });
+        await allowInflation(rateLimiters.inflatePerUser, actor.kind === 'user' ? actor.userId : ownerId, {
+          size: request.size,
+          storedSize,
+        });
       const blobKey = newBlobKey();
       const storeUploadId = await blobs.multipart.create(blobKey).catch((error: unknown) => {
         throw error instanceof StorageFullError ? storageFull() : error;
@@ -204,26 +180,32 @@ export function createUploadsService(
       let session: UploadRow;
       try {
         // Under the tree's lock, so that the folder can't be purged between the check and the insert.
-        session = await nodes.inTree(ownerId, undefined, async (w) => {
-          const { folder: parent } = await nodes.liveFolderIn(w, folder.id);
-          w.storageChanged = true;
-          await users.reserveStorage(w.tx, ownerId, storedSize);
-          return repository.insertUpload(w.tx, {
-            ownerId,
-            parentId: parent.id,
-            name,
-            onConflict,
-            size: request.size,
-            storedSize,
-            contentType: contentTypeFor(name, request.contentType),
-            encoding,
-            sha256: request.sha256?.toLowerCase() ?? null,
-            ...partLayout(storedSize),
-            blobKey,
-            storeUploadId,
-            expiresAt: new Date(clock.now().getTime() + ttlMs),
-          });
-        });
+        session = await nodes.inTree(
+          ownerId,
+          undefined,
+          async (w) => {
+            const { folder: parent } = await nodes.liveFolderIn(w, folder.id);
+            w.storageChanged = true;
+            await users.reserveStorage(w.tx, ownerId, storedSize);
+            return repository.insertUpload(w.tx, {
+              ownerId,
+              createdBy: actor.kind === 'user' ? actor.userId : null,
+              parentId: parent.id,
+              name,
+              onConflict,
+              size: request.size,
+              storedSize,
+              contentType: contentTypeFor(name, request.contentType),
+              encoding,
+              sha256: request.sha256?.toLowerCase() ?? null,
+              ...partLayout(storedSize),
+              blobKey,
+              storeUploadId,
+              expiresAt: new Date(clock.now().getTime() + ttlMs),
+            });
+          },
+          actor,
+        );
       } catch (error) {
         await blobs.multipart.abort(blobKey, storeUploadId).catch(() => {});
         throw error;
@@ -232,11 +214,11 @@ export function createUploadsService(
     },
 
     /** The session, with fresh part URLs and the parts that have arrived, to resume from. */
-    async get(ownerId: string, id: string, apiOrigin: string) {
-      const found = await owned(ownerId, id);
+    async get(actor: Actor, id: string, apiOrigin: string) {
+      const found = await owned(actor, id);
       if (found.status === 'completed' || found.status === 'completing')
         return { ...describe(found), parts: [], uploadedParts: [] };
-      const session = await open(ownerId, id);
+      const session = await open(actor, id);
       const arrived =
         session.partCount === 0
           ? []
@@ -248,17 +230,18 @@ export function createUploadsService(
       };
     },
 
-    listOpen: (ownerId: string) => repository.listOpenUploads(db, ownerId),
+    /** The user's unfinished sessions, into their own tree or one shared with them. */
+    listOpen: (userId: string) => repository.listOpenUploadsStartedBy(db, userId),
 
     /** A part sent through the API (stores without direct part URLs). */
     async putPart(
-      ownerId: string,
+      actor: Actor,
       id: string,
       number: number,
       body: Readable,
       checksums: { md5?: string; sha256?: string },
     ) {
-      const session = await open(ownerId, id);
+      const session = await open(actor, id);
       if (blobs.multipart.direct) throw partsGoDirect();
       if (number < 1 || number > session.partCount) throw invalidPartNumber(session.partCount);
       try {
@@ -287,15 +270,18 @@ export function createUploadsService(
      */
     complete,
 
-    async abort(ownerId: string, id: string) {
-      const session = await owned(ownerId, id);
+    async abort(actor: Actor, id: string) {
+      const session = await owned(actor, id);
       await abortSession(session, { byClient: true });
     },
 
-    /** Ends every unfinished session of the user (an account being disabled): parts deleted, quota released. */
-    async abortAllOf(ownerId: string): Promise<number> {
+    /**
+     * Ends every unfinished session into the user's tree or started by them (an account being
+     * disabled): parts deleted, quota released.
+     */
+    async abortAllOf(userId: string): Promise<number> {
       let count = 0;
-      for (const session of await repository.listOpenUploads(db, ownerId)) {
+      for (const session of await repository.listOpenUploadsOf(db, userId)) {
         await files.discardBlob(session.blobKey);
         if (await abortSession(session)) count += 1;
       }
