@@ -8,6 +8,7 @@ import { FilesPage } from '../features/files/FilesPage';
 import { TrashPage } from '../features/files/TrashPage';
 import { PublicPage } from '../features/public/PublicPage';
 import { SharedLinksPage } from '../features/shares/SharedLinksPage';
+import { SharedWithMePage } from '../features/shares/SharedWithMePage';
 import { DropOverlay } from '../features/uploads/DropOverlay';
 import { UploadPanel } from '../features/uploads/UploadPanel';
 import { UploadsProvider } from '../features/uploads/UploadsProvider';
@@ -63,6 +64,7 @@ function Drive() {
           <Route path="/" element={<FolderRoute />} />
           <Route path="/folders/:folderId" element={<FolderRoute />} />
           <Route path="/shared" element={<SharedLinksPage />} />
+          <Route path="/shared-with-me" element={<SharedWithMePage />} />
           <Route path="/trash" element={<TrashPage />} />
           <Route path="/account" element={<AccountPage user={user} />} />
           <Route

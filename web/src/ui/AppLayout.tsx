@@ -9,6 +9,7 @@ import {
   IconShield,
   IconTrash,
   IconUserCircle,
+  IconUsers,
 } from '@tabler/icons-react';
 import type { ReactNode } from 'react';
 import { Link, useLocation } from 'react-router';
@@ -27,6 +28,12 @@ export function AppLayout({ user, children }: { user: User; children: ReactNode 
       label: 'My files',
       icon: IconFolder,
       active: pathname === '/' || pathname.startsWith('/folders/'),
+    },
+    {
+      to: '/shared-with-me',
+      label: 'Shared with me',
+      icon: IconUsers,
+      active: pathname === '/shared-with-me',
     },
     { to: '/shared', label: 'Shared links', icon: IconLink, active: pathname === '/shared' },
     { to: '/trash', label: 'Trash', icon: IconTrash, active: pathname === '/trash' },

@@ -37,6 +37,8 @@ export function FilesPage() {
   const folder = useFolder(folderId, sort);
   const current = folder.data?.pages[0]?.folder;
   const ancestors = useAncestors(current);
+  // Only the owner shares: in a tree shared with me there is no “Share…”.
+  const ownTree = ancestors.data?.sharedWithMe === false;
   const children = folder.data?.pages.flatMap((page) => page.children) ?? [];
   const ids = children.map((child) => child.id);
   const selection = useSelection(ids);
@@ -135,7 +137,7 @@ export function FilesPage() {
           onRename={rename}
           onMove={(node) => setDialog({ kind: 'move', ids: [node.id] })}
           onTrash={(node) => trash([node.id])}
-          onShare={(node) => setDialog({ kind: 'share', node })}
+          onShare={ownTree ? (node) => setDialog({ kind: 'share', node }) : undefined}
         />
       )}
       {folder.hasNextPage && (

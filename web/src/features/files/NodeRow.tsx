@@ -18,7 +18,8 @@ export type NodeActions = {
   onRename: (node: DriveNode) => void;
   onMove: (node: DriveNode) => void;
   onTrash: (node: DriveNode) => void;
-  onShare: (node: DriveNode) => void;
+  /** Absent where I may not share (a tree shared with me). */
+  onShare?: (node: DriveNode) => void;
 };
 
 /**
@@ -137,9 +138,11 @@ function NodeMenu(props: NodeActions & { node: DriveNode; tabIndex: number }) {
             {node.encoding === 'gzip' ? `, stored as ${formatBytes(node.storedSize)} (gzip)` : ''}
           </Menu.Label>
         )}
-        <Menu.Item leftSection={<IconShare size={16} />} onClick={() => props.onShare(node)}>
-          Share…
-        </Menu.Item>
+        {props.onShare && (
+          <Menu.Item leftSection={<IconShare size={16} />} onClick={() => props.onShare?.(node)}>
+            Share…
+          </Menu.Item>
+        )}
         <Menu.Item leftSection={<IconPencil size={16} />} onClick={() => props.onRename(node)}>
           Rename
         </Menu.Item>

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { errorMessage } from '../../app/api-client';
 import type { DriveNode } from '../files/files.queries';
 import { CreatedLink } from './CreatedLink';
+import { PeopleSection } from './PeopleSection';
 import { type CreatedShare, ShareForm } from './ShareForm';
 import { ShareItem } from './ShareItem';
 import { useShares } from './shares.queries';
@@ -32,6 +33,8 @@ export function ShareDialog({ node, onClose }: { node: DriveNode | null; onClose
           )}
           <Divider />
           <NodeShares nodeId={node.id} />
+          <Divider />
+          <PeopleSection nodeId={node.id} />
         </Stack>
       )}
     </Modal>
