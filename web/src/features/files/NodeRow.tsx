@@ -1,4 +1,4 @@
-import { ActionIcon, Anchor, Checkbox, Group, Menu, Stack, Table, Text } from '@mantine/core';
+import { ActionIcon, Checkbox, Group, Menu, Stack, Table, Text } from '@mantine/core';
 import {
   IconArrowsMove,
   IconDots,
@@ -8,11 +8,11 @@ import {
   IconTrash,
 } from '@tabler/icons-react';
 import type { HTMLAttributes } from 'react';
-import { Link } from 'react-router';
 import { formatBytes, formatDate } from '../../ui/format';
 import type { DriveNode } from './files.queries';
 import { downloadUrl } from './links';
 import { NodeIcon } from './NodeIcon';
+import { NodeLink } from './NodeLink';
 
 export type NodeActions = {
   onRename: (node: DriveNode) => void;
@@ -60,29 +60,7 @@ export function NodeRow(
         <Group gap="xs" wrap="nowrap">
           <NodeIcon node={node} />
           <Stack gap={0} style={{ minWidth: 0 }}>
-            {node.kind === 'folder' ? (
-              <Anchor
-                component={Link}
-                to={`/folders/${node.id}`}
-                state={{ focusList: true }}
-                tabIndex={tabIndex}
-                truncate="end"
-                c="inherit"
-                fw={500}
-              >
-                {node.name}
-              </Anchor>
-            ) : (
-              <Anchor
-                href={downloadUrl(node.id)}
-                download={node.name}
-                tabIndex={tabIndex}
-                truncate="end"
-                c="inherit"
-              >
-                {node.name}
-              </Anchor>
-            )}
+            <NodeLink node={node} tabIndex={tabIndex} />
             {node.kind === 'file' && (
               <Text size="xs" c="dimmed" hiddenFrom="xs">
                 {formatBytes(node.size)}

@@ -1,10 +1,9 @@
-import { Anchor, Badge, Center, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Center, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import { IconUsers } from '@tabler/icons-react';
-import { Link } from 'react-router';
 import { errorMessage } from '../../app/api-client';
 import { formatBytes, formatDate } from '../../ui/format';
-import { downloadUrl } from '../files/links';
 import { NodeIcon } from '../files/NodeIcon';
+import { NodeLink } from '../files/NodeLink';
 import { useSharedWithMe } from './members.queries';
 
 /** What other people shared with me: a folder opens in the ordinary folder view, a file downloads. */
@@ -47,21 +46,7 @@ export function SharedWithMePage() {
                   <Group gap="xs" wrap="nowrap">
                     <NodeIcon node={node} />
                     <Stack gap={0} style={{ minWidth: 0 }}>
-                      {node.kind === 'folder' ? (
-                        <Anchor
-                          component={Link}
-                          to={`/folders/${node.id}`}
-                          truncate="end"
-                          c="inherit"
-                          fw={500}
-                        >
-                          {node.name}
-                        </Anchor>
-                      ) : (
-                        <Anchor href={downloadUrl(node.id)} download={node.name} truncate="end" c="inherit">
-                          {node.name}
-                        </Anchor>
-                      )}
+                      <NodeLink node={node} />
                       <Text size="xs" c="dimmed">
                         {node.kind === 'file' && `${formatBytes(node.size)} · `}
                         <Text span hiddenFrom="xs" inherit>
