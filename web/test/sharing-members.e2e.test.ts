@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { chooseFiles, downloadBytes, listFolder, row, setUpDrive, signUp } from './drive-page.ts';
-import { makeFolder, openShareDialog, putFile } from './share-page.ts';
+import { makeFolder, openShareDialog, putFile, sameSite } from './share-page.ts';
 
 const drive = setUpDrive();
 
@@ -59,6 +59,21 @@ describe('sharing a folder with another user', () => {
     await bob.goto(`/folders/${team.id}`);
     await bob.getByRole('heading', { name: 'This folder can’t be shown' }).waitFor();
     expect((await bob.request.get(`/api/v1/folders/${team.id}`)).status()).toBe(404);
+
+    // A member may also leave of their own accord.
+    const photos = await makeFolder(page, 'root', 'Photos');
+    const added = await page.request.post(`/api/v1/nodes/${photos.id}/members`, {
+      data: { username: 'bob', role: 'viewer' },
+      headers: sameSite(page),
+    });
+    expect(added.status()).toBe(201);
+    await bob.goto('/shared-with-me');
+    await bob.getByRole('button', { name: 'Leave Photos' }).click();
+    await bob.getByTestId('nothing-shared').waitFor();
+    const members = (await (await page.request.get(`/api/v1/nodes/${photos.id}/members`)).json()) as {
+      items: unknown[];
+    };
+    expect(members.items).toEqual([]);
     await bobContext.close();
   });
 });

@@ -64,7 +64,7 @@ function Drive() {
           <Route path="/" element={<FolderRoute />} />
           <Route path="/folders/:folderId" element={<FolderRoute />} />
           <Route path="/shared" element={<SharedLinksPage />} />
-          <Route path="/shared-with-me" element={<SharedWithMePage />} />
+          <Route path="/shared-with-me" element={<SharedWithMePage myId={user.id} />} />
           <Route path="/trash" element={<TrashPage />} />
           <Route path="/account" element={<AccountPage user={user} />} />
           <Route

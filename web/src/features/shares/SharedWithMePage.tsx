@@ -1,14 +1,27 @@
-import { Badge, Center, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
+import {
+  Badge,
+  Button,
+  Center,
+  Group,
+  Loader,
+  Stack,
+  Table,
+  Text,
+  Title,
+  VisuallyHidden,
+} from '@mantine/core';
+import { notifications } from '@mantine/notifications';
 import { IconUsers } from '@tabler/icons-react';
 import { errorMessage } from '../../app/api-client';
 import { formatBytes, formatDate } from '../../ui/format';
 import { NodeIcon } from '../files/NodeIcon';
 import { NodeLink } from '../files/NodeLink';
-import { useSharedWithMe } from './members.queries';
+import { useLeaveShared, useSharedWithMe } from './members.queries';
 
 /** What other people shared with me: a folder opens in the ordinary folder view, a file downloads. */
-export function SharedWithMePage() {
+export function SharedWithMePage({ myId }: { myId: string }) {
   const shared = useSharedWithMe();
+  const leave = useLeaveShared(myId);
   return (
     <Stack gap="sm">
       <Title order={2}>Shared with me</Title>
@@ -36,6 +49,9 @@ export function SharedWithMePage() {
               </Table.Th>
               <Table.Th w={190} visibleFrom="sm">
                 Modified
+              </Table.Th>
+              <Table.Th w={80}>
+                <VisuallyHidden>Actions</VisuallyHidden>
               </Table.Th>
             </Table.Tr>
           </Table.Thead>
@@ -65,6 +81,26 @@ export function SharedWithMePage() {
                   </Text>
                 </Table.Td>
                 <Table.Td visibleFrom="sm">{formatDate(node.updatedAt)}</Table.Td>
+                <Table.Td>
+                  <Button
+                    variant="subtle"
+                    color="red"
+                    size="compact-sm"
+                    aria-label={`Leave ${node.name}`}
+                    onClick={() =>
+                      leave.mutate(node.id, {
+                        onError: (error) =>
+                          notifications.show({
+                            color: 'red',
+                            title: 'Could not leave',
+                            message: errorMessage(error),
+                          }),
+                      })
+                    }
+                  >
+                    Leave
+                  </Button>
+                </Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>

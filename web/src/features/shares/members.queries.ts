@@ -36,7 +36,18 @@ export const useChangeMemberRole = (nodeId: string) =>
 export const useRemoveMember = (nodeId: string) =>
   useMemberChange(nodeId, (userId: string) => unwrap(removeMember({ path: { id: nodeId, userId } })));
 
+const sharedWithMeKey = ['shared-with-me'] as const;
+
 /** What other users shared with me, newest first. */
 export function useSharedWithMe() {
-  return useQuery({ queryKey: ['shared-with-me'], queryFn: () => unwrap(listShared()) });
+  return useQuery({ queryKey: sharedWithMeKey, queryFn: () => unwrap(listShared()) });
+}
+
+/** Gives up my membership of something shared with me. */
+export function useLeaveShared(myId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (nodeId: string) => unwrap(removeMember({ path: { id: nodeId, userId: myId } })),
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: sharedWithMeKey }),
+  });
 }
