@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import type { Cluster } from '../../deploy/cluster.ts';
+import type { Cluster } from '../../deploy/start-cluster.ts';
 import { cpuSeconds, monotonicUs, withChildren } from '../support/process-stats.ts';
 import { type Cache, DURATION, type Workload } from './settings.ts';
 import { drive, type Seeded } from './workloads.ts';

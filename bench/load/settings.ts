@@ -1,7 +1,8 @@
 /** The load benchmark's settings (BENCH_DURATION, BENCH_CONNECTIONS, …) and its target. */
 import { list, positiveInt, positiveInts } from '../support/settings.ts';
 
-export const WORKLOAD_NAMES = ['listing', 'page', 'metadata', 'login'] as const;
+/** download: the owner's own download of a small file; link-download: the same file through a public link. */
+export const WORKLOAD_NAMES = ['listing', 'page', 'metadata', 'login', 'download', 'link-download'] as const;
 export type Workload = (typeof WORKLOAD_NAMES)[number];
 /**
  * redis: the shared cache. memory: no REDIS_URL, each instance its own in-process cache.

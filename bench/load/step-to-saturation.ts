@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { startCluster } from '../../deploy/cluster.ts';
+import { startCluster } from '../../deploy/start-cluster.ts';
 import { createPostgresDatabase } from '../../server/test/services.ts';
 import { startPrivateRedis } from '../../tools/redis.ts';
 import { startS3rver } from '../../tools/s3rver.ts';

@@ -3,7 +3,7 @@
  * and autocannon sending one workload's requests through nginx for a while.
  */
 import { createRequire } from 'node:module';
-import type { Cluster } from '../../deploy/cluster.ts';
+import type { Cluster } from '../../deploy/start-cluster.ts';
 import { type ApiHandle, apiJson } from '../support/api-server.ts';
 import { BenchError } from '../support/processes.ts';
 import { FILES, type Workload } from './settings.ts';
@@ -38,6 +38,8 @@ export interface Seeded {
   token: string;
   folderId: string;
   fileIds: string[];
+  /** A public link to the first file. */
+  linkToken: string;
 }
 
 /** One user and a folder of FILES small files, uploaded 16 at a time. */
@@ -69,7 +71,11 @@ export async function seed(url: string): Promise<Seeded> {
       }
     }),
   );
-  return { token, folderId: folder.id, fileIds: ids };
+  const link = await apiJson<{ token: string }>(user, 'POST', '/shares', 201, {
+    nodeId: ids[0],
+    kind: 'link',
+  });
+  return { token, folderId: folder.id, fileIds: ids, linkToken: link.token };
 }
 
 /** The request of `workload`, as autocannon sends it. */
@@ -94,6 +100,10 @@ function requestOf(workload: Workload, data: Seeded): LoadRequest {
         },
       };
     }
+    case 'download':
+      return { method: 'GET', path: `/api/v1/files/${data.fileIds[0]}/content`, headers: auth };
+    case 'link-download':
+      return { method: 'GET', path: `/api/v1/public/${data.linkToken}/content` };
     case 'login':
       return {
         method: 'POST',

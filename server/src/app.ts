@@ -22,6 +22,7 @@ import { membersRoutes } from './features/members/members.routes.ts';
 import { nodesRoutes } from './features/nodes/nodes.routes.ts';
 import { searchRoutes } from './features/search/search.routes.ts';
 import { publicRoutes } from './features/shares/public.routes.ts';
+import { publicContentRoutes } from './features/shares/public-content.routes.ts';
 import { sharesRoutes } from './features/shares/shares.routes.ts';
 import { systemRoutes } from './features/system/system.routes.ts';
 import { uploadsRoutes } from './features/uploads/uploads.routes.ts';
@@ -213,6 +214,7 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
       await api.register(invitationsRoutes, options);
       await api.register(sharesRoutes, options);
       await api.register(publicRoutes, options);
+      await api.register(publicContentRoutes, options);
       await api.register(searchRoutes, options);
     },
     { prefix: API_PREFIX },

@@ -38,7 +38,7 @@ export interface RepositoryOverrides {
 export function createServices(deps: Deps, repositories: RepositoryOverrides = {}): Services {
   const users = createUsersService(deps);
   const nodes = createNodesService(deps, users, repositories.nodes);
-  const invitations = createInvitationsService(deps);
+  const invitations = createInvitationsService(deps, users);
   const auth = createAuthService(deps, users, nodes, invitations);
   const files = createFilesService(deps, nodes, users);
   const uploads = createUploadsService(deps, nodes, users, files);

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findNginx } from '../../deploy/cluster.ts';
 import { localNginxConfig, PRODUCTION_CONFIG } from '../../deploy/nginx-config.ts';
+import { findNginx } from '../../deploy/nginx-process.ts';
 import { driverSets } from './harness.ts';
 import { tempDir } from './services.ts';
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Cluster, startCluster } from '../../deploy/cluster.ts';
+import { type Cluster, startCluster } from '../../deploy/start-cluster.ts';
 import { startPrivateRedis } from '../../tools/redis.ts';
 import { Api, signUpForCookie, uniqueName, writeWebClient } from './client.ts';
 import { driverSets } from './harness.ts';
@@ -13,7 +13,7 @@ const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('h
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * The scaled-out topology as `npm run cluster` starts it (deploy/cluster.ts): nginx on the reviewed
+ * The scaled-out topology as `npm run cluster` starts it (deploy/start-cluster.ts): nginx on the reviewed
  * deploy/nginx.conf in front of two API processes, on the machine's PostgreSQL (through a proxy the
  * test can cut), a Redis of the test's own (so it can be stopped), and a bucket on the run's RADOS
  * Gateway.

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, countBlobs, signUp, uniqueName } from './client.ts';
+import { failNodeInserts } from './faults/database.ts';
 import { driverSets, startServer, type TestServer } from './harness.ts';
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
@@ -246,13 +247,7 @@ describe.each(driverSets())('uploads and downloads (%s)', (set) => {
 
   it('deletes the blob when writing the metadata fails (blob first, metadata last)', async () => {
     const { api } = await signUp(server, uniqueName());
-    const { db } = server.deps.database;
-    await db.execute(sql`
-      create or replace function fail_marked_insert() returns trigger language plpgsql as $$
-      begin raise exception 'injected failure'; end $$`);
-    await db.execute(sql`
-      create trigger fail_marked_insert before insert on nodes
-      for each row when (new.name = 'explode.bin') execute function fail_marked_insert()`);
+    const removeTrigger = await failNodeInserts(server.deps.database.db, 'explode.bin');
     try {
       const before = await countBlobs(server);
       const response = await api.upload('root', 'explode.bin', randomBytes(100_000));
@@ -264,7 +259,7 @@ describe.each(driverSets())('uploads and downloads (%s)', (set) => {
       expect(await fileNames(api)).toEqual([]);
       expect((await api.expect(200, 'GET', '/me')).usedBytes).toBe(0);
     } finally {
-      await db.execute(sql`drop trigger fail_marked_insert on nodes`);
+      await removeTrigger();
     }
   });
 

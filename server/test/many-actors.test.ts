@@ -245,6 +245,42 @@ describe.each(driverSets())('many requests on one tree at once (%s)', (set) => {
       );
     }
   });
+
+  it('gives a link with maxDownloads: 3 exactly three whole downloads however many race on both instances', async () => {
+    const { api } = await signUp(server, uniqueName());
+    const data = randomBytes(200_000);
+    const file = await (await api.upload('root', 'three.bin', data)).json();
+    const share = await api.expect(201, 'POST', '/shares', {
+      json: { nodeId: file.id, kind: 'link', maxDownloads: 3 },
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const response = await fetch(
+          `${(i % 2 ? peer : server).origin}/api/v1/public/${share.token}/content`,
+        );
+        return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
+      }),
+    );
+    const whole = answers.filter((answer) => answer.status === 200);
+    expect(whole).toHaveLength(3);
+    for (const answer of whole) expect(answer.body.equals(data)).toBe(true);
+    expect(answers.filter((answer) => answer.status === 404)).toHaveLength(17);
+    expect((await api.expect(200, 'GET', `/shares/${share.id}`)).downloads).toBe(3);
+  });
+
+  it('ends a link on every instance from the request after it is revoked on one', async () => {
+    const { api } = await signUp(server, uniqueName());
+    const file = await (await api.upload('root', 'brief.txt', 'for a moment')).json();
+    const share = await api.expect(201, 'POST', '/shares', { json: { nodeId: file.id, kind: 'link' } });
+    const onB = () => fetch(`${peer.origin}/api/v1/public/${share.token}/content`);
+    const before = await onB();
+    expect(before.status).toBe(200);
+    expect(await before.text()).toBe('for a moment');
+    await api.expect(204, 'DELETE', `/shares/${share.id}`);
+    const after = await onB();
+    expect(after.status).toBe(404);
+    expect((await after.json()).error.code).toBe('share_not_found');
+  });
 });
 
 // A transaction held open by the test while a request waits needs a second connection: PostgreSQL only.

@@ -50,6 +50,18 @@ async function waitForHealth(origin: string, child: ChildProcess) {
 }
 
 /** A server on a free port over `data`, up and answering, with a signed-up user's client. */
+/** Starts the server on `env` again, runs `check` once it answers, and stops it. */
+async function whileRunning(env: Record<string, string>, origin: string, check: () => Promise<void>) {
+  const server = startMain(env);
+  try {
+    await waitForHealth(origin, server.child);
+    await check();
+  } finally {
+    server.child.kill('SIGTERM');
+    await once(server.child, 'exit');
+  }
+}
+
 async function startSignedIn(dataDir: string, password: string) {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
@@ -110,16 +122,11 @@ describe('the server process', () => {
     const [code] = await once(first.child, 'exit');
     expect(code).toBe(0);
 
-    const second = startMain(env);
-    try {
-      await waitForHealth(origin, second.child);
+    await whileRunning(env, origin, async () => {
       const node = JSON.parse(body);
       const download = await api.request('GET', `/files/${node.id}/content`);
       expect(Buffer.from(await download.arrayBuffer()).equals(content)).toBe(true);
-    } finally {
-      second.child.kill('SIGTERM');
-      await once(second.child, 'exit');
-    }
+    });
   }, 120_000);
 
   it('resumes an upload after the server was killed (kill -9) between parts', async () => {
@@ -130,19 +137,14 @@ describe('the server process', () => {
     first.child.kill('SIGKILL');
     await once(first.child, 'exit');
 
-    const second = startMain(env);
-    try {
-      await waitForHealth(origin, second.child);
+    await whileRunning(env, origin, async () => {
       const resumed = await api.expect(200, 'GET', `/uploads/${session.id}`);
       expect(resumed.uploadedParts).toEqual([{ number: 1, size: 8 * 1024 * 1024 }]);
       expect((await sendPart(api, resumed, 2, partOf(resumed, content, 2))).status).toBe(200);
       const node = await api.expect(201, 'POST', `/uploads/${session.id}/complete`);
       const download = await api.request('GET', `/files/${node.id}/content`);
       expect(Buffer.from(await download.arrayBuffer()).equals(content)).toBe(true);
-    } finally {
-      second.child.kill('SIGTERM');
-      await once(second.child, 'exit');
-    }
+    });
   }, 120_000);
 
   // Part of the `services` driver set (TEST_DRIVERS=embedded,services), which CI runs.

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGarbageCollector } from '../src/features/gc/garbage-collector.ts';
 import { createServices } from '../src/services.ts';
 import { type Api, countBlobs, signUp, uniqueName } from './client.ts';
+import { failNodeInserts } from './faults/database.ts';
 import { driverSets, startServer, type TestServer } from './harness.ts';
 import { contentMd5, partOf, sendPart, sha256Hex, startUpload, uploadAll } from './uploads-client.ts';
 
@@ -128,19 +129,14 @@ describe.each(driverSets())('resumable uploads (%s)', (set) => {
     const session = await startUpload(api, { name: 'rollback.bin', size: data.length });
     await uploadAll(api, session, data);
     const before = await countBlobs(server);
-    await db.execute(sql`
-      create or replace function fail_rollback_insert() returns trigger language plpgsql as $$
-      begin raise exception 'injected failure'; end $$`);
-    await db.execute(sql`
-      create trigger fail_rollback_insert before insert on nodes
-      for each row when (new.name = 'rollback.bin') execute function fail_rollback_insert()`);
+    const removeTrigger = await failNodeInserts(db, 'rollback.bin');
     try {
       const failed = await api.expect(503, 'POST', `/uploads/${session.id}/complete`);
       expect(failed.error.code).toBe('commit_failed');
       expect(await countBlobs(server)).toBe(before);
       expect((await api.expect(200, 'GET', '/folders/root')).children).toEqual([]);
     } finally {
-      await db.execute(sql`drop trigger fail_rollback_insert on nodes`);
+      await removeTrigger();
     }
     // Whatever the store kept of the parts is listed; the rest is sent again.
     const again = await api.expect(200, 'GET', `/uploads/${session.id}`);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, uniqueName } from './client.ts';
 import { driverSets, startServer, type TestServer } from './harness.ts';
 import { tempDir } from './services.ts';
+import { unzipped as readZip } from './unzip.ts';
 import { startUpload, uploadAll } from './uploads-client.ts';
 
 const run = promisify(execFile);
@@ -24,25 +25,7 @@ describe.each(driverSets())('downloading a selection as one zip (%s)', (set) => 
     await scratch.remove();
   });
 
-  /** What `unzip` (a reader we didn't write) finds in the archive: path → content. */
-  async function unzipped(zip: Buffer): Promise<Map<string, Buffer>> {
-    const file = `${scratch.path}/${crypto.randomUUID()}.zip`;
-    await writeFile(file, zip);
-    const { stdout } = await run('unzip', ['-Z1', file]).catch((error: Error) => {
-      throw new Error(
-        `This test reads the zip with the unzip program (apt-get install unzip): ${error.message}`,
-      );
-    });
-    const contents = new Map<string, Buffer>();
-    for (const name of stdout.split('\n').filter(Boolean)) {
-      const { stdout: data } = await run('unzip', ['-p', file, name], {
-        encoding: 'buffer',
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      contents.set(name, data as unknown as Buffer);
-    }
-    return contents;
-  }
+  const unzipped = (zip: Buffer) => readZip(scratch.path, zip);
 
   it('streams folders with their contents and files, leaving out the trash, decompressing gzip files', async () => {
     const { api } = await signUp(server, uniqueName());

@@ -231,10 +231,14 @@ describe('the web client in Chromium', () => {
     await page.getByRole('button', { name: 'Cancel canceled.bin' }).click();
     await page.locator('[data-testid="upload-row"][data-status="canceled"]').waitFor();
     await page.unrouteAll({ behavior: 'ignoreErrors' });
-    const uploads = (await (await page.request.get('/api/v1/uploads')).json()) as {
-      uploads: { name: string }[];
+    // The session is aborted on the server as the row shows "canceled", not before.
+    const unfinished = async () => {
+      const { uploads } = (await (await page.request.get('/api/v1/uploads')).json()) as {
+        uploads: { name: string }[];
+      };
+      return uploads.map((u) => u.name);
     };
-    expect(uploads.uploads.map((u) => u.name)).not.toContain('canceled.bin');
+    await expect.poll(unfinished, { timeout: 5_000 }).not.toContain('canceled.bin');
   });
 
   test('a second user sees nothing of the first', async () => {

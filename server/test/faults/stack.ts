@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { type Cluster, startCluster } from '../../../deploy/cluster.ts';
+import { type Cluster, startCluster } from '../../../deploy/start-cluster.ts';
 import { stopProcess } from '../../../tools/processes.ts';
 import { loadConfig, type S3Config } from '../../src/config.ts';
 import type { Deps } from '../../src/deps.ts';

@@ -5481,6 +5481,465 @@ export type UnlockPublicLinkResponses = {
 
 export type UnlockPublicLinkResponse = UnlockPublicLinkResponses[keyof UnlockPublicLinkResponses];
 
+export type DownloadPublicFileData = {
+    body?: never;
+    path: {
+        token: string;
+    };
+    query?: never;
+    url: '/api/v1/public/{token}/content';
+};
+
+export type DownloadPublicFileErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Range not satisfiable
+     */
+    416: unknown;
+};
+
+export type DownloadPublicFileError = DownloadPublicFileErrors[keyof DownloadPublicFileErrors];
+
+export type DownloadPublicFileResponses = {
+    /**
+     * The file
+     */
+    200: unknown;
+    /**
+     * Part of the file
+     */
+    206: unknown;
+};
+
+export type GetPublicFolderData = {
+    body?: never;
+    path: {
+        token: string;
+        /**
+         * `root` is the shared folder.
+         */
+        id: 'root' | string;
+    };
+    query: {
+        /**
+         * nextCursor of the previous page
+         */
+        cursor?: string;
+        limit: number;
+        sort: 'name' | 'size' | 'updatedAt' | 'createdAt';
+        order: 'asc' | 'desc';
+    };
+    url: '/api/v1/public/{token}/folders/{id}';
+};
+
+export type GetPublicFolderErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type GetPublicFolderError = GetPublicFolderErrors[keyof GetPublicFolderErrors];
+
+export type GetPublicFolderResponses = {
+    /**
+     * PublicFolder
+     *
+     * Default Response
+     */
+    200: {
+        /**
+         * Node
+         */
+        folder: {
+            id: string;
+            kind: 'folder' | 'file';
+            /**
+             * Empty for the root folder.
+             */
+            name: string;
+            parentId: string | null;
+            /**
+             * Bytes as the user sees them; null for folders.
+             */
+            size: number | null;
+            /**
+             * Bytes the stored blob takes (smaller when compressed).
+             */
+            storedSize: number | null;
+            encoding: 'identity' | 'gzip' | null;
+            contentType: string | null;
+            /**
+             * Hex SHA-256 of the file as the user sees it.
+             */
+            sha256: string | null;
+            createdAt: string;
+            updatedAt: string;
+            trashedAt: string | null;
+        };
+        items: Array<{
+            id: string;
+            kind: 'folder' | 'file';
+            /**
+             * Empty for the root folder.
+             */
+            name: string;
+            parentId: string | null;
+            /**
+             * Bytes as the user sees them; null for folders.
+             */
+            size: number | null;
+            /**
+             * Bytes the stored blob takes (smaller when compressed).
+             */
+            storedSize: number | null;
+            encoding: 'identity' | 'gzip' | null;
+            contentType: string | null;
+            /**
+             * Hex SHA-256 of the file as the user sees it.
+             */
+            sha256: string | null;
+            createdAt: string;
+            updatedAt: string;
+            trashedAt: string | null;
+        }>;
+        nextCursor: string | null;
+        /**
+         * The folders from the link’s own folder down to this one, both included.
+         */
+        path: Array<{
+            id: string;
+            name: string;
+        }>;
+    };
+};
+
+export type GetPublicFolderResponse = GetPublicFolderResponses[keyof GetPublicFolderResponses];
+
+export type DownloadPublicTreeFileData = {
+    body?: never;
+    path: {
+        token: string;
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/public/{token}/files/{id}/content';
+};
+
+export type DownloadPublicTreeFileErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Range not satisfiable
+     */
+    416: unknown;
+};
+
+export type DownloadPublicTreeFileError = DownloadPublicTreeFileErrors[keyof DownloadPublicTreeFileErrors];
+
+export type DownloadPublicTreeFileResponses = {
+    /**
+     * The file
+     */
+    200: unknown;
+    /**
+     * Part of the file
+     */
+    206: unknown;
+};
+
+export type DownloadPublicZipData = {
+    body?: never;
+    path: {
+        token: string;
+    };
+    query?: {
+        ids?: Array<string>;
+    };
+    url: '/api/v1/public/{token}/zip';
+};
+
+export type DownloadPublicZipErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type DownloadPublicZipError = DownloadPublicZipErrors[keyof DownloadPublicZipErrors];
+
+export type DownloadPublicZipResponses = {
+    /**
+     * A zip archive
+     */
+    200: unknown;
+};
+
 export type SearchData = {
     body?: never;
     path?: never;

@@ -7,8 +7,6 @@ import { hashPassword, verifyPassword } from '../../shared/passwords.ts';
 import { hashToken, newToken } from '../../shared/tokens.ts';
 import type { InvitationsService } from '../invitations/invitations.service.ts';
 import type { NodesService } from '../nodes/nodes.service.ts';
-import { usernameTaken } from '../users/users.errors.ts';
-import * as usersRepository from '../users/users.repository.ts';
 import type { UsersService } from '../users/users.service.ts';
 import type { UserRow } from '../users/users.table.ts';
 import {
@@ -65,7 +63,7 @@ export function createAuthService(
 
   /** Who may register the next account: anyone while there is none yet (the administrator-to-be). */
   async function registrationMode(): Promise<RegistrationMode> {
-    return (await usersRepository.countUsers(db)) === 0 ? 'open' : config.registration.mode;
+    return (await users.count()) === 0 ? 'open' : config.registration.mode;
   }
 
   async function forgetSessions(rows: SessionRow[]) {
@@ -86,14 +84,11 @@ export function createAuthService(
       const passwordHash = await hashPassword(password);
       const user = await db.transaction(async (tx) => {
         await tx.execute(sql`select pg_advisory_xact_lock(${LOCKS.firstUser})`);
-        const first = (await usersRepository.countUsers(tx)) === 0;
+        const first = (await users.count(tx)) === 0;
         assertMayRegister(first ? 'open' : config.registration.mode, invitation);
         const recordInvitee =
           !first && invitation !== undefined ? await invitations.claim(tx, invitation) : undefined;
-        if ((await usersRepository.findUserByUsername(tx, username)) !== undefined) {
-          throw usernameTaken();
-        }
-        const created = await usersRepository.insertUser(tx, {
+        const created = await users.create(tx, {
           username,
           passwordHash,
           isAdmin: first,

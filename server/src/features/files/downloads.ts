@@ -1,11 +1,13 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import { pipeline, Readable } from 'node:stream';
+import { pipeline, Readable, Writable } from 'node:stream';
+import { pipeline as pipelinePromise } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import negotiate from '@fastify/accept-negotiator';
 import { ZipArchive } from 'archiver';
 import { create as contentDisposition } from 'content-disposition';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import parseRange from 'range-parser';
+import { Type } from 'typebox';
 import { type BlobCopy, BlobNotFoundError } from '../../platform/blobs/blob-store.ts';
 import { servedContentType } from '../../shared/content-types.ts';
 import { ExactLength } from '../../shared/streams.ts';
@@ -14,6 +16,14 @@ import type { NodeRow } from '../nodes/nodes.table.ts';
 import { blobMissing } from './files.errors.ts';
 import type { FilesService } from './files.service.ts';
 import { safeZipEntries } from './zip-entry-names.ts';
+
+/** The answers a file download gives, for a route's schema (its errors are the route's own). */
+export const FileContent = {
+  200: Type.Unknown({ description: 'The file' }),
+  206: Type.Unknown({ description: 'Part of the file' }),
+  304: Type.Null({ description: 'Not modified' }),
+  416: Type.Null({ description: 'Range not satisfiable' }),
+};
 
 /** Uploaded content never runs in our origin: no scripts, no plugins, no same-origin access. */
 const CONTENT_SECURITY_POLICY = "default-src 'none'; sandbox";
@@ -46,6 +56,49 @@ function requestedRange(request: FastifyRequest, file: NodeRow, size: number) {
   // Malformed, or several ranges: the whole file is a correct answer to either.
   if (ranges === -2 || ranges.length !== 1 || ranges.type !== 'bytes') return undefined;
   return ranges[0];
+}
+
+/** The part of a file's representation that an answer sends: bytes `start` to `end` of `size`. */
+export interface SentPart {
+  start: number;
+  end: number;
+  size: number;
+}
+
+/** What a caller may learn of a download that sends content (a GET, not a 304 or 416). */
+export interface DownloadHooks {
+  /** Before any byte of it goes out, even before the file is opened; throwing refuses the download. */
+  beforeSend?(part: SentPart): Promise<void>;
+  /**
+   * Once the answer has ended, whole or cut off: how many of the part's bytes the client was sent.
+   * The request lasts until it settles (a shutdown waits for it); it must not reject.
+   */
+  onFinished?(sentBytes: number): Promise<void>;
+}
+
+/**
+ * `target` as a writable that counts what it took: a chunk counts once the target's write of it
+ * completed. One write at a time goes through, so a writer that reuses its buffers after their
+ * write's callback (the blob stores do) still may.
+ */
+class CountedWrites extends Writable {
+  sent = 0;
+  private readonly target: Writable;
+
+  constructor(target: Writable) {
+    super({ highWaterMark: target.writableHighWaterMark });
+    this.target = target;
+    // A failed write already fails the copy that made it.
+    this.on('error', () => {});
+    target.once('close', () => this.destroy());
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void) {
+    this.target.write(chunk, (error) => {
+      if (!error) this.sent += chunk.length;
+      callback(error);
+    });
+  }
 }
 
 /**
@@ -84,18 +137,24 @@ export function createDownloads(files: FilesService) {
   }
 
   /** Writes the body ourselves (the blob store copies faster than a stream), after the headers Fastify holds. */
-  async function sendCopy(request: FastifyRequest, reply: FastifyReply, body: BlobCopy) {
+  async function sendCopy(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    body: BlobCopy,
+    hooks: DownloadHooks | undefined,
+  ) {
     reply.hijack();
     const raw = reply.raw;
     // A client that hangs up mid-download makes writes fail; that ends the copy below, and must
     // not surface as an unhandled error event.
     raw.on('error', () => {});
+    const counted = hooks?.onFinished === undefined ? undefined : new CountedWrites(raw);
     let copying = false;
     try {
       // Inside the try: once hijacked, nothing but this function answers or closes the connection.
       raw.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
       copying = true;
-      await body.to(raw);
+      await body.to(counted ?? raw);
       raw.end();
     } catch (error) {
       // A broken connection is the only honest signal left (the headers are out, or can't be sent).
@@ -105,6 +164,18 @@ export function createDownloads(files: FilesService) {
       // A copy that never started still holds its file or store connection; on the closed response it lets them go.
       if (!copying) await body.to(raw).catch(() => {});
     }
+    if (counted !== undefined) await hooks?.onFinished?.(counted.sent);
+  }
+
+  /** Opens the content once the caller has agreed to send `part`; a failure to open sends nothing of it. */
+  async function opened<T>(hooks: DownloadHooks | undefined, part: SentPart, open: () => Promise<T>) {
+    await hooks?.beforeSend?.(part);
+    try {
+      return await open();
+    } catch (error) {
+      await hooks?.onFinished?.(0);
+      throw error;
+    }
   }
 
   /**
@@ -112,21 +183,31 @@ export function createDownloads(files: FilesService) {
    * that, otherwise inflated here, checked to be exactly the declared size. No ranges: a range
    * of one representation would be wrong for the other.
    */
-  async function sendCompressed(request: FastifyRequest, reply: FastifyReply, file: NodeRow) {
+  async function sendCompressed(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    file: NodeRow,
+    hooks: DownloadHooks | undefined,
+  ) {
     const passThrough = negotiate(request.headers['accept-encoding'] ?? '', ['gzip', 'identity']) === 'gzip';
+    const length = (passThrough ? file.storedSize : file.size) ?? 0;
     describeFile(reply, file, 'none');
     reply.header('vary', 'Accept-Encoding');
     if (passThrough) reply.header('content-encoding', 'gzip');
-    reply.header('content-length', passThrough ? file.storedSize : file.size);
+    reply.header('content-length', length);
     if (request.method === 'HEAD') return reply.send();
-    if (passThrough)
-      return sendCopy(request, reply, await fromBlob(request, file, (key) => files.openBlob(key)));
-    const stored = await fromBlob(request, file, (key) => files.readBlob(key));
+    const whole = { start: 0, end: length - 1, size: length };
+    if (passThrough) {
+      const body = await opened(hooks, whole, () => fromBlob(request, file, (key) => files.openBlob(key)));
+      return sendCopy(request, reply, body, hooks);
+    }
+    const stored = await opened(hooks, whole, () => fromBlob(request, file, (key) => files.readBlob(key)));
     const inflated = pipeline(stored, createGunzip(), new ExactLength(file.size ?? 0), (error) => {
       if (error)
         request.log.error({ err: error, nodeId: file.id }, 'a compressed file did not inflate to its size');
     });
-    return reply.send(inflated);
+    const copy: BlobCopy = { to: (destination) => pipelinePromise(inflated, destination, { end: false }) };
+    return sendCopy(request, reply, copy, hooks);
   }
 
   /** Streams these entries as one zip (stored, not compressed: most files are compressed already). */
@@ -170,8 +251,14 @@ export function createDownloads(files: FilesService) {
       .send(archive);
   }
 
-  async function sendFile(request: FastifyRequest, reply: FastifyReply, file: NodeRow) {
-    if (file.encoding === 'gzip') return sendCompressed(request, reply, file);
+  /** A file, or the range of it asked for; `hooks` hear of what is sent (HEAD, 304 and 416 send nothing). */
+  async function sendFile(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    file: NodeRow,
+    hooks?: DownloadHooks,
+  ) {
+    if (file.encoding === 'gzip') return sendCompressed(request, reply, file, hooks);
     const size = file.size ?? 0;
     const ifNoneMatch = request.headers['if-none-match'];
     const notModified =
@@ -181,16 +268,21 @@ export function createDownloads(files: FilesService) {
       return reply.code(416).header('content-range', `bytes */${size}`).send();
     }
     const length = range === undefined ? size : range.end - range.start + 1;
-    const body =
-      notModified || request.method === 'HEAD' || length === 0
-        ? undefined
-        : await fromBlob(request, file, (key) => files.openBlob(key, range));
+    const part = { start: range?.start ?? 0, end: range?.end ?? size - 1, size };
+    const sending = !notModified && request.method !== 'HEAD';
+    const body = !sending
+      ? undefined
+      : await opened(hooks, part, async () =>
+          length === 0 ? undefined : fromBlob(request, file, (key) => files.openBlob(key, range)),
+        );
     describeFile(reply, file, 'bytes');
     if (notModified) return reply.code(304).send();
     if (range !== undefined)
       reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${size}`);
     reply.header('content-length', length);
-    return body === undefined ? reply.send() : sendCopy(request, reply, body);
+    if (body !== undefined) return sendCopy(request, reply, body, hooks);
+    if (sending) await hooks?.onFinished?.(0);
+    return reply.send();
   }
 
   return { sendFile, sendZip };

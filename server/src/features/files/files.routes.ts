@@ -5,7 +5,7 @@ import type { RouteOptions } from '../../services.ts';
 import { declaredLength, errors, IdParams } from '../../shared/http.ts';
 import { currentActor } from '../auth/auth.hooks.ts';
 import { FolderId, Node, NodeName, toApiNode } from '../nodes/nodes.schemas.ts';
-import { createDownloads } from './downloads.ts';
+import { createDownloads, FileContent } from './downloads.ts';
 import { invalidChecksum } from './files.errors.ts';
 
 /** The SHA-256 a client declared, as X-Content-SHA256 (hex) or Content-Digest (RFC 9530, base64). */
@@ -99,13 +99,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
         tags: ['files'],
         summary: 'Download a file: streamed, with Range, If-Range, ETag and If-None-Match',
         params: IdParams,
-        response: {
-          200: Type.Unknown({ description: 'The file' }),
-          206: Type.Unknown({ description: 'Part of the file' }),
-          304: Type.Null({ description: 'Not modified' }),
-          416: Type.Null({ description: 'Range not satisfiable' }),
-          ...errors(401, 404),
-        },
+        response: { ...FileContent, ...errors(401, 404) },
       },
     },
     async (request, reply) => {

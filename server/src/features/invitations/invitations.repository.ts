@@ -1,9 +1,6 @@
 import { and, desc, eq, gt, isNull } from 'drizzle-orm';
 import type { Queryable } from '../../platform/database/database.ts';
-import { users } from '../users/users.table.ts';
 import { type InvitationRow, invitations } from './invitations.table.ts';
-
-export type InvitationListing = InvitationRow & { usedByUsername: string | null };
 
 export async function insertInvitation(
   db: Queryable,
@@ -14,14 +11,12 @@ export async function insertInvitation(
   return row;
 }
 
-export async function listInvitations(db: Queryable, limit: number): Promise<InvitationListing[]> {
-  const rows = await db
-    .select({ invitation: invitations, usedByUsername: users.username })
+export async function listInvitations(db: Queryable, limit: number): Promise<InvitationRow[]> {
+  return db
+    .select()
     .from(invitations)
-    .leftJoin(users, eq(users.id, invitations.usedBy))
     .orderBy(desc(invitations.createdAt), desc(invitations.id))
     .limit(limit);
-  return rows.map((row) => ({ ...row.invitation, usedByUsername: row.usedByUsername }));
 }
 
 export async function deleteInvitation(db: Queryable, id: string): Promise<InvitationRow[]> {

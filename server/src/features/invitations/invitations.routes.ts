@@ -3,8 +3,8 @@ import { Type } from 'typebox';
 import type { RouteOptions } from '../../services.ts';
 import { errors, IdParams, NoContent } from '../../shared/http.ts';
 import { currentUser } from '../auth/auth.hooks.ts';
-import type { InvitationListing } from './invitations.repository.ts';
 import { CreateInvitationBody, Invitation, InvitationCreated } from './invitations.schemas.ts';
+import type { InvitationListing } from './invitations.service.ts';
 
 // Invitations stay listed (used or expired) until revoked; the list shows the newest this many.
 const LISTED_INVITATIONS = 500;

@@ -1,14 +1,22 @@
 import type { Deps } from '../../deps.ts';
 import type { Queryable } from '../../platform/database/database.ts';
 import { hashToken, newToken } from '../../shared/tokens.ts';
+import type { UsersService } from '../users/users.service.ts';
 import { invalidInvitation, invitationNotFound } from './invitations.errors.ts';
 import * as repository from './invitations.repository.ts';
+import type { InvitationRow } from './invitations.table.ts';
 
 const DAY_MS = 86_400_000;
 
 export type InvitationsService = ReturnType<typeof createInvitationsService>;
 
-export function createInvitationsService({ database, clock }: Pick<Deps, 'database' | 'clock'>) {
+/** An invitation, with the username of the account it made once it was used. */
+export type InvitationListing = InvitationRow & { usedByUsername: string | null };
+
+export function createInvitationsService(
+  { database, clock }: Pick<Deps, 'database' | 'clock'>,
+  users: UsersService,
+) {
   const { db } = database;
   return {
     /** A new invitation and its code, which exists nowhere else afterwards: only its hash is kept. */
@@ -23,7 +31,16 @@ export function createInvitationsService({ database, clock }: Pick<Deps, 'databa
       return { invitation: { ...invitation, usedByUsername: null }, code };
     },
 
-    list: (limit: number) => repository.listInvitations(db, limit),
+    async list(limit: number): Promise<InvitationListing[]> {
+      const rows = await repository.listInvitations(db, limit);
+      const usernames = await users.usernamesOf(
+        rows.flatMap((row) => (row.usedBy === null ? [] : [row.usedBy])),
+      );
+      return rows.map((row) => ({
+        ...row,
+        usedByUsername: row.usedBy === null ? null : (usernames.get(row.usedBy) ?? null),
+      }));
+    },
 
     async revoke(id: string) {
       if ((await repository.deleteInvitation(db, id)).length === 0) throw invitationNotFound();

@@ -82,23 +82,24 @@ export async function liveNamesStartingWith(
 export async function ancestry(
   db: Queryable,
   id: string,
-): Promise<Pick<NodeRow, 'id' | 'parentId' | 'trashedAt'>[]> {
+): Promise<Pick<NodeRow, 'id' | 'parentId' | 'name' | 'trashedAt'>[]> {
   const result = await db.execute(sql`
-    with recursive chain(id, parent_id, trashed_at, depth) as (
-      select id, parent_id, trashed_at, 0 from ${nodes} where id = ${id}
+    with recursive chain(id, parent_id, name, trashed_at, depth) as (
+      select id, parent_id, name, trashed_at, 0 from ${nodes} where id = ${id}
       union all
-      select n.id, n.parent_id, n.trashed_at, chain.depth + 1
+      select n.id, n.parent_id, n.name, n.trashed_at, chain.depth + 1
       from ${nodes} n join chain on n.id = chain.parent_id
       where chain.depth < ${WALK_LIMIT}
     )
-    select id, parent_id, trashed_at from chain order by depth`);
-  return rowsOf<{ id: string; parent_id: string | null; trashed_at: string | Date | null }>(result).map(
-    (row) => ({
-      id: row.id,
-      parentId: row.parent_id,
-      trashedAt: row.trashed_at === null ? null : new Date(row.trashed_at),
-    }),
-  );
+    select id, parent_id, name, trashed_at from chain order by depth`);
+  return rowsOf<{ id: string; parent_id: string | null; name: string; trashed_at: string | Date | null }>(
+    result,
+  ).map((row) => ({
+    id: row.id,
+    parentId: row.parent_id,
+    name: row.name,
+    trashedAt: row.trashed_at === null ? null : new Date(row.trashed_at),
+  }));
 }
 
 /** `tree(id, depth)`: the node `id` and everything under it, as the start of a WITH clause. */

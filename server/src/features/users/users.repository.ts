@@ -1,4 +1,4 @@
-import { asc, eq, gt, sql } from 'drizzle-orm';
+import { asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Queryable } from '../../platform/database/database.ts';
 import { type UserRow, users } from './users.table.ts';
 
@@ -10,6 +10,14 @@ export async function findUserById(db: Queryable, id: string): Promise<UserRow |
 export async function findUserByUsername(db: Queryable, username: string): Promise<UserRow | undefined> {
   const [row] = await db.select().from(users).where(sql`lower(${users.username}) = lower(${username})`);
   return row;
+}
+
+export async function findUsernames(
+  db: Queryable,
+  ids: string[],
+): Promise<{ id: string; username: string }[]> {
+  if (ids.length === 0) return [];
+  return db.select({ id: users.id, username: users.username }).from(users).where(inArray(users.id, ids));
 }
 
 export async function insertUser(

@@ -42,6 +42,21 @@ export function createUsersService({ database, cache }: Pick<Deps, 'database' | 
     update,
     findByUsername: (username: string) => repository.findUserByUsername(db, username),
 
+    /** The usernames of the accounts with these ids (those that still exist), by id. */
+    async usernamesOf(ids: string[]): Promise<Map<string, string>> {
+      const rows = await repository.findUsernames(db, [...new Set(ids)]);
+      return new Map(rows.map((row) => [row.id, row.username]));
+    },
+
+    /** How many accounts there are, inside the caller's transaction when it names one. */
+    count: (tx: Queryable = db) => repository.countUsers(tx),
+
+    /** Creates an account inside the caller's transaction; 409 when its username is taken. */
+    async create(tx: Queryable, values: Parameters<typeof repository.insertUser>[1]): Promise<UserRow> {
+      if ((await repository.findUserByUsername(tx, values.username)) !== undefined) throw usernameTaken();
+      return repository.insertUser(tx, values);
+    },
+
     /** Charges (or with a negative delta, refunds) stored bytes inside the caller's transaction; 413 over quota. */
     async chargeStorage(tx: Queryable, userId: string, delta: number) {
       if (!(await repository.chargeUsedBytes(tx, userId, delta))) throw quotaExceeded();

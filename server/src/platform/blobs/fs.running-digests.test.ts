@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/services.ts';
 import type { BlobStore } from './blob-store.ts';
 import { createFsBlobStore } from './fs.blob-store.ts';
-import { createRunningDigests } from './fs.running-digests.ts';
+import { createDigestThread } from './fs.running-digests.ts';
 
 const PART = 1024 * 1024;
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -83,36 +83,47 @@ describe('local multipart uploads: the SHA-256 taken as parts arrive', () => {
 
   // A put's digest: the store falls back to reading the file when there is none, so these ask the
   // thread directly, where a wrong or missing digest would otherwise go unnoticed.
-  it('hashes a put range by range, and answers only for exactly the bytes written', async () => {
-    const digests = createRunningDigests();
+  it('hashes ranges in order, and answers only for exactly the bytes written', async () => {
+    const thread = createDigestThread();
     try {
       const data = randomBytes(3 * PART + 99);
       const file = path.join(dir.path, `put-${randomUUID()}`);
       await writeFile(file, data);
       const ranges = [0, PART, 2 * PART, 3 * PART].map(
-        (at) => [at, Math.min(PART, data.length - at)] as const,
+        (at) => [at, Math.min(at + PART, data.length)] as const,
       );
+      const digestOf = (sent: (readonly [number, number])[]) => {
+        const digest = thread.start();
+        for (const [start, end] of sent) digest.add(file, start, end);
+        return digest;
+      };
 
-      for (const [offset, size] of ranges) digests.rangeWritten('whole', file, offset, size);
-      expect(await digests.sha256OfRanges('whole', data.length)).toBe(sha256(data));
+      expect(await digestOf(ranges).sha256(data.length)).toBe(sha256(data));
+      // Asked again (a completion tried a second time), the same answer.
+      const whole = digestOf(ranges);
+      expect(await whole.sha256(data.length)).toBe(sha256(data));
+      expect(await whole.sha256(data.length)).toBe(sha256(data));
+      // Small writes are gathered before they are sent, and hashed all the same.
+      const small = [...Array(100).keys()].map((i) => [i * 1000, (i + 1) * 1000] as const);
+      expect(await digestOf(small).sha256(100_000)).toBe(sha256(data.subarray(0, 100_000)));
 
-      // A range it never heard of.
-      for (const [offset, size] of ranges.filter(([offset]) => offset !== PART)) {
-        digests.rangeWritten('gap', file, offset, size);
-      }
-      expect(await digests.sha256OfRanges('gap', data.length)).toBeUndefined();
-
-      // Fewer bytes than were written (the last range's message never came).
-      for (const [offset, size] of ranges.slice(0, 3)) digests.rangeWritten('short', file, offset, size);
-      expect(await digests.sha256OfRanges('short', data.length)).toBeUndefined();
-
-      // Forgotten (a failed put): asked later, it is not taken for an empty blob.
-      digests.rangeWritten('dropped', file, 0, PART);
-      digests.forget('dropped');
-      expect(await digests.sha256OfRanges('dropped', PART)).toBeUndefined();
-      expect(await digests.sha256OfRanges('empty', 0)).toBe(sha256(Buffer.alloc(0)));
+      // A range missing in the middle, or a size other than what was hashed.
+      expect(await digestOf(ranges.filter(([start]) => start !== PART)).sha256(data.length)).toBeUndefined();
+      expect(await digestOf(ranges.slice(0, 3)).sha256(data.length)).toBeUndefined();
+      expect(await digestOf(ranges).sha256(3 * PART)).toBeUndefined();
+      // A range the file doesn't hold (cut short meanwhile).
+      expect(await digestOf([[0, data.length + 1]]).sha256(data.length + 1)).toBeUndefined();
+      // Closed (a failed put), or its thread gone, it answers nothing.
+      const closed = digestOf(ranges);
+      closed.close();
+      expect(await closed.sha256(data.length)).toBeUndefined();
+      const orphaned = digestOf(ranges);
+      await thread.close();
+      expect(await orphaned.sha256(data.length)).toBeUndefined();
+      // Nothing written is the SHA-256 of nothing; the thread starts again when needed.
+      expect(await thread.start().sha256(0)).toBe(sha256(Buffer.alloc(0)));
     } finally {
-      await digests.close();
+      await thread.close();
     }
   });
 });

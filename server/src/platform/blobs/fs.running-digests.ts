@@ -1,92 +1,116 @@
-import { Worker } from 'node:worker_threads';
-import type { PartInfo } from './blob-store.ts';
-import type { DigestMessage, DigestReply } from './fs.digest-worker.ts';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import type { DigestRange, DigestState } from './fs.digest-worker.ts';
+
+/** Ranges written one after another are sent to the thread in pieces of about this size. */
+const RANGE_BYTES = 1024 * 1024;
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 /**
- * The SHA-256 of what the local blob store writes, taken close behind the writing by a thread of its
- * own (fs.digest-worker.ts), so that the server's main thread never spends its time hashing: of a
- * blob being put, range by range as it is written; of a multipart upload, part by part as the parts
- * arrive in order, so that completing need not read the whole file back. It is only a shortcut:
- * a put whose ranges weren't all hashed gets no digest, and a multipart upload's digest is given
- * out only if the parts it hashed are, by their etags, the parts being joined (a part sent again
- * after it was hashed, a restart, a thread that died, or parts stored by another instance all mean
- * the file is read back, as without it).
+ * A SHA-256 taken by the digest thread (fs.digest-worker.ts) over bytes as they are written, in
+ * order, so that the server's main thread never spends its time hashing. It is only a shortcut:
+ * asked for a size it didn't hash exactly, or once the thread failed or died, it answers undefined,
+ * and the store reads the file back instead.
  */
-export function createRunningDigests() {
-  let worker: Worker | undefined;
-  let lastId = 0;
-  const waiting = new Map<number, (sha256: string | undefined) => void>();
+export interface RunningDigest {
+  /** Bytes [start, end) of `file` were written, right after the last range: hash them next. */
+  add(file: string, start: number, end: number): void;
+  /** The SHA-256 of the first `size` bytes, once hashed; undefined unless exactly those were hashed. */
+  sha256(size: number): Promise<string | undefined>;
+  close(): void;
+}
 
-  function stopped() {
-    worker = undefined;
-    // Its digests went with it.
-    for (const answer of waiting.values()) answer(undefined);
+function runningDigest(port: MessagePort): RunningDigest {
+  let pending: DigestRange | undefined;
+  /** Where the last range sent to the thread ends. */
+  let sent = 0;
+  let state: DigestState = { end: 0, sha256: EMPTY_SHA256 };
+  let closed = false;
+  const waiting = new Set<() => void>();
+  const wake = () => {
+    for (const resolve of waiting) resolve();
     waiting.clear();
+  };
+  port.on('message', (next: DigestState) => {
+    state = next;
+    wake();
+  });
+  // The thread failed or died, or the digest was closed: nothing more will be answered.
+  port.on('close', () => {
+    closed = true;
+    wake();
+  });
+  // Never what keeps the server running.
+  port.unref();
+
+  function send() {
+    if (pending === undefined || closed) return;
+    port.postMessage(pending);
+    sent = pending.end;
+    pending = undefined;
   }
+
+  function close() {
+    closed = true;
+    port.close();
+    wake();
+  }
+
+  return {
+    add(file, start, end) {
+      if (closed) return;
+      // A gap or an overlap would make the digest one of other bytes than the file's.
+      if (start !== (pending?.end ?? sent)) return close();
+      if (pending?.file === file) pending.end = end;
+      else {
+        send();
+        pending = { file, start, end };
+      }
+      if (pending.end - pending.start >= RANGE_BYTES) send();
+    },
+    async sha256(size) {
+      send();
+      while (!closed && 'end' in state && state.end < sent) {
+        await new Promise<void>((resolve) => waiting.add(resolve));
+      }
+      return 'end' in state && state.end === sent && sent === size && pending === undefined
+        ? state.sha256
+        : undefined;
+    },
+    close,
+  };
+}
+
+/** The digest thread, started when first needed and again after it died. */
+export function createDigestThread() {
+  let worker: Worker | undefined;
 
   function started(): Worker {
     if (worker !== undefined) return worker;
     const thread = new Worker(new URL('./fs.digest-worker.ts', import.meta.url));
     // Never what keeps the server running.
     thread.unref();
-    thread.on('message', (reply: DigestReply) => {
-      waiting.get(reply.id)?.(reply.sha256);
-      waiting.delete(reply.id);
-    });
-    thread.on('error', () => {
-      if (worker === thread) stopped();
-    });
-    thread.on('exit', () => {
-      if (worker === thread) stopped();
-    });
+    // Its ports close with it, which ends every digest it was taking.
+    const gone = () => {
+      if (worker === thread) worker = undefined;
+    };
+    thread.on('error', gone).on('exit', gone);
     worker = thread;
     return thread;
   }
 
-  const post = (message: DigestMessage) => started().postMessage(message);
-
-  /** Asks the running thread; undefined when there is none (it has no digests) or it dies first. */
-  function ask(message: DigestMessage & { id: number }): Promise<string | undefined> {
-    if (worker === undefined) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      waiting.set(message.id, resolve);
-      post(message);
-    });
-  }
-
   return {
-    /** Part `number` of the upload (in `dir`) was stored: have what is now in order hashed. */
-    partStored(uploadId: string, dir: string, number: number) {
-      post({ type: 'stored', uploadId, dir, number });
+    /** A new digest, of nothing yet. */
+    start(): RunningDigest {
+      const { port1, port2 } = new MessageChannel();
+      started().postMessage(port2, [port2]);
+      return runningDigest(port1);
     },
-
-    /** The SHA-256 of `parts` joined, once the parts up to them are hashed; undefined if it isn't known. */
-    sha256Of(uploadId: string, dir: string, parts: PartInfo[]): Promise<string | undefined> {
-      return ask({ type: 'digest', id: ++lastId, uploadId, dir, etags: parts.map((part) => part.etag) });
-    },
-
-    /** Bytes [offset, offset + size) of `file`, a blob being put under `key`, were written: have them hashed. */
-    rangeWritten(key: string, file: string, offset: number, size: number) {
-      post({ type: 'range', key, file, offset, size });
-    },
-
-    /**
-     * The SHA-256 of the `size` bytes written under `key`, once hashed (then `key` is forgotten);
-     * undefined unless the thread hashed exactly those bytes.
-     */
-    sha256OfRanges(key: string, size: number): Promise<string | undefined> {
-      return ask({ type: 'range-digest', id: ++lastId, key, size });
-    },
-
-    /** Drops what was hashed of a put (by its key) or of a multipart upload (by its id). */
-    forget(key: string) {
-      if (worker !== undefined) post({ type: 'forget', key });
-    },
-
     async close() {
       const thread = worker;
-      stopped();
+      worker = undefined;
       await thread?.terminate();
     },
   };
 }
+
+export type DigestThread = ReturnType<typeof createDigestThread>;

@@ -14,7 +14,8 @@ import { IconFolderFilled } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { getFolder } from '../../api/sdk.gen';
-import { errorMessage, unwrap } from '../../app/api-client';
+import { unwrap } from '../../app/api-client';
+import { useModalAction } from '../../ui/use-modal-action';
 
 type Crumb = { id: string; name: string };
 
@@ -28,8 +29,7 @@ export function MoveModal(props: {
 }) {
   const { opened, onClose, onMove, excludeIds } = props;
   const [path, setPath] = useState<Crumb[]>([{ id: 'root', name: 'My files' }]);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, setError, busy, run } = useModalAction(onClose);
   const current = path[path.length - 1] as Crumb;
 
   useEffect(() => {
@@ -37,7 +37,7 @@ export function MoveModal(props: {
       setPath([{ id: 'root', name: 'My files' }]);
       setError(null);
     }
-  }, [opened]);
+  }, [opened, setError]);
 
   const folder = useQuery({
     queryKey: ['folder-picker', current.id],
@@ -48,17 +48,7 @@ export function MoveModal(props: {
   const subfolders =
     folder.data?.children.filter((child) => child.kind === 'folder' && !excludeIds.includes(child.id)) ?? [];
 
-  async function move() {
-    setBusy(true);
-    try {
-      await onMove(current.id);
-      onClose();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const move = () => run(() => onMove(current.id));
 
   return (
     <Modal

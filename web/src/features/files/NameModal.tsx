@@ -1,6 +1,6 @@
 import { Alert, Button, Group, Modal, Stack, TextInput } from '@mantine/core';
 import { type FormEvent, useEffect, useState } from 'react';
-import { errorMessage } from '../../app/api-client';
+import { useModalAction } from '../../ui/use-modal-action';
 
 /** Asks for a name (new folder, rename); stays open with the server's message when it fails. */
 export function NameModal(props: {
@@ -14,28 +14,19 @@ export function NameModal(props: {
 }) {
   const { opened, initialName, onClose, onSubmit } = props;
   const [name, setName] = useState(initialName ?? '');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, setError, busy, run } = useModalAction(onClose);
 
   useEffect(() => {
     if (opened) {
       setName(initialName ?? '');
       setError(null);
     }
-  }, [opened, initialName]);
+  }, [opened, initialName, setError]);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (!name.trim()) return setError('Enter a name.');
-    setBusy(true);
-    try {
-      await onSubmit(name.trim());
-      onClose();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    await run(() => onSubmit(name.trim()));
   }
 
   return (

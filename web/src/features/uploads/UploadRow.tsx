@@ -2,7 +2,31 @@ import { ActionIcon, FileButton, Group, Progress, Stack, Text, Tooltip } from '@
 import { notifications } from '@mantine/notifications';
 import { IconFileUpload, IconPlayerPause, IconPlayerPlay, IconRefresh, IconX } from '@tabler/icons-react';
 import { formatBytes, formatDuration } from '../../ui/format';
-import type { UploadItem, UploadManager } from './upload-manager';
+import type { UploadItem } from './upload-items';
+import type { UploadManager } from './upload-manager';
+
+/** One of an upload's buttons: an icon, its label as the tooltip and (with the file's name) for screen readers. */
+function ItemAction(props: {
+  label: string;
+  item: UploadItem;
+  icon: typeof IconX;
+  color?: string;
+  onClick: () => void;
+}) {
+  const Icon = props.icon;
+  return (
+    <Tooltip label={props.label}>
+      <ActionIcon
+        variant="subtle"
+        color={props.color}
+        onClick={props.onClick}
+        aria-label={`${props.label} ${props.item.name}`}
+      >
+        <Icon size={16} />
+      </ActionIcon>
+    </Tooltip>
+  );
+}
 
 const STATUS_TEXT: Record<UploadItem['status'], string> = {
   'needs-file': 'Unfinished — pick the file again to continue',
@@ -46,49 +70,37 @@ export function UploadRow({ item, manager }: { item: UploadItem; manager: Upload
         <Group gap={2} wrap="nowrap">
           {item.status === 'needs-file' && <RepickButton item={item} manager={manager} />}
           {running && (
-            <Tooltip label="Pause">
-              <ActionIcon
-                variant="subtle"
-                onClick={() => manager.pause(item.key)}
-                aria-label={`Pause ${item.name}`}
-              >
-                <IconPlayerPause size={16} />
-              </ActionIcon>
-            </Tooltip>
+            <ItemAction
+              label="Pause"
+              item={item}
+              icon={IconPlayerPause}
+              onClick={() => manager.pause(item.key)}
+            />
           )}
           {item.status === 'paused' && (
-            <Tooltip label="Resume">
-              <ActionIcon
-                variant="subtle"
-                onClick={() => manager.resume(item.key)}
-                aria-label={`Resume ${item.name}`}
-              >
-                <IconPlayerPlay size={16} />
-              </ActionIcon>
-            </Tooltip>
+            <ItemAction
+              label="Resume"
+              item={item}
+              icon={IconPlayerPlay}
+              onClick={() => manager.resume(item.key)}
+            />
           )}
           {item.status === 'failed' && (
-            <Tooltip label="Retry">
-              <ActionIcon
-                variant="subtle"
-                onClick={() => manager.retry(item.key)}
-                aria-label={`Retry ${item.name}`}
-              >
-                <IconRefresh size={16} />
-              </ActionIcon>
-            </Tooltip>
+            <ItemAction
+              label="Retry"
+              item={item}
+              icon={IconRefresh}
+              onClick={() => manager.retry(item.key)}
+            />
           )}
           {!['done', 'canceled'].includes(item.status) && (
-            <Tooltip label="Cancel">
-              <ActionIcon
-                variant="subtle"
-                color="red"
-                onClick={() => manager.cancel(item.key)}
-                aria-label={`Cancel ${item.name}`}
-              >
-                <IconX size={16} />
-              </ActionIcon>
-            </Tooltip>
+            <ItemAction
+              label="Cancel"
+              item={item}
+              icon={IconX}
+              color="red"
+              onClick={() => manager.cancel(item.key)}
+            />
           )}
         </Group>
       </Group>

@@ -1,260 +1,62 @@
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { ApiError } from '../../app/api-client';
-import { abortError, systemClock } from './clock';
-import { UploadManager } from './upload-manager';
-import type { NewUploadSession, PartToSend, UploadSession, UploadTransport } from './upload-transport';
+import { describe, expect, test, vi } from 'vitest';
+import { numbersOf, settle, uploadQueueUnderTest } from './upload-manager.fake';
+import { fileOf, type PartInFlight } from './upload-transport.fake';
 
-const PART_SIZE = 4;
-
-type StoredSession = {
-  id: string;
-  request: NewUploadSession;
-  status: UploadSession['status'];
-  arrived: Set<number>;
-  /** Bumped each time the session is read, as the server hands out fresh part URLs then. */
-  urlVersion: number;
-};
-
-type PartInFlight = PartToSend & {
-  sessionId: string;
-  number: number;
-  /** The store took the part. */
-  arrive: () => void;
-  /** The part was refused with this status (0: the connection broke). */
-  fail: (status: number) => void;
-};
-
-/**
- * The server and the store as the upload queue sees them: sessions in a map, and every part held
- * in flight until the test lets it arrive or fail.
- */
-class FakeTransport implements UploadTransport {
-  sessions = new Map<string, StoredSession>();
-  inFlight: PartInFlight[] = [];
-  calls: string[] = [];
-  reconnectListeners = new Set<() => void>();
-  private nextId = 1;
-
-  createSession = async (request: NewUploadSession) => {
-    const id = `s${this.nextId++}`;
-    this.calls.push(`create ${request.name}`);
-    this.sessions.set(id, { id, request, status: 'open', arrived: new Set(), urlVersion: 1 });
-    return this.describe(id);
-  };
-
-  getSession = async (id: string) => {
-    this.calls.push(`get ${id}`);
-    const session = this.sessions.get(id);
-    if (!session) throw new ApiError(404, 'not_found', 'No such upload.');
-    session.urlVersion++;
-    return this.describe(id);
-  };
-
-  completeSession = async (id: string) => {
-    this.calls.push(`complete ${id}`);
-    const session = this.sessions.get(id) as StoredSession;
-    const partCount = Math.ceil(session.request.size / PART_SIZE);
-    if (session.arrived.size !== partCount) throw new ApiError(400, 'parts_missing', 'Parts are missing.');
-    session.status = 'completed';
-  };
-
-  abortSession = async (id: string) => {
-    this.calls.push(`abort ${id}`);
-    const session = this.sessions.get(id);
-    if (session) session.status = 'aborted';
-  };
-
-  sendPart = (part: PartToSend) =>
-    new Promise<void>((resolve, reject) => {
-      const match = /\/(s\d+)\/parts\/(\d+)\?v=\d+$/.exec(part.url);
-      if (!match) throw new Error(`not a part URL: ${part.url}`);
-      const sessionId = match[1] as string;
-      const number = Number(match[2]);
-      const leave = () => {
-        this.inFlight = this.inFlight.filter((each) => each !== inFlight);
-      };
-      const inFlight: PartInFlight = {
-        ...part,
-        sessionId,
-        number,
-        arrive: () => {
-          leave();
-          this.sessions.get(sessionId)?.arrived.add(number);
-          resolve();
-        },
-        fail: (status) => {
-          leave();
-          reject(new ApiError(status, 'refused', `Refused with ${status}.`));
-        },
-      };
-      part.signal.addEventListener('abort', () => {
-        leave();
-        reject(abortError());
-      });
-      this.inFlight.push(inFlight);
-    });
-
-  onReconnect = (listener: () => void) => {
-    this.reconnectListeners.add(listener);
-    return () => this.reconnectListeners.delete(listener);
-  };
-
-  /** A session left from before a reload, with some of its parts already in the store. */
-  seed(request: NewUploadSession, arrived: number[]): string {
-    const id = `s${this.nextId++}`;
-    this.sessions.set(id, { id, request, status: 'open', arrived: new Set(arrived), urlVersion: 1 });
-    return id;
-  }
-
-  describe(id: string): UploadSession {
-    const { request, status, arrived, urlVersion } = this.sessions.get(id) as StoredSession;
-    const storedSize = request.storedSize ?? request.size;
-    const sizeOf = (number: number) => Math.min(PART_SIZE, storedSize - (number - 1) * PART_SIZE);
-    const numbers = Array.from({ length: Math.ceil(storedSize / PART_SIZE) }, (_, i) => i + 1);
-    return {
-      id,
-      parentId: request.parentId,
-      name: request.name,
-      size: request.size,
-      storedSize,
-      encoding: request.encoding ?? 'identity',
-      contentType: 'application/octet-stream',
-      sha256: null,
-      onConflict: 'rename',
-      partSize: PART_SIZE,
-      partCount: numbers.length,
-      status,
-      nodeId: null,
-      createdAt: '2030-01-01T00:00:00.000Z',
-      expiresAt: '2030-01-02T00:00:00.000Z',
-      partsNeedCredentials: true,
-      parts: numbers.map((number) => ({
-        number,
-        size: sizeOf(number),
-        url: `https://api.test/${id}/parts/${number}?v=${urlVersion}`,
-      })),
-      uploadedParts: [...arrived].sort((a, b) => a - b).map((number) => ({ number, size: sizeOf(number) })),
-    };
-  }
-
-  partsOf(name: string) {
-    const ids = [...this.sessions.values()].filter((s) => s.request.name === name).map((s) => s.id);
-    return this.inFlight.filter((part) => ids.includes(part.sessionId));
-  }
-
-  /** The part of that number of that file, in flight. */
-  part(name: string, number: number): PartInFlight {
-    const part = this.partsOf(name).find((each) => each.number === number);
-    if (!part) throw new Error(`part ${number} of ${name} is not in flight`);
-    return part;
-  }
-
-  reconnect() {
-    for (const listener of this.reconnectListeners) listener();
-  }
-}
-
-/** A file of `parts` parts whose bytes say where they are (part 3 of "a.bin" is "a03."). */
-function fileOf(name: string, parts: number) {
-  const text = Array.from({ length: parts }, (_, i) => `${name[0]}${String(i + 1).padStart(2, '0')}.`).join(
-    '',
-  );
-  return new File([text], name);
-}
-
-/** Lets every promise that can move on do so, without moving the clock. */
-const settle = async () => {
-  for (let round = 0; round < 5; round++) await vi.advanceTimersByTimeAsync(0);
-};
-
-let transport: FakeTransport;
-let manager: UploadManager;
-let committed: string[];
-
-const item = (name: string) => {
-  const found = manager.getSnapshot().find((each) => each.name === name);
-  if (!found) throw new Error(`${name} is not in the queue`);
-  return found;
-};
-
-const numbersOf = (parts: PartInFlight[]) => parts.map((part) => part.number).sort((a, b) => a - b);
-
-async function arriveAll(name: string) {
-  for (let parts = transport.partsOf(name); parts.length > 0; parts = transport.partsOf(name)) {
-    for (const part of parts) part.arrive();
-    await settle();
-  }
-}
+const queue = uploadQueueUnderTest();
 
 /** Queues a.bin, b.bin and c.bin of `parts` parts each, and lets what can start start. */
 async function queueThree(parts: number) {
-  manager.add(['a.bin', 'b.bin', 'c.bin'].map((name) => ({ file: fileOf(name, parts), parentId: 'root' })));
+  queue.manager.add(
+    ['a.bin', 'b.bin', 'c.bin'].map((name) => ({ file: fileOf(name, parts), parentId: 'root' })),
+  );
   await settle();
 }
 
 /** The parts of a.bin that were in flight were stopped, and its slot went to c.bin. */
 function expectStoppedForC(parts: PartInFlight[]) {
   expect(parts.every((part) => part.signal.aborted)).toBe(true);
-  expect(transport.partsOf('a.bin')).toHaveLength(0);
-  expect(transport.partsOf('c.bin')).toHaveLength(4);
+  expect(queue.transport.partsOf('a.bin')).toHaveLength(0);
+  expect(queue.transport.partsOf('c.bin')).toHaveLength(4);
 }
 
 /** Sends a.bin of two parts: the first arrives, the second is refused with `status`. */
 async function secondOfTwoPartsFails(status: number) {
-  manager.add([{ file: fileOf('a.bin', 2), parentId: 'root' }]);
+  queue.manager.add([{ file: fileOf('a.bin', 2), parentId: 'root' }]);
   await settle();
-  transport.part('a.bin', 1).arrive();
-  transport.part('a.bin', 2).fail(status);
+  queue.transport.part('a.bin', 1).arrive();
+  queue.transport.part('a.bin', 2).fail(status);
   await settle();
 }
-
-beforeEach(() => {
-  vi.useFakeTimers();
-  transport = new FakeTransport();
-  committed = [];
-  // systemClock calls the timers that vi.useFakeTimers has just replaced: time moves only when a test says.
-  manager = new UploadManager({
-    transport,
-    clock: systemClock,
-    onFileCommitted: (parentId) => committed.push(parentId),
-  });
-  manager.connect();
-});
-
-afterEach(() => {
-  manager.disconnect();
-  vi.useRealTimers();
-});
 
 describe('scheduling', () => {
   test('four parts of a file are in flight at once, and two files at a time', async () => {
     await queueThree(10);
 
-    expect(transport.calls).toEqual(['create a.bin', 'create b.bin']);
-    expect(numbersOf(transport.partsOf('a.bin'))).toEqual([1, 2, 3, 4]);
-    expect(numbersOf(transport.partsOf('b.bin'))).toEqual([1, 2, 3, 4]);
-    expect(item('c.bin').status).toBe('queued');
+    expect(queue.transport.calls).toEqual(['create a.bin', 'create b.bin']);
+    expect(numbersOf(queue.transport.partsOf('a.bin'))).toEqual([1, 2, 3, 4]);
+    expect(numbersOf(queue.transport.partsOf('b.bin'))).toEqual([1, 2, 3, 4]);
+    expect(queue.item('c.bin').status).toBe('queued');
 
-    transport.part('a.bin', 2).arrive();
+    queue.transport.part('a.bin', 2).arrive();
     await settle();
-    expect(numbersOf(transport.partsOf('a.bin'))).toEqual([1, 3, 4, 5]);
+    expect(numbersOf(queue.transport.partsOf('a.bin'))).toEqual([1, 3, 4, 5]);
 
-    await arriveAll('a.bin');
-    expect(transport.calls).toEqual(['create a.bin', 'create b.bin', 'complete s1', 'create c.bin']);
-    expect(item('a.bin')).toMatchObject({ status: 'done', sentBytes: 40, totalBytes: 40 });
-    expect(committed).toEqual(['root']);
-    expect(numbersOf(transport.partsOf('c.bin'))).toEqual([1, 2, 3, 4]);
-    expect(transport.partsOf('b.bin')).toHaveLength(4);
+    await queue.arriveAll('a.bin');
+    expect(queue.transport.calls).toEqual(['create a.bin', 'create b.bin', 'complete s1', 'create c.bin']);
+    expect(queue.item('a.bin')).toMatchObject({ status: 'done', sentBytes: 40, totalBytes: 40 });
+    expect(queue.committed).toEqual(['root']);
+    expect(numbersOf(queue.transport.partsOf('c.bin'))).toEqual([1, 2, 3, 4]);
+    expect(queue.transport.partsOf('b.bin')).toHaveLength(4);
   });
 
   test('each part carries its own bytes, to the API with credentials', async () => {
-    manager.add([{ file: fileOf('a.bin', 3), parentId: 'folder-1' }]);
+    queue.manager.add([{ file: fileOf('a.bin', 3), parentId: 'folder-1' }]);
     await settle();
 
-    const parts = transport.partsOf('a.bin');
+    const parts = queue.transport.partsOf('a.bin');
     expect(await Promise.all(parts.map((part) => part.body.text()))).toEqual(['a01.', 'a02.', 'a03.']);
     expect(parts.every((part) => part.onTheApi)).toBe(true);
-    expect(transport.sessions.get('s1')?.request).toMatchObject({
+    expect(queue.transport.sessions.get('s1')?.request).toMatchObject({
       parentId: 'folder-1',
       name: 'a.bin',
       size: 12,
@@ -265,21 +67,21 @@ describe('scheduling', () => {
   });
 
   test('progress reaches the queue at most every 250 ms', async () => {
-    manager.add([{ file: fileOf('a.bin', 3), parentId: 'root' }]);
+    queue.manager.add([{ file: fileOf('a.bin', 3), parentId: 'root' }]);
     await settle();
-    const [first] = transport.partsOf('a.bin');
+    const [first] = queue.transport.partsOf('a.bin');
     first?.onProgress(3);
-    expect(item('a.bin').sentBytes).toBe(0);
+    expect(queue.item('a.bin').sentBytes).toBe(0);
     await vi.advanceTimersByTimeAsync(249);
-    expect(item('a.bin').sentBytes).toBe(0);
+    expect(queue.item('a.bin').sentBytes).toBe(0);
     await vi.advanceTimersByTimeAsync(1);
-    expect(item('a.bin').sentBytes).toBe(3);
+    expect(queue.item('a.bin').sentBytes).toBe(3);
   });
 });
 
 describe('retries', () => {
   test('a failed part is sent again after 1, 2 and 4 s, each time to a fresh URL, then the upload fails', async () => {
-    manager.add([{ file: fileOf('a.bin', 1), parentId: 'root' }]);
+    queue.manager.add([{ file: fileOf('a.bin', 1), parentId: 'root' }]);
     await settle();
 
     for (const [attempt, wait] of [
@@ -287,24 +89,24 @@ describe('retries', () => {
       [2, 2000],
       [3, 4000],
     ] as const) {
-      const [part] = transport.partsOf('a.bin');
+      const [part] = queue.transport.partsOf('a.bin');
       expect(part?.url).toBe(`https://api.test/s1/parts/1?v=${attempt}`);
       part?.fail(503);
       await settle();
       await vi.advanceTimersByTimeAsync(wait - 1);
-      expect(transport.partsOf('a.bin')).toHaveLength(0);
-      expect(item('a.bin').status).toBe('uploading');
+      expect(queue.transport.partsOf('a.bin')).toHaveLength(0);
+      expect(queue.item('a.bin').status).toBe('uploading');
       await vi.advanceTimersByTimeAsync(1);
       await settle();
-      expect(transport.partsOf('a.bin')).toHaveLength(1);
+      expect(queue.transport.partsOf('a.bin')).toHaveLength(1);
     }
-    transport.partsOf('a.bin')[0]?.fail(503);
+    queue.transport.partsOf('a.bin')[0]?.fail(503);
     await settle();
 
-    expect(item('a.bin')).toMatchObject({ status: 'failed', error: 'Refused with 503.' });
+    expect(queue.item('a.bin')).toMatchObject({ status: 'failed', error: 'Refused with 503.' });
     await vi.advanceTimersByTimeAsync(60_000);
-    expect(transport.partsOf('a.bin')).toHaveLength(0);
-    expect(transport.calls).toEqual(['create a.bin', 'get s1', 'get s1', 'get s1']);
+    expect(queue.transport.partsOf('a.bin')).toHaveLength(0);
+    expect(queue.transport.calls).toEqual(['create a.bin', 'get s1', 'get s1', 'get s1']);
   });
 
   test('after a 403 (the URL expired) the part goes to a fresh URL and the upload finishes', async () => {
@@ -312,185 +114,140 @@ describe('retries', () => {
     await vi.advanceTimersByTimeAsync(1000);
     await settle();
 
-    const [again] = transport.partsOf('a.bin');
+    const [again] = queue.transport.partsOf('a.bin');
     expect(again).toMatchObject({ number: 2, url: 'https://api.test/s1/parts/2?v=2' });
     again?.arrive();
     await settle();
-    expect(item('a.bin').status).toBe('done');
-    expect(transport.calls).toEqual(['create a.bin', 'get s1', 'complete s1']);
+    expect(queue.item('a.bin').status).toBe('done');
+    expect(queue.transport.calls).toEqual(['create a.bin', 'get s1', 'complete s1']);
   });
 
   test('a part refused for good (400) fails the upload at once, and the next file starts', async () => {
     await queueThree(2);
-    transport.partsOf('a.bin')[0]?.fail(400);
+    queue.transport.partsOf('a.bin')[0]?.fail(400);
     await settle();
 
-    expect(item('a.bin')).toMatchObject({ status: 'failed', error: 'Refused with 400.' });
-    expect(transport.calls).toEqual(['create a.bin', 'create b.bin', 'create c.bin']);
+    expect(queue.item('a.bin')).toMatchObject({ status: 'failed', error: 'Refused with 400.' });
+    expect(queue.transport.calls).toEqual(['create a.bin', 'create b.bin', 'create c.bin']);
     // The part still in flight of the failed upload is not waited for.
-    expect(transport.partsOf('c.bin')).toHaveLength(2);
+    expect(queue.transport.partsOf('c.bin')).toHaveLength(2);
   });
 
   test('retry starts a failed upload again, continuing its session', async () => {
     await secondOfTwoPartsFails(400);
-    expect(item('a.bin').status).toBe('failed');
+    expect(queue.item('a.bin').status).toBe('failed');
 
-    manager.retry(item('a.bin').key);
+    queue.manager.retry(queue.item('a.bin').key);
     await settle();
-    expect(numbersOf(transport.partsOf('a.bin'))).toEqual([2]);
-    await arriveAll('a.bin');
-    expect(item('a.bin').status).toBe('done');
-    expect(transport.calls).toEqual(['create a.bin', 'get s1', 'complete s1']);
+    expect(numbersOf(queue.transport.partsOf('a.bin'))).toEqual([2]);
+    await queue.arriveAll('a.bin');
+    expect(queue.item('a.bin').status).toBe('done');
+    expect(queue.transport.calls).toEqual(['create a.bin', 'get s1', 'complete s1']);
   });
 
   test('failed uploads start again by themselves when the connection comes back', async () => {
-    manager.add(['a.bin', 'b.bin'].map((name) => ({ file: fileOf(name, 1), parentId: 'root' })));
+    queue.manager.add(['a.bin', 'b.bin'].map((name) => ({ file: fileOf(name, 1), parentId: 'root' })));
     await settle();
     for (const wait of [1000, 2000, 4000, 0]) {
-      for (const part of transport.inFlight) part.fail(0);
+      for (const part of queue.transport.inFlight) part.fail(0);
       await settle();
       await vi.advanceTimersByTimeAsync(wait);
       await settle();
     }
-    expect(manager.getSnapshot().map((each) => each.status)).toEqual(['failed', 'failed']);
-    expect(transport.inFlight).toHaveLength(0);
+    expect(queue.manager.getSnapshot().map((each) => each.status)).toEqual(['failed', 'failed']);
+    expect(queue.transport.inFlight).toHaveLength(0);
 
-    transport.reconnect();
+    queue.transport.reconnect();
     await settle();
-    expect(manager.getSnapshot().map((each) => each.status)).toEqual(['uploading', 'uploading']);
-    await arriveAll('a.bin');
-    await arriveAll('b.bin');
-    expect(manager.getSnapshot().map((each) => each.status)).toEqual(['done', 'done']);
+    expect(queue.manager.getSnapshot().map((each) => each.status)).toEqual(['uploading', 'uploading']);
+    await queue.arriveAll('a.bin');
+    await queue.arriveAll('b.bin');
+    expect(queue.manager.getSnapshot().map((each) => each.status)).toEqual(['done', 'done']);
   });
 });
 
 describe('pause, resume, cancel', () => {
   test('pause stops the parts in flight; resume sends only the parts that had not arrived', async () => {
     await queueThree(10);
-    const first = transport.partsOf('a.bin');
+    const first = queue.transport.partsOf('a.bin');
     for (const part of first.filter((part) => part.number <= 2)) part.arrive();
     await settle();
-    const inFlight = transport.partsOf('a.bin');
+    const inFlight = queue.transport.partsOf('a.bin');
 
-    manager.pause(item('a.bin').key);
+    queue.manager.pause(queue.item('a.bin').key);
     await settle();
-    expect(item('a.bin').status).toBe('paused');
+    expect(queue.item('a.bin').status).toBe('paused');
     expectStoppedForC(inFlight);
 
-    await arriveAll('b.bin');
-    manager.resume(item('a.bin').key);
+    await queue.arriveAll('b.bin');
+    queue.manager.resume(queue.item('a.bin').key);
     await settle();
-    expect(item('a.bin').status).toBe('uploading');
-    expect(numbersOf(transport.partsOf('a.bin'))).toEqual([3, 4, 5, 6]);
-    await arriveAll('a.bin');
-    expect(item('a.bin')).toMatchObject({ status: 'done', sentBytes: 40 });
-    expect(transport.calls.filter((call) => call.includes('s1'))).toEqual(['get s1', 'complete s1']);
-    expect(transport.calls.filter((call) => call.startsWith('create'))).toHaveLength(3);
+    expect(queue.item('a.bin').status).toBe('uploading');
+    expect(numbersOf(queue.transport.partsOf('a.bin'))).toEqual([3, 4, 5, 6]);
+    await queue.arriveAll('a.bin');
+    expect(queue.item('a.bin')).toMatchObject({ status: 'done', sentBytes: 40 });
+    expect(queue.transport.calls.filter((call) => call.includes('s1'))).toEqual(['get s1', 'complete s1']);
+    expect(queue.transport.calls.filter((call) => call.startsWith('create'))).toHaveLength(3);
   });
 
   test('a pause during the back-off sends nothing more', async () => {
-    manager.add([{ file: fileOf('a.bin', 1), parentId: 'root' }]);
+    queue.manager.add([{ file: fileOf('a.bin', 1), parentId: 'root' }]);
     await settle();
-    transport.partsOf('a.bin')[0]?.fail(500);
+    queue.transport.partsOf('a.bin')[0]?.fail(500);
     await settle();
-    manager.pause(item('a.bin').key);
+    queue.manager.pause(queue.item('a.bin').key);
     await vi.advanceTimersByTimeAsync(10_000);
     await settle();
 
-    expect(item('a.bin').status).toBe('paused');
-    expect(transport.inFlight).toHaveLength(0);
-    expect(transport.calls).toEqual(['create a.bin']);
+    expect(queue.item('a.bin').status).toBe('paused');
+    expect(queue.transport.inFlight).toHaveLength(0);
+    expect(queue.transport.calls).toEqual(['create a.bin']);
   });
 
   test('cancel stops the parts, aborts the session and frees the slot', async () => {
     await queueThree(10);
-    const inFlight = transport.partsOf('a.bin');
+    const inFlight = queue.transport.partsOf('a.bin');
 
-    manager.cancel(item('a.bin').key);
+    queue.manager.cancel(queue.item('a.bin').key);
     await settle();
-    expect(item('a.bin').status).toBe('canceled');
+    expect(queue.item('a.bin').status).toBe('canceled');
     expectStoppedForC(inFlight);
-    expect(transport.calls).toContain('abort s1');
-    expect(transport.sessions.get('s1')?.status).toBe('aborted');
+    expect(queue.transport.calls).toContain('abort s1');
+    expect(queue.transport.sessions.get('s1')?.status).toBe('aborted');
 
-    manager.clearFinished();
-    expect(manager.getSnapshot().map((each) => each.name)).toEqual(['b.bin', 'c.bin']);
+    queue.manager.clearFinished();
+    expect(queue.manager.getSnapshot().map((each) => each.name)).toEqual(['b.bin', 'c.bin']);
+  });
+
+  test('cancel while the session is being made aborts that session once it is there', async () => {
+    let answer = () => {};
+    queue.transport.creating = new Promise((resolve) => {
+      answer = resolve;
+    });
+    queue.manager.add([{ file: fileOf('a.bin', 2), parentId: 'root' }]);
+    await settle();
+    expect(queue.transport.calls).toEqual(['create a.bin']);
+
+    queue.manager.cancel(queue.item('a.bin').key);
+    answer();
+    await settle();
+    expect(queue.item('a.bin').status).toBe('canceled');
+    expect(queue.transport.sessions.get('s1')?.status).toBe('aborted');
+    expect(queue.transport.inFlight).toHaveLength(0);
   });
 
   test('signing out stops every transfer, empties the queue and stops watching the connection', async () => {
-    manager.add(['a.bin', 'b.bin'].map((name) => ({ file: fileOf(name, 10), parentId: 'root' })));
+    queue.manager.add(['a.bin', 'b.bin'].map((name) => ({ file: fileOf(name, 10), parentId: 'root' })));
     await settle();
-    const inFlight = [...transport.inFlight];
+    const inFlight = [...queue.transport.inFlight];
 
-    manager.disconnect();
+    queue.manager.disconnect();
     await settle();
     expect(inFlight).toHaveLength(8);
     expect(inFlight.every((part) => part.signal.aborted)).toBe(true);
-    expect(manager.getSnapshot()).toEqual([]);
-    expect(transport.reconnectListeners.size).toBe(0);
+    expect(queue.manager.getSnapshot()).toEqual([]);
+    expect(queue.transport.reconnectListeners.size).toBe(0);
     // The sessions stay on the server, for the same user to continue.
-    expect(transport.calls.some((call) => call.startsWith('abort'))).toBe(false);
-  });
-});
-
-describe('after a reload', () => {
-  const request = {
-    parentId: 'folder-1',
-    name: 'a.bin',
-    size: 40,
-    storedSize: 40,
-    encoding: 'identity' as const,
-  };
-  const listed = (id: string) => {
-    const { parts: _parts, uploadedParts: _uploaded, ...session } = transport.describe(id);
-    return session;
-  };
-
-  test('an unfinished session shows how far it got, and the same file picked again continues from its parts', async () => {
-    const id = transport.seed(request, [1, 2, 3]);
-    manager.adoptUnfinished([listed(id)]);
-    await settle();
-    expect(item('a.bin')).toMatchObject({
-      status: 'needs-file',
-      sentBytes: 12,
-      totalBytes: 40,
-      sessionId: id,
-    });
-
-    expect(manager.attachFile(item('a.bin').key, fileOf('a.bin', 9))).toMatch(/not the same file/);
-    manager.add([{ file: fileOf('a.bin', 10), parentId: 'folder-1' }]);
-    await settle();
-
-    expect(manager.getSnapshot()).toHaveLength(1);
-    expect(numbersOf(transport.partsOf('a.bin'))).toEqual([4, 5, 6, 7]);
-    expect(item('a.bin').sentBytes).toBe(12);
-    await arriveAll('a.bin');
-    expect(item('a.bin').status).toBe('done');
-    expect(committed).toEqual(['folder-1']);
-    expect(transport.calls.filter((call) => call.startsWith('create'))).toEqual([]);
-    expect(transport.calls.at(-1)).toBe(`complete ${id}`);
-  });
-
-  test('a file in another folder, or a session seen already, is not taken for it', async () => {
-    const id = transport.seed(request, [1]);
-    manager.adoptUnfinished([listed(id)]);
-    manager.adoptUnfinished([listed(id)]);
-    manager.add([{ file: fileOf('a.bin', 10), parentId: 'root' }]);
-    await settle();
-
-    expect(manager.getSnapshot().map((each) => each.status)).toEqual(['needs-file', 'uploading']);
-    expect(transport.calls).toContain('create a.bin');
-  });
-
-  test('a session that is gone meanwhile is started afresh', async () => {
-    const id = transport.seed(request, [1, 2]);
-    manager.adoptUnfinished([listed(id)]);
-    await settle();
-    transport.sessions.delete(id);
-    manager.attachFile(item('a.bin').key, fileOf('a.bin', 10));
-    await settle();
-
-    expect(transport.calls.slice(-2)).toEqual([`get ${id}`, 'create a.bin']);
-    expect(numbersOf(transport.partsOf('a.bin'))).toEqual([1, 2, 3, 4]);
+    expect(queue.transport.calls.some((call) => call.startsWith('abort'))).toBe(false);
   });
 });

@@ -1,48 +1,20 @@
-import type { ListUploadsResponse } from '../../api/types.gen';
-import { ApiError, errorMessage } from '../../app/api-client';
+import { errorMessage } from '../../app/api-client';
 import { type Clock, isAbort, systemClock, type TimerHandle } from './clock';
-import { gzipIfSmaller } from './compression';
-import { sendParts, sumSizes } from './send-parts';
-import type { UploadSession, UploadTransport } from './upload-transport';
-
-export type UploadStatus =
-  | 'needs-file' // an unfinished session from before a reload: the user must pick the file again
-  | 'queued'
-  | 'compressing'
-  | 'uploading'
-  | 'paused'
-  | 'completing'
-  | 'done'
-  | 'failed'
-  | 'canceled';
-
-export type UploadItem = {
-  key: string;
-  name: string;
-  size: number;
-  parentId: string;
-  status: UploadStatus;
-  /** Bytes sent of `totalBytes` (the stored size: smaller than `size` when gzipped). */
-  sentBytes: number;
-  totalBytes: number;
-  encoding: 'identity' | 'gzip';
-  /** Bytes per second over the last few seconds. */
-  speed: number;
-  error?: string;
-  sessionId?: string;
-};
-
-type UnfinishedSession = ListUploadsResponse['uploads'][number];
-
-type Internal = UploadItem & {
-  file?: File;
-  body?: Blob;
-  controller?: AbortController;
-  samples: { at: number; bytes: number }[];
-};
+import { sumSizes } from './send-parts';
+import { sendUpload } from './send-upload';
+import {
+  type QueuedUpload,
+  queuedUpload,
+  recordProgress,
+  shownUpload,
+  type UnfinishedSession,
+  type UploadItem,
+  type UploadStatus,
+  waitingUpload,
+} from './upload-items';
+import type { UploadTransport } from './upload-transport';
 
 const FILES_IN_FLIGHT = 2;
-const SPEED_WINDOW_MS = 5000;
 /** Progress reaches the page at most this often: every change re-renders what reads the queue. */
 const PROGRESS_INTERVAL_MS = 250;
 const DONE: ReadonlySet<UploadStatus> = new Set(['done', 'canceled']);
@@ -60,7 +32,7 @@ export type UploadManagerOptions = {
  * Framework-free; React reads it through `subscribe` / `getSnapshot`.
  */
 export class UploadManager {
-  private items = new Map<string, Internal>();
+  private items = new Map<string, QueuedUpload>();
   private snapshot: UploadItem[] = [];
   private listeners = new Set<() => void>();
   private nextKey = 1;
@@ -116,19 +88,7 @@ export class UploadManager {
         continue;
       }
       const key = `u${this.nextKey++}`;
-      this.items.set(key, {
-        key,
-        name: file.name,
-        size: file.size,
-        parentId,
-        status: 'queued',
-        sentBytes: 0,
-        totalBytes: file.size,
-        encoding: 'identity',
-        speed: 0,
-        file,
-        samples: [],
-      });
+      this.items.set(key, queuedUpload(key, file, parentId));
     }
     this.changed();
     this.pump();
@@ -140,19 +100,7 @@ export class UploadManager {
     for (const session of sessions) {
       if (session.status !== 'open' || known.has(session.id)) continue;
       const key = `u${this.nextKey++}`;
-      this.items.set(key, {
-        key,
-        name: session.name,
-        size: session.size,
-        parentId: session.parentId ?? 'root',
-        status: 'needs-file',
-        sentBytes: 0,
-        totalBytes: session.storedSize,
-        encoding: session.encoding,
-        speed: 0,
-        sessionId: session.id,
-        samples: [],
-      });
+      this.items.set(key, waitingUpload(key, session));
       // How far it got, for the panel.
       void this.transport
         .getSession(session.id)
@@ -232,47 +180,24 @@ export class UploadManager {
     }
   }
 
-  private async run(item: Internal) {
+  private async run(item: QueuedUpload) {
     const controller = new AbortController();
     item.controller = controller;
     const { signal } = controller;
     try {
-      const file = item.file;
-      if (!file) throw new Error('Pick the file again to continue.');
-      if (!item.body) {
-        this.update(item, { status: 'compressing' });
-        const gzipped = await gzipIfSmaller(file);
-        item.body = gzipped ?? file;
-        item.encoding = gzipped ? 'gzip' : 'identity';
-      }
-      signal.throwIfAborted();
-      const body = item.body;
-      this.update(item, { status: 'uploading', totalBytes: body.size, encoding: item.encoding });
-
-      let session = item.sessionId ? await this.reopen(item, body) : null;
-      if (!session) {
-        session = await this.transport.createSession({
-          parentId: item.parentId,
-          name: item.name,
-          size: item.size,
-          storedSize: body.size,
-          contentType: file.type || undefined,
-          encoding: item.encoding,
-          onConflict: 'rename',
-        });
-        this.update(item, { sessionId: session.id });
-      }
-      signal.throwIfAborted();
-      await sendParts({
+      await sendUpload({
         transport: this.transport,
         clock: this.clock,
-        body,
-        session,
+        upload: item,
         signal,
+        update: (patch) => {
+          // Canceled while its session was being made: that session goes too.
+          if (patch.sessionId && item.status === 'canceled')
+            void this.transport.abortSession(patch.sessionId).catch(() => {});
+          this.update(item, patch);
+        },
         onSent: (sentBytes) => this.progress(item, sentBytes),
       });
-      this.update(item, { status: 'completing', sentBytes: body.size, speed: 0 });
-      await this.transport.completeSession(session.id);
       this.update(item, { status: 'done', file: undefined, body: undefined });
       this.onFileCommitted(item.parentId);
     } catch (error) {
@@ -284,34 +209,12 @@ export class UploadManager {
     }
   }
 
-  /** The session to continue, or null when it is gone or no longer fits the bytes to send. */
-  private async reopen(item: Internal, body: Blob): Promise<UploadSession | null> {
-    const id = item.sessionId as string;
-    try {
-      const session = await this.transport.getSession(id);
-      if (session.status === 'open' && session.storedSize === body.size && session.encoding === item.encoding)
-        return session;
-      if (session.status === 'open') await this.transport.abortSession(id).catch(() => {});
-    } catch (error) {
-      if (!(error instanceof ApiError && error.status === 404)) throw error;
-    }
-    item.sessionId = undefined;
-    return null;
-  }
-
-  private progress(item: Internal, sentBytes: number) {
-    const now = this.clock.now();
-    item.samples.push({ at: now, bytes: sentBytes });
-    while (item.samples.length > 2 && (item.samples[0]?.at ?? now) < now - SPEED_WINDOW_MS)
-      item.samples.shift();
-    const oldest = item.samples[0];
-    const elapsed = oldest ? (now - oldest.at) / 1000 : 0;
-    const speed = oldest && elapsed > 0.2 ? (sentBytes - oldest.bytes) / elapsed : item.speed;
-    Object.assign(item, { sentBytes, speed: Math.max(0, speed) });
+  private progress(item: QueuedUpload, sentBytes: number) {
+    recordProgress(item, sentBytes, this.clock.now());
     this.progressTimer ??= this.clock.setTimeout(() => this.changed(), PROGRESS_INTERVAL_MS);
   }
 
-  private update(item: Internal, patch: Partial<Internal>) {
+  private update(item: QueuedUpload, patch: Partial<QueuedUpload>) {
     Object.assign(item, patch);
     if (patch.status && patch.status !== 'uploading') item.samples = [];
     this.changed();
@@ -320,21 +223,7 @@ export class UploadManager {
   private changed() {
     this.clock.clearTimeout(this.progressTimer);
     this.progressTimer = undefined;
-    this.snapshot = [...this.items.values()].map(
-      ({ key, name, size, parentId, status, sentBytes, totalBytes, encoding, speed, error, sessionId }) => ({
-        key,
-        name,
-        size,
-        parentId,
-        status,
-        sentBytes,
-        totalBytes,
-        encoding,
-        speed,
-        error,
-        sessionId,
-      }),
-    );
+    this.snapshot = [...this.items.values()].map(shownUpload);
     for (const listener of this.listeners) listener();
   }
 }

@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { type FileHandle, open } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+import type { ByteRange } from './blob-store.ts';
+
+const COPY_BUFFER = 1024 * 1024;
+
+/**
+ * Copies a file (or a range of it) to `destination` through two buffers used in turn: one is read
+ * into while the other is being written, and a buffer is reused only once its write completed.
+ * A stream would allocate a new buffer for every read; at disk speed that garbage costs more CPU
+ * than the copying.
+ */
+export async function copyFromFile(handle: FileHandle, range: ByteRange | undefined, destination: Writable) {
+  const end = range === undefined ? (await handle.stat()).size : range.end + 1;
+  let position = range?.start ?? 0;
+  const buffers = [Buffer.allocUnsafe(COPY_BUFFER), Buffer.allocUnsafe(COPY_BUFFER)];
+  const writes: (Promise<void> | undefined)[] = [undefined, undefined];
+  for (let turn = 0; position < end; turn ^= 1) {
+    await writes[turn];
+    const buffer = buffers[turn] as Buffer;
+    const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, end - position), position);
+    if (bytesRead === 0) throw new Error('the blob is shorter than expected');
+    position += bytesRead;
+    if (destination.destroyed) throw new Error('the destination closed');
+    const write = new Promise<void>((resolve, reject) => {
+      destination.write(buffer.subarray(0, bytesRead), (error) => (error ? reject(error) : resolve()));
+    });
+    // Awaited below, or not at all when another step fails first; either way it is handled.
+    write.catch(() => {});
+    writes[turn] = write;
+    // Don't run ahead of a slow client: wait for it to drain before reading more than one buffer ahead.
+    if (destination.writableNeedDrain) await drained(destination);
+  }
+  await Promise.all(writes);
+}
+
+/** One pass over a file for its SHA-256, through the copy's reused buffers. */
+export async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  const handle = await open(file, 'r');
+  try {
+    await copyFromFile(
+      handle,
+      undefined,
+      new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          hash.update(chunk);
+          callback();
+        },
+      }),
+    );
+  } finally {
+    await handle.close();
+  }
+  return hash.digest('hex');
+}
+
+function drained(destination: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (error?: Error) => {
+      destination.off('drain', onDrain).off('close', onClose).off('error', done);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onDrain = () => done();
+    const onClose = () => done(new Error('the destination closed'));
+    destination.on('drain', onDrain).on('close', onClose).on('error', done);
+  });
+}
