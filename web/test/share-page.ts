@@ -1,4 +1,5 @@
-import type { BrowserContext, Page } from 'playwright-core';
+import { readFile } from 'node:fs/promises';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { type ListedNode, row } from './drive-page.ts';
 
@@ -56,4 +57,11 @@ export async function stranger(context: BrowserContext, url: string) {
   const p = await context.newPage();
   await p.goto(url);
   return p;
+}
+
+/** Clicks a download link and answers the bytes the browser saved. */
+export async function clickDownload(p: Page, link: Locator): Promise<Buffer> {
+  const download = p.waitForEvent('download');
+  await link.click();
+  return readFile(await (await download).path());
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { row, setUpDrive, signUp } from './drive-page.ts';
-import { createLink, openShareDialog, putFile, sameSite, stranger } from './share-page.ts';
+import { clickDownload, createLink, openShareDialog, putFile, sameSite, stranger } from './share-page.ts';
 
 const drive = setUpDrive();
 let page: Page;
@@ -42,7 +42,7 @@ describe('links to a file', () => {
     const p = await stranger(await newStranger(), url);
     await p.getByRole('heading', { name: 'report.bin', exact: true }).waitFor();
     await p.getByText('293 KB').waitFor();
-    await p.getByRole('link', { name: 'Download' }).waitFor();
+    expect((await clickDownload(p, p.getByRole('link', { name: 'Download' }))).equals(report)).toBe(true);
   });
 
   test('a password is asked for, a wrong one refused, the right one opens the link', async () => {
@@ -91,6 +91,22 @@ describe('links to a file', () => {
     await active.first().getByRole('button', { name: 'Revoke' }).click();
     await active.first().getByRole('button', { name: 'Confirm revoke' }).click();
     await expect.poll(() => active.count()).toBe(before - 1);
+  });
+
+  test('a link with a download limit is dead once it is used up', async () => {
+    await page.goto('/');
+    await openShareDialog(page, 'report.bin');
+    const url = await createLink(page, { maxDownloads: 1 });
+    await page.keyboard.press('Escape');
+    const p = await stranger(await newStranger(), url);
+    expect((await clickDownload(p, p.getByRole('link', { name: 'Download' }))).equals(report)).toBe(true);
+    await p.reload();
+    await p.getByTestId('dead-link').waitFor();
+    await page.goto('/shared');
+    await page
+      .locator('[data-testid="share-item"][data-status="exhausted"]')
+      .getByText('1 download of 1')
+      .waitFor();
   });
 
   test('the public page fits a phone screen, in the dark theme too', async () => {

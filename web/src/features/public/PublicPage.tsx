@@ -3,6 +3,7 @@ import { useParams } from 'react-router';
 import { ApiError, errorMessage } from '../../app/api-client';
 import { DeadLink } from './DeadLink';
 import { PublicFile } from './PublicFile';
+import { PublicFolder } from './PublicFolder';
 import { PublicFrame } from './PublicFrame';
 import { type PublicLink, usePublicLink } from './public.queries';
 import { UnlockForm } from './UnlockForm';
@@ -36,11 +37,13 @@ export function PublicPage() {
 }
 
 function SharedContent({ token, link }: { token: string; link: PublicLink }) {
-  if (link.kind === 'link' && link.node.kind === 'file') return <PublicFile token={token} link={link} />;
-  return (
-    <Stack align="center" mt="xl">
-      <Title order={2}>{link.node.name}</Title>
-      <Text c="dimmed">Opening shared folders and file drops comes soon.</Text>
-    </Stack>
-  );
+  if (link.kind === 'drop')
+    return (
+      <Stack align="center" mt="xl">
+        <Title order={2}>{link.node.name}</Title>
+        <Text c="dimmed">Sending files through this link is not possible yet.</Text>
+      </Stack>
+    );
+  if (link.node.kind === 'file') return <PublicFile token={token} link={link} />;
+  return <PublicFolder token={token} />;
 }

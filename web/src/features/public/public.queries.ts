@@ -1,9 +1,10 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { getPublicLink, unlockPublicLink } from '../../api/sdk.gen';
-import type { GetPublicLinkResponse } from '../../api/types.gen';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { getPublicFolder, getPublicLink, unlockPublicLink } from '../../api/sdk.gen';
+import type { GetPublicFolderResponse, GetPublicLinkResponse } from '../../api/types.gen';
 import { unwrap } from '../../app/api-client';
 
 export type PublicLink = GetPublicLinkResponse;
+export type PublicNode = GetPublicFolderResponse['items'][number];
 
 const publicKey = (token: string) => ['public', token] as const;
 
@@ -26,5 +27,24 @@ export function useUnlock(token: string) {
   return useMutation({
     mutationFn: (password: string) => unwrap(unlockPublicLink({ path: { token }, body: { password } })),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: publicKey(token) }),
+  });
+}
+
+const FOLDER_PAGE = 200;
+
+/** A folder of a shared tree (`root`: the shared folder itself), a page at a time, with its path. */
+export function usePublicFolder(token: string, id: string) {
+  return useInfiniteQuery({
+    queryKey: [...publicKey(token), 'folder', id],
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        getPublicFolder({
+          path: { token, id },
+          query: { limit: FOLDER_PAGE, sort: 'name', order: 'asc', cursor: pageParam },
+        }),
+      ),
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    refetchOnWindowFocus: false,
   });
 }
