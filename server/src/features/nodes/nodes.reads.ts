@@ -1,5 +1,5 @@
 import type { SQL } from 'drizzle-orm';
-import type { Database } from '../../platform/database/database.ts';
+import type { Database, Queryable } from '../../platform/database/database.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { type AccessFacts, type Action, type Actor, enforce, permits } from '../access/access.ts';
 import { archiveEntriesOf } from './nodes.archive.ts';
@@ -50,9 +50,33 @@ export function createNodeReads(
     };
   }
 
+  /** A page of a folder's live children, as the API answers them (from the cache when it holds it). */
+  const children = (folderId: string, request: PageRequest) =>
+    cached.childrenPage(folderId, request, () =>
+      page(repository.pageOfNodesAsJson, repository.liveChildrenOf(folderId), request),
+    );
+
+  /** What a zip of these nodes holds: every live file and folder under them, with its path. */
+  const archiveOf = (tops: NodeRow[]) =>
+    archiveEntriesOf(tops, (folderId) => repository.liveTree(db, folderId));
+
   return {
     reached,
     liveFolder,
+    children,
+    archiveOf,
+
+    /**
+     * Plain reads for what decides access itself through access.ts (share links, search): a node
+     * by id (cached; inside a unit of work, `tx`'s), and its chain up to the root.
+     */
+    async find(id: string, tx?: Queryable): Promise<NodeRow | undefined> {
+      if (!isUuid(id)) return undefined;
+      return tx === undefined
+        ? cached.node(id, () => repository.findNode(db, id))
+        : repository.findNode(tx, id);
+    },
+    lineage: (id: string, tx: Queryable = db) => repository.ancestry(tx, id),
 
     /** 409 up front when the folder already holds something with this (normalised) name. */
     async assertNameFree(folderId: string, name: string) {
@@ -75,10 +99,7 @@ export function createNodeReads(
     async listFolder(actor: Actor, id: string, request: PageRequest) {
       const folder = await liveFolder(actor, id);
       // As JSON: a folder of a thousand files is one string to send, not a thousand rows to map.
-      const children = await cached.childrenPage(folder.id, request, () =>
-        page(repository.pageOfNodesAsJson, repository.liveChildrenOf(folder.id), request),
-      );
-      return { folder, ...children };
+      return { folder, ...(await children(folder.id, request)) };
     },
 
     listTrash: (ownerId: string, request: PageRequest) =>
@@ -96,7 +117,7 @@ export function createNodeReads(
           throw nodeNotFound();
         tops.push(node);
       }
-      return archiveEntriesOf(tops, (folderId) => repository.liveTree(db, folderId));
+      return archiveOf(tops);
     },
 
     /** Of these blob keys, the ones a node points at (for the garbage collector). */

@@ -6,13 +6,7 @@ import { permits, roleOn } from '../access/access.ts';
 import { archiveEntriesOf } from '../nodes/nodes.archive.ts';
 import { fileNotFound, folderNotFound, nodeNotFound } from '../nodes/nodes.errors.ts';
 import { decodeCursor, encodeCursor, type PageRequest, sortKeys } from '../nodes/nodes.pages.ts';
-import {
-  ancestry,
-  findNode,
-  liveChildrenOf,
-  liveTree,
-  pageOfNodesAsJson,
-} from '../nodes/nodes.repository.ts';
+import type { NodesService } from '../nodes/nodes.service.ts';
 import type { NodeRow } from '../nodes/nodes.table.ts';
 import type { LiveLink } from './shares.service.ts';
 
@@ -36,16 +30,16 @@ export type LinkContent = ReturnType<typeof createLinkContent>;
  * between it and the link's node are out of the trash. Anything else is answered exactly like a
  * node that does not exist.
  */
-export function createLinkContent({ database }: Pick<Deps, 'database'>) {
+export function createLinkContent({ database }: Pick<Deps, 'database'>, nodes: NodesService) {
   const { db } = database;
   const facts = databaseFacts(db);
 
   /** The node `id` names (`root`: the link's own node) if the link may read it. */
   async function reach(link: LiveLink, id: string, notFound: () => AppError): Promise<Reached> {
-    const node = id === 'root' ? link.node : isUuid(id) ? await findNode(db, id) : undefined;
+    const node = id === 'root' ? link.node : await nodes.find(id);
     if (node === undefined || permits(await roleOn(link.actor, node, facts), 'read') !== 'allowed')
       throw notFound();
-    const chain = await ancestry(db, node.id);
+    const chain = await nodes.lineage(node.id);
     const top = chain.findIndex((row) => row.id === link.node.id);
     const inside = chain.slice(0, top + 1);
     if (top < 0 || inside.some((row) => row.trashedAt !== null)) throw notFound();
@@ -63,18 +57,14 @@ export function createLinkContent({ database }: Pick<Deps, 'database'>) {
     async listFolder(link: LiveLink, id: string, request: PageRequest) {
       const { node: folder, path } = await reach(link, id, folderNotFound);
       if (folder.kind !== 'folder') throw folderNotFound();
-      const keys = sortKeys(request.sort, request.order);
-      const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor, keys);
-      const page = await pageOfNodesAsJson(db, liveChildrenOf(folder.id), keys, after, request.limit);
-      const nextCursor = page.more && page.last !== undefined ? encodeCursor(page.last) : null;
-      return { folder, path, items: page.items, nextCursor };
+      return { folder, path, ...(await nodes.children(folder.id, request)) };
     },
 
     /** What a zip of these nodes of the link's tree holds (no ids: the link's whole node). */
     async archive(link: LiveLink, ids: string[] | undefined) {
       const tops: NodeRow[] = [];
       for (const id of ids ?? ['root']) tops.push((await reach(link, id, nodeNotFound)).node);
-      return { tops, entries: await archiveEntriesOf(tops, (folderId) => liveTree(db, folderId)) };
+      return { tops, entries: await nodes.archiveOf(tops) };
     },
   };
 }

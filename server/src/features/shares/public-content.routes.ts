@@ -41,7 +41,7 @@ export const publicContentRoutes: FastifyPluginAsyncTypebox<RouteOptions> = asyn
 ) => {
   const { shares, shareGrants, files } = services;
   const downloads = createDownloads(files);
-  const content = createLinkContent(deps);
+  const content = createLinkContent(deps, services.nodes);
   const counted = createLinkDownloads(deps, shares);
   app.addHook('onRoute', everyRoutePublic);
 
