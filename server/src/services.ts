@@ -12,6 +12,7 @@ import {
   type NodesService,
 } from './features/nodes/nodes.service.ts';
 import { createSearchService, type SearchService } from './features/search/search.service.ts';
+import { createDropService, type DropService } from './features/shares/drop.service.ts';
 import { createShareGrants, type ShareGrants } from './features/shares/shares.grants.ts';
 import { createSharesService, type SharesService } from './features/shares/shares.service.ts';
 import { createUploadsService, type UploadsService } from './features/uploads/uploads.service.ts';
@@ -26,6 +27,7 @@ export interface Services {
   uploads: UploadsService;
   shares: SharesService;
   shareGrants: ShareGrants;
+  drops: DropService;
   search: SearchService;
   members: MembersService;
 }
@@ -45,8 +47,9 @@ export function createServices(deps: Deps, repositories: RepositoryOverrides = {
   const members = createMembersService(deps, users, nodes);
   const shares = createSharesService(deps);
   const shareGrants = createShareGrants(deps, shares);
+  const drops = createDropService(deps, files, uploads, shares);
   const search = createSearchService(deps);
-  return { users, auth, invitations, nodes, files, uploads, shares, shareGrants, search, members };
+  return { users, auth, invitations, nodes, files, uploads, shares, shareGrants, search, members, drops };
 }
 
 /** What every feature's routes plugin receives. */

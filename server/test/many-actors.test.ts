@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockTree } from '../src/platform/database/locks.ts';
 import { Api, signUp, uniqueName } from './client.ts';
 import { driverSets, startServer, type TestServer } from './harness.ts';
-import { sendPart, sha256Hex, startUpload } from './uploads-client.ts';
+import { sendPart, sendPartWith, sha256Hex, startUpload } from './uploads-client.ts';
 
 /**
  * Races that many actors on one tree run into: each test fires the same or opposite requests at
@@ -280,6 +280,73 @@ describe.each(driverSets())('many requests on one tree at once (%s)', (set) => {
     const after = await onB();
     expect(after.status).toBe(404);
     expect((await after.json()).error.code).toBe('share_not_found');
+  });
+
+  /** A folder of a new user's and a drop link to it; `drop` puts a file in through either instance. */
+  async function dropBox(settings: Record<string, unknown> = {}) {
+    const owner = await signUp(server, uniqueName());
+    const folder = await owner.api.expect(201, 'POST', '/folders', {
+      json: { parentId: 'root', name: 'Inbox' },
+    });
+    const { token } = await owner.api.expect(201, 'POST', '/shares', {
+      json: { nodeId: folder.id, kind: 'drop', ...settings },
+    });
+    const anyone = (i: number) => new Api(i % 2 ? peer.origin : server.origin);
+    const drop = (i: number, name: string, body: Buffer) =>
+      anyone(i).request('PUT', `/public/${token}/files/${name}`, { body: new Uint8Array(body) });
+    return { ...owner, folder, token, anyone, drop };
+  }
+
+  it('stores parallel drops of one name under ten names, each file intact', async () => {
+    const { api, user, folder, drop } = await dropBox();
+    const files = Array.from({ length: 10 }, () => randomBytes(20_000));
+    const answers = await Promise.all(files.map((data, i) => drop(i, 'scan.pdf', data)));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(201));
+    const names = await Promise.all(answers.map(async (answer) => (await answer.json()).name));
+    expect(new Set(names).size).toBe(10);
+    expect(names).toContain('scan.pdf');
+    const { children } = await api.expect(200, 'GET', `/folders/${folder.id}`);
+    expect(children.map((child: { name: string }) => child.name).sort()).toEqual([...names].sort());
+    for (const [i, name] of names.entries()) {
+      const node = children.find((child: { name: string }) => child.name === name);
+      const content = Buffer.from(
+        await (await api.request('GET', `/files/${node.id}/content`)).arrayBuffer(),
+      );
+      expect(content.equals(files[i] as Buffer)).toBe(true);
+    }
+    expect(await usedBytesInDatabase(user.id)).toEqual({ used: 200_000, files: 200_000 });
+  });
+
+  it('takes exactly maxFiles of parallel drops, whole or completed from parts', async () => {
+    const { api, user, folder, token, anyone, drop } = await dropBox({ maxFiles: 4 });
+    // Four sessions started first, while the drop still has room; completed among six simple drops.
+    const sessions = await Promise.all(
+      [0, 1, 2, 3].map((i) =>
+        anyone(i).expect(201, 'POST', `/public/${token}/uploads`, {
+          json: { name: `part${i}.bin`, size: 1000 },
+        }),
+      ),
+    );
+    const data = randomBytes(1000);
+    for (const session of sessions) expect((await sendPartWith(session, 1, data)).status).toBe(200);
+    const answers = await Promise.all([
+      ...[0, 1, 2, 3, 4, 5].map((i) => drop(i, `whole${i}.bin`, data)),
+      ...sessions.map((session, i) =>
+        anyone(i + 1).request('POST', `/public/${token}/uploads/${session.id}/complete`),
+      ),
+    ]);
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 201)).toHaveLength(4);
+    expect(statuses.filter((status) => status === 404)).toHaveLength(6);
+    const { children } = await api.expect(200, 'GET', `/folders/${folder.id}`);
+    expect(children).toHaveLength(4);
+    const [share] = await rows<{ files_dropped: number }>(
+      sql`select files_dropped from share_links where node_id = ${folder.id}`,
+    );
+    expect(share?.files_dropped).toBe(4);
+    expect(await usedBytesInDatabase(user.id)).toEqual({ used: 4000, files: 4000 });
+    // Sessions that came too late were aborted, their reservations given back.
+    expect((await api.expect(200, 'GET', '/me')).reservedBytes).toBe(0);
   });
 });
 

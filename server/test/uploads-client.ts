@@ -32,10 +32,20 @@ export async function sendPart(
   body: Buffer,
   md5 = contentMd5(body),
 ) {
-  const part = session.parts.find((p) => p.number === number);
-  if (part === undefined) throw new Error(`the session has no part ${number}`);
   const headers: Record<string, string> = { 'content-md5': md5 };
   if (session.partsNeedCredentials) headers.authorization = `Bearer ${api.token}`;
+  return sendPartWith(session, number, body, headers);
+}
+
+/** Sends one part with these headers only: no account, as whoever holds a drop link would. */
+export async function sendPartWith(
+  session: Session,
+  number: number,
+  body: Buffer,
+  headers: Record<string, string> = { 'content-md5': contentMd5(body) },
+) {
+  const part = session.parts.find((p) => p.number === number);
+  if (part === undefined) throw new Error(`the session has no part ${number}`);
   return fetch(part.url, { method: 'PUT', body: new Uint8Array(body), headers });
 }
 

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { badRequest, ErrorBody } from './errors.ts';
 
@@ -30,4 +30,18 @@ export function declaredLength(request: FastifyRequest): number | undefined {
 /** The origin this site is reached at: `PUBLIC_URL`'s when set, else the request's own. */
 export function siteOrigin(request: FastifyRequest, publicUrl: string | undefined): string {
   return publicUrl !== undefined ? new URL(publicUrl).origin : `${request.protocol}://${request.host}`;
+}
+
+/** Hands every request body of the scope to its route as the raw stream, unparsed (a file, a part). */
+export function takeRawBodies(app: FastifyInstance) {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+}
+
+/** Answered before the whole body was read: close the connection rather than leave the rest unread on it. */
+export function closeIfBodyUnread(request: FastifyRequest, reply: FastifyReply) {
+  const { socket } = request.raw;
+  reply.raw.once('finish', () => {
+    if (!request.raw.complete) socket.destroySoon();
+  });
 }

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AbortUploadData, AbortUploadErrors, AbortUploadResponses, AddMemberData, AddMemberErrors, AddMemberResponses, AdminCreateInvitationData, AdminCreateInvitationErrors, AdminCreateInvitationResponses, AdminListInvitationsData, AdminListInvitationsErrors, AdminListInvitationsResponses, AdminListUsersData, AdminListUsersErrors, AdminListUsersResponses, AdminRevokeInvitationData, AdminRevokeInvitationErrors, AdminRevokeInvitationResponses, AdminUpdateUserData, AdminUpdateUserErrors, AdminUpdateUserResponses, ChangeMemberRoleData, ChangeMemberRoleErrors, ChangeMemberRoleResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateFolderData, CreateFolderErrors, CreateFolderResponses, CreateShareData, CreateShareErrors, CreateShareResponses, CreateUploadData, CreateUploadErrors, CreateUploadResponses, DownloadFileData, DownloadFileErrors, DownloadFileResponses, DownloadPublicFileData, DownloadPublicFileErrors, DownloadPublicFileResponses, DownloadPublicTreeFileData, DownloadPublicTreeFileErrors, DownloadPublicTreeFileResponses, DownloadPublicZipData, DownloadPublicZipErrors, DownloadPublicZipResponses, DownloadZipData, DownloadZipErrors, DownloadZipResponses, EmptyTrashData, EmptyTrashErrors, EmptyTrashResponses, GetFileData, GetFileErrors, GetFileResponses, GetFolderData, GetFolderErrors, GetFolderResponses, GetMeData, GetMeErrors, GetMeResponses, GetNodeData, GetNodeErrors, GetNodeResponses, GetPublicFolderData, GetPublicFolderErrors, GetPublicFolderResponses, GetPublicLinkData, GetPublicLinkErrors, GetPublicLinkResponses, GetRegistrationData, GetRegistrationResponses, GetShareData, GetShareErrors, GetShareResponses, GetUploadData, GetUploadErrors, GetUploadResponses, HealthData, HealthResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListRecentData, ListRecentErrors, ListRecentResponses, ListSessionsData, ListSessionsErrors, ListSessionsResponses, ListSharedData, ListSharedErrors, ListSharedResponses, ListShareEventsData, ListShareEventsErrors, ListShareEventsResponses, ListSharesData, ListSharesErrors, ListSharesResponses, ListStarredData, ListStarredErrors, ListStarredResponses, ListTrashData, ListTrashErrors, ListTrashResponses, ListUploadsData, ListUploadsErrors, ListUploadsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, OpenapiData, OpenapiResponses, PurgeNodeData, PurgeNodeErrors, PurgeNodeResponses, ReadyData, ReadyErrors, ReadyResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, RestoreNodeData, RestoreNodeErrors, RestoreNodeResponses, RevokeSessionData, RevokeSessionErrors, RevokeSessionResponses, RevokeShareData, RevokeShareErrors, RevokeShareResponses, SearchData, SearchErrors, SearchResponses, StarNodeData, StarNodeErrors, StarNodeResponses, TrashNodeData, TrashNodeErrors, TrashNodeResponses, UnlockPublicLinkData, UnlockPublicLinkErrors, UnlockPublicLinkResponses, UnstarNodeData, UnstarNodeErrors, UnstarNodeResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateNodeData, UpdateNodeErrors, UpdateNodeResponses, UpdateShareData, UpdateShareErrors, UpdateShareResponses, UploadFileData, UploadFileErrors, UploadFileResponses, UploadPartData, UploadPartErrors, UploadPartResponses } from './types.gen';
+import type { AbortDropUploadData, AbortDropUploadErrors, AbortDropUploadResponses, AbortUploadData, AbortUploadErrors, AbortUploadResponses, AddMemberData, AddMemberErrors, AddMemberResponses, AdminCreateInvitationData, AdminCreateInvitationErrors, AdminCreateInvitationResponses, AdminListInvitationsData, AdminListInvitationsErrors, AdminListInvitationsResponses, AdminListUsersData, AdminListUsersErrors, AdminListUsersResponses, AdminRevokeInvitationData, AdminRevokeInvitationErrors, AdminRevokeInvitationResponses, AdminUpdateUserData, AdminUpdateUserErrors, AdminUpdateUserResponses, ChangeMemberRoleData, ChangeMemberRoleErrors, ChangeMemberRoleResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteDropUploadData, CompleteDropUploadErrors, CompleteDropUploadResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateFolderData, CreateFolderErrors, CreateFolderResponses, CreateShareData, CreateShareErrors, CreateShareResponses, CreateUploadData, CreateUploadErrors, CreateUploadResponses, DownloadFileData, DownloadFileErrors, DownloadFileResponses, DownloadPublicFileData, DownloadPublicFileErrors, DownloadPublicFileResponses, DownloadPublicTreeFileData, DownloadPublicTreeFileErrors, DownloadPublicTreeFileResponses, DownloadPublicZipData, DownloadPublicZipErrors, DownloadPublicZipResponses, DownloadZipData, DownloadZipErrors, DownloadZipResponses, DropFileData, DropFileErrors, DropFileResponses, EmptyTrashData, EmptyTrashErrors, EmptyTrashResponses, GetDropUploadData, GetDropUploadErrors, GetDropUploadResponses, GetFileData, GetFileErrors, GetFileResponses, GetFolderData, GetFolderErrors, GetFolderResponses, GetMeData, GetMeErrors, GetMeResponses, GetNodeData, GetNodeErrors, GetNodeResponses, GetPublicFolderData, GetPublicFolderErrors, GetPublicFolderResponses, GetPublicLinkData, GetPublicLinkErrors, GetPublicLinkResponses, GetRegistrationData, GetRegistrationResponses, GetShareData, GetShareErrors, GetShareResponses, GetUploadData, GetUploadErrors, GetUploadResponses, HealthData, HealthResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListRecentData, ListRecentErrors, ListRecentResponses, ListSessionsData, ListSessionsErrors, ListSessionsResponses, ListSharedData, ListSharedErrors, ListSharedResponses, ListShareEventsData, ListShareEventsErrors, ListShareEventsResponses, ListSharesData, ListSharesErrors, ListSharesResponses, ListStarredData, ListStarredErrors, ListStarredResponses, ListTrashData, ListTrashErrors, ListTrashResponses, ListUploadsData, ListUploadsErrors, ListUploadsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, OpenapiData, OpenapiResponses, PurgeNodeData, PurgeNodeErrors, PurgeNodeResponses, ReadyData, ReadyErrors, ReadyResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, RestoreNodeData, RestoreNodeErrors, RestoreNodeResponses, RevokeSessionData, RevokeSessionErrors, RevokeSessionResponses, RevokeShareData, RevokeShareErrors, RevokeShareResponses, SearchData, SearchErrors, SearchResponses, StarNodeData, StarNodeErrors, StarNodeResponses, StartDropUploadData, StartDropUploadErrors, StartDropUploadResponses, TrashNodeData, TrashNodeErrors, TrashNodeResponses, UnlockPublicLinkData, UnlockPublicLinkErrors, UnlockPublicLinkResponses, UnstarNodeData, UnstarNodeErrors, UnstarNodeResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateNodeData, UpdateNodeErrors, UpdateNodeResponses, UpdateShareData, UpdateShareErrors, UpdateShareResponses, UploadDropPartData, UploadDropPartErrors, UploadDropPartResponses, UploadFileData, UploadFileErrors, UploadFileResponses, UploadPartData, UploadPartErrors, UploadPartResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -653,6 +653,63 @@ export const listShareEvents = <ThrowOnError extends boolean = false>(options: O
         }],
     url: '/api/v1/shares/{id}/events',
     ...options
+});
+
+/**
+ * Start a resumable upload into a drop: answers the parts to send
+ */
+export const startDropUpload = <ThrowOnError extends boolean = false>(options: Options<StartDropUploadData, ThrowOnError>) => (options.client ?? client).post<StartDropUploadResponses, StartDropUploadErrors, ThrowOnError>({
+    url: '/api/v1/public/{token}/uploads',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Abort a drop upload: its parts are deleted
+ */
+export const abortDropUpload = <ThrowOnError extends boolean = false>(options: Options<AbortDropUploadData, ThrowOnError>) => (options.client ?? client).delete<AbortDropUploadResponses, AbortDropUploadErrors, ThrowOnError>({ url: '/api/v1/public/{token}/uploads/{id}', ...options });
+
+/**
+ * A drop upload with fresh part URLs and the parts that have arrived, to resume it
+ */
+export const getDropUpload = <ThrowOnError extends boolean = false>(options: Options<GetDropUploadData, ThrowOnError>) => (options.client ?? client).get<GetDropUploadResponses, GetDropUploadErrors, ThrowOnError>({ url: '/api/v1/public/{token}/uploads/{id}', ...options });
+
+/**
+ * Join the parts and store the file in the drop; answers the name it was stored under
+ */
+export const completeDropUpload = <ThrowOnError extends boolean = false>(options: Options<CompleteDropUploadData, ThrowOnError>) => (options.client ?? client).post<CompleteDropUploadResponses, CompleteDropUploadErrors, ThrowOnError>({ url: '/api/v1/public/{token}/uploads/{id}/complete', ...options });
+
+/**
+ * Drop a file: the request body is the file, stored under "name (2)" when the name is taken
+ *
+ * Send the bytes as the body with Content-Length (or chunked); optionally X-Content-SHA256 (hex) or Content-Digest: sha-256=:…:. Answers the name it was stored under and nothing about the folder.
+ */
+export const dropFile = <ThrowOnError extends boolean = false>(options: Options<DropFileData, ThrowOnError>) => (options.client ?? client).put<DropFileResponses, DropFileErrors, ThrowOnError>({
+    bodySerializer: null,
+    url: '/api/v1/public/{token}/files/{name}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/octet-stream',
+        ...options.headers
+    }
+});
+
+/**
+ * Send one part of a drop upload (when its part URLs point at the API)
+ *
+ * Optionally with Content-MD5 or x-amz-checksum-sha256 (base64); a part that does not match is refused.
+ */
+export const uploadDropPart = <ThrowOnError extends boolean = false>(options: Options<UploadDropPartData, ThrowOnError>) => (options.client ?? client).put<UploadDropPartResponses, UploadDropPartErrors, ThrowOnError>({
+    bodySerializer: null,
+    url: '/api/v1/public/{token}/uploads/{id}/parts/{number}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/octet-stream',
+        ...options.headers
+    }
 });
 
 /**

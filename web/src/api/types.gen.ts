@@ -5291,6 +5291,921 @@ export type ListShareEventsResponses = {
 
 export type ListShareEventsResponse = ListShareEventsResponses[keyof ListShareEventsResponses];
 
+export type StartDropUploadData = {
+    body: {
+        /**
+         * 1–255 bytes of UTF-8 after NFC normalisation; no "/", NUL or control characters; not "." or ".."; not beginning with U+FEFF.
+         */
+        name: string;
+        /**
+         * Bytes of the file as the user sees it.
+         */
+        size: number;
+        contentType?: string;
+        /**
+         * Hex SHA-256 of the file; verified before it appears.
+         */
+        sha256?: string;
+    };
+    path: {
+        token: string;
+    };
+    query?: never;
+    url: '/api/v1/public/{token}/uploads';
+};
+
+export type StartDropUploadErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    413: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    507: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type StartDropUploadError = StartDropUploadErrors[keyof StartDropUploadErrors];
+
+export type StartDropUploadResponses = {
+    /**
+     * DropUploadSession
+     *
+     * Default Response
+     */
+    201: {
+        id: string;
+        name: string;
+        size: number;
+        storedSize: number;
+        contentType: string;
+        sha256: string | null;
+        partSize: number;
+        partCount: number;
+        /**
+         * `completing` while a request joins and records the file; parts are refused meanwhile
+         */
+        status: 'open' | 'completing' | 'completed' | 'aborted';
+        createdAt: string;
+        expiresAt: string;
+        /**
+         * True when part URLs are on the API (send your token); false for presigned store URLs.
+         */
+        partsNeedCredentials: boolean;
+        parts: Array<{
+            number: number;
+            /**
+             * Exactly this many bytes.
+             */
+            size: number;
+            /**
+             * PUT the part here. Presigned store URLs take no Authorization header.
+             */
+            url: string;
+        }>;
+        uploadedParts: Array<{
+            number: number;
+            size: number;
+        }>;
+    };
+};
+
+export type StartDropUploadResponse = StartDropUploadResponses[keyof StartDropUploadResponses];
+
+export type AbortDropUploadData = {
+    body?: never;
+    path: {
+        token: string;
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/public/{token}/uploads/{id}';
+};
+
+export type AbortDropUploadErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    409: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type AbortDropUploadError = AbortDropUploadErrors[keyof AbortDropUploadErrors];
+
+export type AbortDropUploadResponses = {
+    /**
+     * No content
+     */
+    204: void;
+};
+
+export type AbortDropUploadResponse = AbortDropUploadResponses[keyof AbortDropUploadResponses];
+
+export type GetDropUploadData = {
+    body?: never;
+    path: {
+        token: string;
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/public/{token}/uploads/{id}';
+};
+
+export type GetDropUploadErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    410: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type GetDropUploadError = GetDropUploadErrors[keyof GetDropUploadErrors];
+
+export type GetDropUploadResponses = {
+    /**
+     * DropUploadSession
+     *
+     * Default Response
+     */
+    200: {
+        id: string;
+        name: string;
+        size: number;
+        storedSize: number;
+        contentType: string;
+        sha256: string | null;
+        partSize: number;
+        partCount: number;
+        /**
+         * `completing` while a request joins and records the file; parts are refused meanwhile
+         */
+        status: 'open' | 'completing' | 'completed' | 'aborted';
+        createdAt: string;
+        expiresAt: string;
+        /**
+         * True when part URLs are on the API (send your token); false for presigned store URLs.
+         */
+        partsNeedCredentials: boolean;
+        parts: Array<{
+            number: number;
+            /**
+             * Exactly this many bytes.
+             */
+            size: number;
+            /**
+             * PUT the part here. Presigned store URLs take no Authorization header.
+             */
+            url: string;
+        }>;
+        uploadedParts: Array<{
+            number: number;
+            size: number;
+        }>;
+    };
+};
+
+export type GetDropUploadResponse = GetDropUploadResponses[keyof GetDropUploadResponses];
+
+export type CompleteDropUploadData = {
+    body?: never;
+    path: {
+        token: string;
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/public/{token}/uploads/{id}/complete';
+};
+
+export type CompleteDropUploadErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    409: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    410: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    422: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    503: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type CompleteDropUploadError = CompleteDropUploadErrors[keyof CompleteDropUploadErrors];
+
+export type CompleteDropUploadResponses = {
+    /**
+     * DroppedFile
+     *
+     * Default Response
+     */
+    200: {
+        /**
+         * The name the file was stored under: "name (2)" when the name was taken.
+         */
+        name: string;
+        size: number;
+    };
+    /**
+     * DroppedFile
+     *
+     * Default Response
+     */
+    201: {
+        /**
+         * The name the file was stored under: "name (2)" when the name was taken.
+         */
+        name: string;
+        size: number;
+    };
+};
+
+export type CompleteDropUploadResponse = CompleteDropUploadResponses[keyof CompleteDropUploadResponses];
+
+export type DropFileData = {
+    /**
+     * The file’s bytes
+     */
+    body: unknown;
+    path: {
+        token: string;
+        /**
+         * 1–255 bytes of UTF-8 after NFC normalisation; no "/", NUL or control characters; not "." or ".."; not beginning with U+FEFF.
+         */
+        name: string;
+    };
+    query?: never;
+    url: '/api/v1/public/{token}/files/{name}';
+};
+
+export type DropFileErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    413: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    507: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type DropFileError = DropFileErrors[keyof DropFileErrors];
+
+export type DropFileResponses = {
+    /**
+     * DroppedFile
+     *
+     * Default Response
+     */
+    201: {
+        /**
+         * The name the file was stored under: "name (2)" when the name was taken.
+         */
+        name: string;
+        size: number;
+    };
+};
+
+export type DropFileResponse = DropFileResponses[keyof DropFileResponses];
+
+export type UploadDropPartData = {
+    /**
+     * The part’s bytes
+     */
+    body: unknown;
+    path: {
+        token: string;
+        id: string;
+        number: number;
+    };
+    query?: never;
+    url: '/api/v1/public/{token}/uploads/{id}/parts/{number}';
+};
+
+export type UploadDropPartErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    409: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    410: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    507: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type UploadDropPartError = UploadDropPartErrors[keyof UploadDropPartErrors];
+
+export type UploadDropPartResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        number: number;
+        size: number;
+        etag: string;
+    };
+};
+
+export type UploadDropPartResponse = UploadDropPartResponses[keyof UploadDropPartResponses];
+
 export type GetPublicLinkData = {
     body?: never;
     path: {

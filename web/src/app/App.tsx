@@ -7,6 +7,7 @@ import { AdminPage } from '../features/admin/AdminPage';
 import { FilesPage } from '../features/files/FilesPage';
 import { TrashPage } from '../features/files/TrashPage';
 import { PublicPage } from '../features/public/PublicPage';
+import { RecentPage, SearchResultsPage, StarredPage } from '../features/search/FoundListPage';
 import { SharedLinksPage } from '../features/shares/SharedLinksPage';
 import { SharedWithMePage } from '../features/shares/SharedWithMePage';
 import { DropOverlay } from '../features/uploads/DropOverlay';
@@ -66,6 +67,9 @@ function Drive() {
           <Route path="/shared" element={<SharedLinksPage />} />
           <Route path="/shared-with-me" element={<SharedWithMePage myId={user.id} />} />
           <Route path="/trash" element={<TrashPage />} />
+          <Route path="/recent" element={<RecentPage />} />
+          <Route path="/starred" element={<StarredPage />} />
+          <Route path="/search" element={<SearchResultsPage />} />
           <Route path="/account" element={<AccountPage user={user} />} />
           <Route
             path="/admin"

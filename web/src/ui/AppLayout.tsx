@@ -1,12 +1,14 @@
 import { AppShell, Burger, Group, Menu, NavLink, Stack, Text, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import {
+  IconClock,
   IconCloud,
   IconFolder,
   IconLink,
   IconLogout,
   IconSettings,
   IconShield,
+  IconStar,
   IconTrash,
   IconUserCircle,
   IconUsers,
@@ -15,6 +17,7 @@ import type { ReactNode } from 'react';
 import { Link, useLocation } from 'react-router';
 import { type User, useSignOut } from '../features/account/account.queries';
 import { StorageMeter } from '../features/account/StorageMeter';
+import { SearchBox } from '../features/search/SearchBox';
 import { ColorSchemeToggle } from './ColorSchemeToggle';
 
 /** The frame around every signed-in page: header, navigation (a drawer at phone width), content. */
@@ -29,6 +32,8 @@ export function AppLayout({ user, children }: { user: User; children: ReactNode 
       icon: IconFolder,
       active: pathname === '/' || pathname.startsWith('/folders/'),
     },
+    { to: '/recent', label: 'Recent', icon: IconClock, active: pathname === '/recent' },
+    { to: '/starred', label: 'Starred', icon: IconStar, active: pathname === '/starred' },
     {
       to: '/shared-with-me',
       label: 'Shared with me',
@@ -54,10 +59,11 @@ export function AppLayout({ user, children }: { user: User; children: ReactNode 
           <Group gap="xs" wrap="nowrap">
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Navigation" />
             <IconCloud size={26} aria-hidden />
-            <Text fw={700} size="lg" component={Link} to="/" c="inherit" td="none">
+            <Text fw={700} size="lg" component={Link} to="/" c="inherit" td="none" visibleFrom="xs">
               Fileshare
             </Text>
           </Group>
+          <SearchBox />
           <Group gap="xs" wrap="nowrap">
             <ColorSchemeToggle />
             <Menu position="bottom-end">

@@ -1,36 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { RouteOptions } from '../../services.ts';
-import { declaredLength, errors, IdParams } from '../../shared/http.ts';
+import { closeIfBodyUnread, errors, IdParams, takeRawBodies } from '../../shared/http.ts';
 import { currentActor } from '../auth/auth.hooks.ts';
 import { FolderId, Node, NodeName, toApiNode } from '../nodes/nodes.schemas.ts';
 import { createDownloads, FileContent } from './downloads.ts';
-import { invalidChecksum } from './files.errors.ts';
-
-/** The SHA-256 a client declared, as X-Content-SHA256 (hex) or Content-Digest (RFC 9530, base64). */
-function declaredSha256(request: FastifyRequest): string | undefined {
-  const hex = request.headers['x-content-sha256'];
-  if (typeof hex === 'string') {
-    if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw invalidChecksum();
-    return hex.toLowerCase();
-  }
-  const digest = request.headers['content-digest'];
-  if (typeof digest === 'string') {
-    const match = /(?:^|,)\s*sha-256=:([A-Za-z0-9+/]{43}=):/.exec(digest);
-    if (match?.[1] === undefined) throw invalidChecksum();
-    return Buffer.from(match[1], 'base64').toString('hex');
-  }
-  return undefined;
-}
+import { fileBody } from './file-bodies.ts';
 
 export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { services }) => {
   const { files, nodes } = services;
   const downloads = createDownloads(files);
 
   // The upload body is the file: it is not parsed but handed to the route as the raw stream.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+  takeRawBodies(app);
 
   app.put(
     '/folders/:id/files/:name',
@@ -56,22 +38,13 @@ export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       },
     },
     async (request, reply) => {
-      // Refused before the whole body was read: close the connection rather than leave the rest unread on it.
-      const { socket } = request.raw;
-      reply.raw.once('finish', () => {
-        if (!request.raw.complete) socket.destroySoon();
-      });
-      const declaredSize = declaredLength(request);
+      closeIfBodyUnread(request, reply);
       const result = await files.upload({
         actor: currentActor(request),
         folderId: request.params.id,
         name: request.params.name,
         onConflict: request.query.onConflict,
-        body: request.raw,
-        declaredSize,
-        declaredSha256: declaredSha256(request),
-        contentType: request.headers['content-type'],
-        clientConnected: () => !request.raw.socket.destroyed,
+        ...fileBody(request),
       });
       return reply.code(result.created ? 201 : 200).send(toApiNode(result.node));
     },

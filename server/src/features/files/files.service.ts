@@ -8,7 +8,7 @@ import { AppError } from '../../shared/errors.ts';
 import { normaliseNodeName } from '../../shared/names.ts';
 import { DigestCounter, TooManyBytesError } from '../../shared/streams.ts';
 import { type Actor, userActor } from '../access/access.ts';
-import type { ConflictPolicy, NodesService } from '../nodes/nodes.service.ts';
+import type { ConflictPolicy, NodesService, RecordedFile, TreeWork } from '../nodes/nodes.service.ts';
 import { quotaExceeded } from '../users/users.errors.ts';
 import type { UsersService } from '../users/users.service.ts';
 import { checksumMismatch, sizeMismatch, storageFull, uploadInterrupted } from './files.errors.ts';
@@ -28,6 +28,10 @@ export type SimpleUpload = Uploader & {
   contentType: string | undefined;
   /** Asked before committing: a client that went away never gets a file it can't know was stored. */
   clientConnected: () => boolean;
+  /** A bound on the file's size besides the quota (a drop's), and what refusing a larger file says. */
+  sizeLimit?: { bytes: number; exceeded: () => AppError };
+  /** More for the unit of work that records the file to do, deciding with it (a drop counting its files). */
+  alsoInWork?: (w: TreeWork, recorded: RecordedFile) => Promise<void>;
 };
 
 export type FilesService = ReturnType<typeof createFilesService>;
@@ -81,11 +85,24 @@ export function createFilesService(
       const folder = await nodes.liveFolder(actor, request.folderId, 'write');
       if (request.onConflict === 'fail') await nodes.assertNameFree(folder.id, name);
       // Refused before the body is read when it says it won't fit in the tree owner's quota; cut off as soon as it doesn't.
+      const { sizeLimit } = request;
+      if (
+        sizeLimit !== undefined &&
+        request.declaredSize !== undefined &&
+        request.declaredSize > sizeLimit.bytes
+      )
+        throw sizeLimit.exceeded();
       const room = await users.roomLeft(folder.ownerId);
       if (request.declaredSize !== undefined && request.declaredSize > room) throw quotaExceeded();
       const blobKey = newBlobKey();
       // Counted here; hashed by the store, where that costs the server least.
-      const counter = new DigestCounter(Math.min(request.declaredSize ?? Number.POSITIVE_INFINITY, room));
+      const counter = new DigestCounter(
+        Math.min(
+          request.declaredSize ?? Number.POSITIVE_INFINITY,
+          room,
+          sizeLimit?.bytes ?? Number.POSITIVE_INFINITY,
+        ),
+      );
       // Wait for both sides, so that a failed body never races a store still finishing its write.
       const [read, stored] = await Promise.allSettled([
         pipeline(request.body, counter),
@@ -99,9 +116,8 @@ export function createFilesService(
         await discardBlob(blobKey);
         if (error instanceof StorageFullError) throw storageFull();
         if (error instanceof TooManyBytesError) {
-          throw request.declaredSize === undefined
-            ? quotaExceeded()
-            : sizeMismatch(request.declaredSize, counter.bytes);
+          if (request.declaredSize !== undefined) throw sizeMismatch(request.declaredSize, counter.bytes);
+          throw error.limit === sizeLimit?.bytes ? sizeLimit.exceeded() : quotaExceeded();
         }
         if (!request.clientConnected()) throw uploadInterrupted();
         throw error;
@@ -122,14 +138,24 @@ export function createFilesService(
         throw failure;
       }
       try {
-        const result = await nodes.commitFileAs(actor, folder.id, name, request.onConflict, {
+        const content = {
           blobKey,
           size: counter.bytes,
           storedSize: counter.bytes,
           sha256,
           contentType: contentTypeFor(name, request.contentType),
-          encoding: 'identity',
-        });
+          encoding: 'identity' as const,
+        };
+        const result = await nodes.inTree(
+          folder.ownerId,
+          name,
+          async (w) => {
+            const recorded = await nodes.recordFile(w, folder.id, name, request.onConflict, content);
+            await request.alsoInWork?.(w, recorded);
+            return recorded;
+          },
+          actor,
+        );
         if (result.replacedBlobKey !== undefined) await discardBlob(result.replacedBlobKey);
         return result;
       } catch (error) {

@@ -1,11 +1,9 @@
 import type { Deps } from '../../deps.ts';
 import type { AppError } from '../../shared/errors.ts';
-import { isUuid } from '../../shared/ids.ts';
 import { databaseFacts } from '../access/access.facts.ts';
 import { permits, roleOn } from '../access/access.ts';
-import { archiveEntriesOf } from '../nodes/nodes.archive.ts';
 import { fileNotFound, folderNotFound, nodeNotFound } from '../nodes/nodes.errors.ts';
-import { decodeCursor, encodeCursor, type PageRequest, sortKeys } from '../nodes/nodes.pages.ts';
+import type { PageRequest } from '../nodes/nodes.pages.ts';
 import type { NodesService } from '../nodes/nodes.service.ts';
 import type { NodeRow } from '../nodes/nodes.table.ts';
 import type { LiveLink } from './shares.service.ts';

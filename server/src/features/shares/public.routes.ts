@@ -5,6 +5,7 @@ import type { RouteOptions } from '../../services.ts';
 import { errors } from '../../shared/http.ts';
 import { ByteCount, Nullable, StringEnum } from '../../shared/schemas.ts';
 import { everyRoutePublic, sessionCookieOptions } from '../auth/auth.hooks.ts';
+import { dropRoutes } from './drop.routes.ts';
 import { GRANT_TTL_MS } from './shares.grants.ts';
 import type { LiveLink } from './shares.service.ts';
 
@@ -74,6 +75,7 @@ function toPublicLink({ share, node }: LiveLink, unlocked: boolean) {
 export const publicRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deps, services }) => {
   const { shares, shareGrants } = services;
   app.addHook('onRoute', everyRoutePublic);
+  await app.register(dropRoutes, { deps, services });
 
   app.get(
     '/public/:token',

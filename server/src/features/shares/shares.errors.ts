@@ -7,3 +7,12 @@ export const shareLocked = () =>
 export const wrongSharePassword = () =>
   new AppError(401, 'wrong_password', 'That is not the link’s password.');
 export const invalidShare = (message: string) => new AppError(400, 'invalid_share', message);
+export const fileTooLarge = (maxBytes: number) =>
+  new AppError(
+    413,
+    'file_too_large',
+    `This drop takes files of at most ${maxBytes} bytes; nothing was stored.`,
+  );
+/** The drop's owner has no room left: not the dropper's quota, so not told as one. */
+export const dropFull = () =>
+  new AppError(507, 'drop_full', 'This drop has no room left for the file; nothing was stored.');

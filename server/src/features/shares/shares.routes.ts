@@ -44,7 +44,7 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
 }
 
 export const sharesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deps, services }) => {
-  const { shares } = services;
+  const { shares, drops } = services;
   const { clock } = deps;
 
   app.post(
@@ -132,7 +132,7 @@ export const sharesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
       },
     },
     async (request, reply) => {
-      await shares.revoke(currentUser(request).id, request.params.id);
+      await drops.revoke(currentUser(request).id, request.params.id);
       return reply.code(204).send(null);
     },
   );

@@ -1,5 +1,5 @@
 import type { Deps } from '../../deps.ts';
-import type { Transaction } from '../../platform/database/database.ts';
+import type { Queryable, Transaction } from '../../platform/database/database.ts';
 import { lockTree } from '../../platform/database/locks.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { hashPassword } from '../../shared/passwords.ts';
@@ -125,9 +125,12 @@ export function createSharesService({ database, clock }: Pick<Deps, 'database' |
       return this.get(ownerId, id);
     },
 
-    /** The link, its grants and its log are gone; nobody can use it from the next request on. */
-    async revoke(ownerId: string, id: string) {
-      if (!isUuid(id) || !(await repository.deleteLink(db, ownerId, id))) throw shareNotFound();
+    /**
+     * The link, its grants and its log are gone; nobody can use it from the next request on. `tx`:
+     * the unit of work that ends what was started through it (a drop's sessions).
+     */
+    async revoke(ownerId: string, id: string, tx: Queryable = db) {
+      if (!isUuid(id) || !(await repository.deleteLink(tx, ownerId, id))) throw shareNotFound();
     },
 
     async events(ownerId: string, id: string, after: { at: Date; id: string } | undefined, limit: number) {

@@ -10,7 +10,7 @@ import {
   StorageFullError,
 } from '../../platform/blobs/blob-store.ts';
 import { AppError } from '../../shared/errors.ts';
-import type { Actor } from '../access/access.ts';
+import { type Actor, userActor } from '../access/access.ts';
 import { storageFull } from '../files/files.errors.ts';
 import type { FilesService } from '../files/files.service.ts';
 import { folderNotFound } from '../nodes/nodes.errors.ts';
@@ -39,6 +39,11 @@ export interface CompletionHelpers {
   expectedPartSize(session: UploadRow, number: number): number;
   /** Gives the reservation back and drops the parts. */
   abortSession(session: UploadRow): Promise<boolean>;
+}
+
+export interface CompletionOptions {
+  /** More for the unit of work that records the file to do, deciding with it (a drop counting its files). */
+  alsoInWork?: (w: TreeWork, recorded: RecordedFile) => Promise<void>;
 }
 
 /**
@@ -174,6 +179,7 @@ export function createUploadCompletion(
     session: UploadRow,
     completionId: string,
     sha256: string | null,
+    options: CompletionOptions,
   ): Promise<RecordedFile> {
     const recording = async (w: TreeWork) => {
       const locked = await repository.lockUpload(w.tx, session.id);
@@ -189,10 +195,11 @@ export function createUploadCompletion(
         contentType: session.contentType,
         encoding: session.encoding,
       });
+      await options.alsoInWork?.(w, result);
       await repository.updateUpload(w.tx, session.id, { status: 'completed', nodeId: result.node.id });
       return result;
     };
-    return nodes.inTree(session.ownerId, session.name, recording, actor);
+    return nodes.inTree(session.ownerId, session.name, recording, asRecorder(actor, session));
   }
 
   /** Whether this completion still holds the session, so that what it undoes is its own. */
@@ -201,12 +208,19 @@ export function createUploadCompletion(
     return row?.status === 'completing' && row.completionId === completionId;
   }
 
-  return async function complete(actor: Actor, id: string): Promise<{ node: NodeRow; created: boolean }> {
+  return async function complete(
+    actor: Actor,
+    id: string,
+    options: CompletionOptions = {},
+  ): Promise<{ node: NodeRow; created: boolean }> {
     const completionId = randomUUID();
     const outcome = await claim(actor, id, completionId);
     if (outcome.done !== undefined) {
       if (outcome.done.nodeId === null) throw uploadNotFound();
-      return { node: await nodes.getNode(actor, outcome.done.nodeId), created: false };
+      return {
+        node: await nodes.getNode(asRecorder(actor, outcome.done), outcome.done.nodeId),
+        created: false,
+      };
     }
     const session = outcome.claimed;
     if (session.parentId === null) {
@@ -258,7 +272,7 @@ export function createUploadCompletion(
       }
       let result: RecordedFile;
       try {
-        result = await record(actor, session, completionId, sha256);
+        result = await record(actor, session, completionId, sha256, options);
       } catch (error) {
         // Blob first, metadata last: without its row the blob goes, unless a later completer owns it now.
         if (error instanceof ClaimLostError || !(await stillClaimed(id, completionId)))
@@ -290,6 +304,14 @@ export function createUploadCompletion(
       storeUploadId === undefined ? {} : { storeUploadId },
     );
   }
+}
+
+/**
+ * Who records the file: the session's starter, or for a session through a drop link its owner. A
+ * dropper may only add files, which opening the link decided; the file it adds is the owner's.
+ */
+function asRecorder(actor: Actor, session: UploadRow): Actor {
+  return actor.kind === 'link' ? userActor(session.ownerId) : actor;
 }
 
 class ClaimLostError extends Error {

@@ -136,3 +136,12 @@ export async function blobKeysOfOpenUploads(db: Queryable, keys: string[]): Prom
     .where(and(unsettled, inArray(uploads.blobKey, keys)));
   return new Set(rows.map((row) => row.key));
 }
+
+/** The unsettled sessions started through a link, locked until the transaction ends. */
+export async function lockOpenUploadsThrough(db: Queryable, shareId: string): Promise<UploadRow[]> {
+  return db
+    .select()
+    .from(uploads)
+    .where(and(eq(uploads.shareId, shareId), unsettled))
+    .for('update');
+}

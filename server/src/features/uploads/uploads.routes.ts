@@ -2,29 +2,24 @@ import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/ty
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { RouteOptions } from '../../services.ts';
-import { badRequest } from '../../shared/errors.ts';
-import { declaredLength, errors, NoContent, siteOrigin } from '../../shared/http.ts';
+import {
+  closeIfBodyUnread,
+  declaredLength,
+  errors,
+  NoContent,
+  siteOrigin,
+  takeRawBodies,
+} from '../../shared/http.ts';
 import { currentActor, currentUser } from '../auth/auth.hooks.ts';
 import { Node, toApiNode } from '../nodes/nodes.schemas.ts';
+import { partChecksums } from './part-checksums.ts';
 import { CreateUploadBody, PartParams, UploadParams, UploadSession } from './uploads.schemas.ts';
-
-/** A part's checksums as the client sent them: Content-MD5 and x-amz-checksum-sha256, both base64. */
-function partChecksums(request: FastifyRequest): { md5?: string; sha256?: string } {
-  const md5 = request.headers['content-md5'];
-  const sha256 = request.headers['x-amz-checksum-sha256'];
-  if (md5 !== undefined && (typeof md5 !== 'string' || !/^[A-Za-z0-9+/]{22}==$/.test(md5))) {
-    throw badRequest('invalid_checksum', 'Content-MD5 must be the base64 MD5 of the part.');
-  }
-  if (sha256 !== undefined && (typeof sha256 !== 'string' || !/^[A-Za-z0-9+/]{43}=$/.test(sha256))) {
-    throw badRequest('invalid_checksum', 'x-amz-checksum-sha256 must be the base64 SHA-256 of the part.');
-  }
-  return { md5, sha256 };
-}
 
 export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deps, services }) => {
   const { uploads } = services;
-  // Where this API is reached, for the part URLs that point back at it.
-  const origin = (request: FastifyRequest) => siteOrigin(request, deps.config.publicUrl);
+  // Where these routes are reached, for the part URLs that point back at them.
+  const uploadsUrl = (request: FastifyRequest) =>
+    `${siteOrigin(request, deps.config.publicUrl)}/api/v1/uploads`;
 
   app.post(
     '/uploads',
@@ -38,7 +33,7 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
       },
     },
     async (request, reply) => {
-      const session = await uploads.create(currentActor(request), request.body, origin(request));
+      const session = await uploads.create(currentActor(request), request.body, uploadsUrl(request));
       return reply.code(201).send(session);
     },
   );
@@ -72,7 +67,7 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
         response: { 200: UploadSession, ...errors(401, 404, 410) },
       },
     },
-    async (request) => uploads.get(currentActor(request), request.params.id, origin(request)),
+    async (request) => uploads.get(currentActor(request), request.params.id, uploadsUrl(request)),
   );
 
   app.post(
@@ -111,8 +106,7 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
 
   await app.register(async (plugin) => {
     // A part's body is the raw bytes, streamed to the store.
-    plugin.removeAllContentTypeParsers();
-    plugin.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    takeRawBodies(plugin);
     plugin.withTypeProvider<TypeBoxTypeProvider>().put(
       '/uploads/:id/parts/:number',
       {
@@ -133,10 +127,7 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
         },
       },
       async (request, reply) => {
-        const { socket } = request.raw;
-        reply.raw.once('finish', () => {
-          if (!request.raw.complete) socket.destroySoon();
-        });
+        closeIfBodyUnread(request, reply);
         // Refused before the body is read when its length can't be counted.
         declaredLength(request);
         const part = await uploads.putPart(

@@ -7,6 +7,7 @@ import {
   StorageFullError,
   UploadClosedError,
 } from '../../platform/blobs/blob-store.ts';
+import type { Transaction } from '../../platform/database/database.ts';
 import { contentTypeFor } from '../../shared/content-types.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { normaliseNodeName } from '../../shared/names.ts';
@@ -41,6 +42,8 @@ export interface NewUploadRequest {
   sha256?: string;
   encoding?: 'identity' | 'gzip';
   onConflict?: ConflictPolicy;
+  /** The drop link the session is started through: it is then reached through that link only. */
+  shareId?: string;
 }
 
 export type UploadsService = ReturnType<typeof createUploadsService>;
@@ -75,7 +78,8 @@ export function createUploadsService(
     return { ...session, expiresAt };
   }
 
-  async function partUrls(session: UploadRow, apiOrigin: string) {
+  /** `uploadsUrl`: where the session's own routes are, `…/api/v1/uploads` or a drop link's. */
+  async function partUrls(session: UploadRow, uploadsUrl: string) {
     const parts = [];
     for (let number = 1; number <= session.partCount; number++) {
       const size = expectedPartSize(session, number);
@@ -88,7 +92,7 @@ export function createUploadsService(
       parts.push({
         number,
         size,
-        url: direct ?? `${apiOrigin}/api/v1/uploads/${session.id}/parts/${number}`,
+        url: direct ?? `${uploadsUrl}/${session.id}/parts/${number}`,
       });
     }
     return parts;
@@ -157,7 +161,7 @@ export function createUploadsService(
      * Starts a session into a folder the actor may write in: the tree's owner (by id) or a member.
      * The session is charged to the tree's owner and is its starter's alone.
      */
-    async create(by: Actor | string, request: NewUploadRequest, apiOrigin: string) {
+    async create(by: Actor | string, request: NewUploadRequest, uploadsUrl: string) {
       const actor = typeof by === 'string' ? userActor(by) : by;
       const name = normaliseNodeName(request.name);
       const folder = await nodes.liveFolder(actor, request.parentId, 'write');
@@ -189,7 +193,9 @@ export function createUploadsService(
             await users.reserveStorage(w.tx, ownerId, storedSize);
             return repository.insertUpload(w.tx, {
               ownerId,
-              createdBy: actor.kind === 'user' ? actor.userId : null,
+              // A session through a drop link is the link's, started by nobody with an account.
+              createdBy: actor.kind === 'user' && request.shareId === undefined ? actor.userId : null,
+              shareId: request.shareId ?? null,
               parentId: parent.id,
               name,
               onConflict,
@@ -210,11 +216,11 @@ export function createUploadsService(
         await blobs.multipart.abort(blobKey, storeUploadId).catch(() => {});
         throw error;
       }
-      return { ...describe(session), parts: await partUrls(session, apiOrigin), uploadedParts: [] };
+      return { ...describe(session), parts: await partUrls(session, uploadsUrl), uploadedParts: [] };
     },
 
     /** The session, with fresh part URLs and the parts that have arrived, to resume from. */
-    async get(actor: Actor, id: string, apiOrigin: string) {
+    async get(actor: Actor, id: string, uploadsUrl: string) {
       const found = await owned(actor, id);
       if (found.status === 'completed' || found.status === 'completing')
         return { ...describe(found), parts: [], uploadedParts: [] };
@@ -225,7 +231,7 @@ export function createUploadsService(
           : await blobs.multipart.listParts(session.blobKey, session.storeUploadId);
       return {
         ...describe(session),
-        parts: await partUrls(session, apiOrigin),
+        parts: await partUrls(session, uploadsUrl),
         uploadedParts: arrived.map((part) => ({ number: part.number, size: part.size })),
       };
     },
@@ -286,6 +292,27 @@ export function createUploadsService(
         if (await abortSession(session)) count += 1;
       }
       return count;
+    },
+
+    /**
+     * Aborts the unfinished sessions started through a link and runs `end` (deleting the link) in
+     * one unit of work on the owner's tree, so that none starts or completes in between.
+     */
+    async abortAllThrough(ownerId: string, shareId: string, end: (tx: Transaction) => Promise<void>) {
+      const aborted = await nodes.inTree(ownerId, undefined, async (w) => {
+        const sessions = await repository.lockOpenUploadsThrough(w.tx, shareId);
+        for (const session of sessions) {
+          await users.releaseStorage(w.tx, ownerId, session.storedSize);
+          await repository.updateUpload(w.tx, session.id, { status: 'aborted' });
+          w.storageChanged = true;
+        }
+        await end(w.tx);
+        return sessions;
+      });
+      for (const session of aborted) {
+        await files.discardBlob(session.blobKey);
+        await blobs.multipart.abort(session.blobKey, session.storeUploadId);
+      }
     },
 
     /** How many sessions are past their time (what a collection would abort). */

@@ -52,7 +52,7 @@ export function FileTable(
               w={190}
               visibleFrom="sm"
             />
-            <Table.Th w={48}>
+            <Table.Th w={84}>
               <VisuallyHidden>Actions</VisuallyHidden>
             </Table.Th>
           </Table.Tr>

@@ -3,6 +3,7 @@ import { IconUpload } from '@tabler/icons-react';
 import { useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { errorMessage } from '../../app/api-client';
+import { useHighlightedRow } from '../search/highlight';
 import { ShareDialog } from '../shares/ShareDialog';
 import { useDragMove } from './drag-move';
 import { FileTable } from './FileTable';
@@ -65,6 +66,7 @@ export function FilesPage() {
     for (const id of ids) await updateNode.mutateAsync({ id, parentId });
     selection.clear();
   };
+  useHighlightedRow(ids, folder, (id) => selection.selected.has(id) || selection.toggle(id, false));
   const dragMove = useDragMove({ folderId, selected: selection.selected, moveInto });
 
   useSelectionKeys({

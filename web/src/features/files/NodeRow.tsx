@@ -9,6 +9,7 @@ import {
 } from '@tabler/icons-react';
 import type { HTMLAttributes } from 'react';
 import { formatBytes, formatDate } from '../../ui/format';
+import { StarMenuItem, StarToggle } from '../search/StarToggle';
 import type { DriveNode } from './files.queries';
 import { downloadUrl } from './links';
 import { NodeIcon } from './NodeIcon';
@@ -79,7 +80,10 @@ export function NodeRow(
       </Table.Td>
       <Table.Td visibleFrom="sm">{formatDate(node.updatedAt)}</Table.Td>
       <Table.Td>
-        <NodeMenu {...props} />
+        <Group gap={2} wrap="nowrap" justify="flex-end">
+          <StarToggle node={node} tabIndex={tabIndex} />
+          <NodeMenu {...props} />
+        </Group>
       </Table.Td>
     </Table.Tr>
   );
@@ -127,6 +131,7 @@ function NodeMenu(props: NodeActions & { node: DriveNode; tabIndex: number }) {
         <Menu.Item leftSection={<IconArrowsMove size={16} />} onClick={() => props.onMove(node)}>
           Move
         </Menu.Item>
+        <StarMenuItem node={node} />
         <Menu.Item color="red" leftSection={<IconTrash size={16} />} onClick={() => props.onTrash(node)}>
           Delete
         </Menu.Item>
