@@ -2,6 +2,7 @@ import { Center, Loader, Stack, Text, Title } from '@mantine/core';
 import { useParams } from 'react-router';
 import { ApiError, errorMessage } from '../../app/api-client';
 import { DeadLink } from './DeadLink';
+import { DropPage } from './DropPage';
 import { PublicFile } from './PublicFile';
 import { PublicFolder } from './PublicFolder';
 import { PublicFrame } from './PublicFrame';
@@ -37,13 +38,7 @@ export function PublicPage() {
 }
 
 function SharedContent({ token, link }: { token: string; link: PublicLink }) {
-  if (link.kind === 'drop')
-    return (
-      <Stack align="center" mt="xl">
-        <Title order={2}>{link.node.name}</Title>
-        <Text c="dimmed">Sending files through this link is not possible yet.</Text>
-      </Stack>
-    );
+  if (link.kind === 'drop') return <DropPage token={token} link={link} />;
   if (link.node.kind === 'file') return <PublicFile token={token} link={link} />;
   return <PublicFolder token={token} />;
 }
