@@ -37,14 +37,23 @@ export async function openShareDialog(p: Page, name: string) {
 /** Fills the open share dialog's form, makes the link, and answers the address it shows once. */
 export async function createLink(
   p: Page,
-  options: { drop?: boolean; password?: string; maxDownloads?: number; maxFiles?: number } = {},
+  options: {
+    drop?: boolean;
+    password?: string;
+    maxDownloads?: number;
+    maxFiles?: number;
+    maxFileMegabytes?: number;
+  } = {},
 ) {
   const dialog = p.getByRole('dialog');
-  if (options.drop) await dialog.getByText('File drop', { exact: true }).click();
-  if (options.password) await dialog.getByLabel('Password', { exact: true }).fill(options.password);
-  if (options.maxDownloads) await dialog.getByLabel('Download limit').fill(String(options.maxDownloads));
-  if (options.maxFiles) await dialog.getByLabel('Most files').fill(String(options.maxFiles));
-  await dialog.getByRole('button', { name: options.drop ? 'Create file drop' : 'Create link' }).click();
+  const form = dialog.getByRole('form', { name: 'New link' });
+  if (options.drop) await form.getByText('File drop', { exact: true }).click();
+  if (options.password) await form.getByLabel('Password', { exact: true }).fill(options.password);
+  if (options.maxDownloads) await form.getByLabel('Download limit').fill(String(options.maxDownloads));
+  if (options.maxFiles) await form.getByLabel('Most files').fill(String(options.maxFiles));
+  if (options.maxFileMegabytes)
+    await form.getByLabel('Largest file (MB)').fill(String(options.maxFileMegabytes));
+  await form.getByRole('button', { name: options.drop ? 'Create file drop' : 'Create link' }).click();
   const address = dialog.getByLabel('Link address');
   await address.waitFor();
   const url = await address.inputValue();

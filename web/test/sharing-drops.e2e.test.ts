@@ -80,4 +80,28 @@ describe('a file drop', () => {
     await expect.poll(() => item.locator('[data-testid="share-event"][data-action="drop"]').count()).toBe(4);
     await context.close();
   });
+
+  test('a drop behind a password, with a size limit, takes files once unlocked', async () => {
+    const { page, browser, server } = drive;
+    await page.goto('/');
+    await openShareDialog(page, 'Inbox');
+    const url = await createLink(page, { drop: true, password: 'letterbox', maxFileMegabytes: 0.001 });
+    await page.keyboard.press('Escape');
+
+    const context = await browser.newContext({ baseURL: server.url });
+    const p = await stranger(context, url);
+    await p.getByLabel('Password', { exact: true }).fill('letterbox');
+    await p.getByRole('button', { name: 'Unlock' }).click();
+    await p.getByText('Files up to 1.0 KB.', { exact: false }).waitFor();
+    await chooseFiles(p, drive.filesDir, 'Choose files', [
+      { name: 'too-big.bin', buffer: randomBytes(2000) },
+      { name: 'fits.bin', buffer: randomBytes(1000) },
+    ]);
+    await p.getByRole('alert').getByText('too-big.bin is larger than 1.0 KB.').waitFor();
+    await expect.poll(() => sent(p).count(), { timeout: 30_000 }).toBe(1);
+    expect(
+      Object.keys(await folderFiles(page, (await listFolder(page)).children[0]?.id as string)),
+    ).toContain('fits.bin');
+    await context.close();
+  });
 });
