@@ -1,21 +1,10 @@
-import {
-  Anchor,
-  Breadcrumbs,
-  Button,
-  Center,
-  Group,
-  Loader,
-  Stack,
-  Table,
-  Text,
-  Title,
-  VisuallyHidden,
-} from '@mantine/core';
+import { Anchor, Breadcrumbs, Button, Center, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import { IconDownload, IconFileZip } from '@tabler/icons-react';
 import { Link, useSearchParams } from 'react-router';
 import { errorMessage } from '../../app/api-client';
 import { formatBytes, formatDate } from '../../ui/format';
 import { NodeIcon } from '../files/NodeIcon';
+import { NodeTableHead } from '../files/NodeTableHead';
 import { type PublicNode, usePublicFolder } from './public.queries';
 import { sharedFolderFileUrl, sharedZipUrl } from './public-links';
 
@@ -81,20 +70,7 @@ export function PublicFolder({ token }: { token: string }) {
         </Text>
       ) : (
         <Table verticalSpacing="xs" style={{ tableLayout: 'fixed' }} aria-label="Files">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th w={100} visibleFrom="xs">
-                Size
-              </Table.Th>
-              <Table.Th w={190} visibleFrom="sm">
-                Modified
-              </Table.Th>
-              <Table.Th w={56}>
-                <VisuallyHidden>Download</VisuallyHidden>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <NodeTableHead action="Download" actionWidth={56} />
           <Table.Tbody>
             {items.map((node) => (
               <PublicRow key={node.id} token={token} node={node} />
