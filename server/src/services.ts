@@ -45,10 +45,10 @@ export function createServices(deps: Deps, repositories: RepositoryOverrides = {
   const files = createFilesService(deps, nodes, users);
   const uploads = createUploadsService(deps, nodes, users, files);
   const members = createMembersService(deps, users, nodes);
-  const shares = createSharesService(deps);
+  const shares = createSharesService(deps, nodes);
   const shareGrants = createShareGrants(deps, shares);
   const drops = createDropService(deps, files, uploads, shares);
-  const search = createSearchService(deps);
+  const search = createSearchService(deps, nodes);
   return { users, auth, invitations, nodes, files, uploads, shares, shareGrants, search, members, drops };
 }
 

@@ -1,22 +1,11 @@
 import { and, eq, inArray, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import type { Queryable } from '../../platform/database/database.ts';
-import { type NodeRow, nodes } from './nodes.table.ts';
+import { type Queryable, rowsOf } from '../../platform/database/database.ts';
+import { type NodeRow, nodes, WALK_LIMIT } from './nodes.table.ts';
 
 export type NewNode = typeof nodes.$inferInsert;
 
-/** How deep folders may nest under a root (a file in the deepest folder is one level further). */
-export const MAX_TREE_DEPTH = 256;
-/**
- * Every recursive walk of the tree stops here, a little past the deepest a tree may be, so that no
- * query can run without end even if a cycle were ever written.
- */
-export const WALK_LIMIT = MAX_TREE_DEPTH + 8;
-
-/** The rows of a raw query; node-postgres and PGlite both answer `{ rows }`. */
-export function rowsOf<T>(result: unknown): T[] {
-  return (result as { rows: T[] }).rows;
-}
+export { MAX_TREE_DEPTH, WALK_LIMIT } from './nodes.table.ts';
 
 export async function findNode(db: Queryable, id: string): Promise<NodeRow | undefined> {
   const [row] = await db.select().from(nodes).where(eq(nodes.id, id));

@@ -12,6 +12,14 @@ import {
 } from 'drizzle-orm/pg-core';
 import { users } from '../users/users.table.ts';
 
+/** How deep folders may nest under a root (a file in the deepest folder is one level further). */
+export const MAX_TREE_DEPTH = 256;
+/**
+ * Every recursive walk of the tree stops here, a little past the deepest a tree may be, so that no
+ * query can run without end even if a cycle were ever written.
+ */
+export const WALK_LIMIT = MAX_TREE_DEPTH + 8;
+
 /**
  * The tree of folders and files. Every user has exactly one root folder (parent_id null); every
  * other node has a parent, so names are unique per (parent, name) among nodes not in the trash.

@@ -1,8 +1,7 @@
 import { and, desc, eq, isNull, type SQL, sql } from 'drizzle-orm';
-import type { Queryable } from '../../platform/database/database.ts';
+import { type Queryable, rowsOf } from '../../platform/database/database.ts';
 import { nodeMembers } from '../members/members.table.ts';
-import { rowsOf, WALK_LIMIT } from '../nodes/nodes.repository.ts';
-import { type NodeRow, nodes } from '../nodes/nodes.table.ts';
+import { type NodeRow, nodes, WALK_LIMIT } from '../nodes/nodes.table.ts';
 import { contentTypeIs, type FileType } from './search.types.ts';
 import { nodeStars } from './stars.table.ts';
 

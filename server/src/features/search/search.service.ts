@@ -4,7 +4,7 @@ import { isUuid } from '../../shared/ids.ts';
 import { databaseFacts } from '../access/access.facts.ts';
 import { type AccessFacts, permits, roleOn, userActor } from '../access/access.ts';
 import { nodeNotFound } from '../nodes/nodes.errors.ts';
-import { findNode } from '../nodes/nodes.repository.ts';
+import type { NodesService } from '../nodes/nodes.service.ts';
 import type { NodeRow } from '../nodes/nodes.table.ts';
 import * as repository from './search.repository.ts';
 
@@ -37,7 +37,7 @@ export function wordsOf(query: string): string[] {
 
 export type SearchService = ReturnType<typeof createSearchService>;
 
-export function createSearchService({ database }: Pick<Deps, 'database'>) {
+export function createSearchService({ database }: Pick<Deps, 'database'>, nodes: NodesService) {
   const { db } = database;
 
   /**
@@ -111,7 +111,7 @@ export function createSearchService({ database }: Pick<Deps, 'database'>) {
 
     /** Stars a node the user may read (404 otherwise); starring twice is starring once. */
     async star(userId: string, nodeId: string) {
-      const node = isUuid(nodeId) ? await findNode(db, nodeId) : undefined;
+      const node = await nodes.find(nodeId);
       if (node === undefined || (await readable(userId, [node])).length === 0) throw nodeNotFound();
       await repository.star(db, userId, node.id);
     },

@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Queryable } from '../../platform/database/database.ts';
 import { nodes } from '../nodes/nodes.table.ts';
 import { type ShareEventRow, type ShareLinkRow, shareEvents, shareLinks } from './shares.table.ts';
@@ -69,26 +69,18 @@ export async function insertEvent(db: Queryable, values: NewShareEvent & { at: D
   await db.update(shareLinks).set({ lastAccessAt: values.at }).where(eq(shareLinks.id, values.shareId));
 }
 
-/** A page of a link's access log, newest first, after the (time, id) of the previous page's last. */
+/** A page of a link's access log, newest first, after the event numbered `after`. */
 export async function pageOfEvents(
   db: Queryable,
   shareId: string,
-  after: { at: Date; id: string } | undefined,
+  after: number | undefined,
   limit: number,
 ): Promise<ShareEventRow[]> {
   const where =
     after === undefined
       ? eq(shareEvents.shareId, shareId)
-      : and(
-          eq(shareEvents.shareId, shareId),
-          or(lt(shareEvents.at, after.at), and(eq(shareEvents.at, after.at), lt(shareEvents.id, after.id))),
-        );
-  return db
-    .select()
-    .from(shareEvents)
-    .where(where)
-    .orderBy(desc(shareEvents.at), desc(shareEvents.id))
-    .limit(limit);
+      : and(eq(shareEvents.shareId, shareId), lt(shareEvents.seq, after));
+  return db.select().from(shareEvents).where(where).orderBy(desc(shareEvents.seq)).limit(limit);
 }
 
 /** Changes the owner's link; a new password (or none) ends every grant made under the old one. */

@@ -3,7 +3,6 @@ import { Type } from 'typebox';
 import type { RouteOptions } from '../../services.ts';
 import { badRequest } from '../../shared/errors.ts';
 import { errors, IdParams, NoContent, siteOrigin } from '../../shared/http.ts';
-import { isUuid } from '../../shared/ids.ts';
 import { Nullable } from '../../shared/schemas.ts';
 import { currentUser } from '../auth/auth.hooks.ts';
 import {
@@ -30,17 +29,14 @@ function settingsOf(body: {
   return { ...body, expiresAt: date(body.expiresAt) };
 }
 
-/** An access log cursor: the (time, id) of the last event of the previous page. */
-const encodeCursor = (event: { at: Date; id: string }) =>
-  Buffer.from(JSON.stringify([event.at.toISOString(), event.id])).toString('base64url');
+/** An access log cursor: the number of the last event of the previous page. */
+const encodeCursor = (event: { seq: number }) => String(event.seq);
 
-function decodeCursor(cursor: string): { at: Date; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
-    if (typeof at === 'string' && typeof id === 'string' && isUuid(id) && !Number.isNaN(Date.parse(at)))
-      return { at: new Date(at), id };
-  } catch {}
-  throw badRequest('invalid_cursor', 'That cursor is not one this list gave out.');
+function decodeCursor(cursor: string): number {
+  const seq = /^[1-9][0-9]{0,15}$/.test(cursor) ? Number(cursor) : Number.NaN;
+  if (!Number.isSafeInteger(seq))
+    throw badRequest('invalid_cursor', 'That cursor is not one this list gave out.');
+  return seq;
 }
 
 export const sharesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deps, services }) => {

@@ -1,13 +1,11 @@
 import type { Deps } from '../../deps.ts';
-import type { Queryable, Transaction } from '../../platform/database/database.ts';
-import { lockTree } from '../../platform/database/locks.ts';
+import type { Queryable } from '../../platform/database/database.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { hashPassword } from '../../shared/passwords.ts';
 import { hashToken, newToken } from '../../shared/tokens.ts';
-import { databaseFacts } from '../access/access.facts.ts';
-import { type Actor, permits, roleOn, userActor } from '../access/access.ts';
+import type { Actor } from '../access/access.ts';
 import { nodeNotFound } from '../nodes/nodes.errors.ts';
-import { ancestry, findNode } from '../nodes/nodes.repository.ts';
+import type { NodesService } from '../nodes/nodes.service.ts';
 import type { NodeRow } from '../nodes/nodes.table.ts';
 import { invalidShare, shareNotFound } from './shares.errors.ts';
 import * as repository from './shares.repository.ts';
@@ -53,7 +51,10 @@ function checkSettings(kind: ShareLinkRow['kind'], settings: LinkSettings, now: 
 
 export type SharesService = ReturnType<typeof createSharesService>;
 
-export function createSharesService({ database, clock }: Pick<Deps, 'database' | 'clock'>) {
+export function createSharesService(
+  { database, clock }: Pick<Deps, 'database' | 'clock'>,
+  nodes: NodesService,
+) {
   const { db } = database;
 
   /** The columns a change of settings writes. */
@@ -78,20 +79,13 @@ export function createSharesService({ database, clock }: Pick<Deps, 'database' |
       checkSettings(kind, settings, clock.now());
       const token = newToken();
       const passwordHash = settings.password == null ? null : await hashPassword(settings.password);
-      const share = await db.transaction(async (tx) => {
-        await lockTree(tx, ownerId);
-        const node = isUuid(nodeId) ? await findNode(tx, nodeId) : undefined;
-        const facts = databaseFacts(tx);
-        if (
-          node === undefined ||
-          permits(await roleOn(userActor(ownerId), node, facts), 'share') !== 'allowed'
-        )
-          throw nodeNotFound();
-        if (!(await isLive(tx, node))) throw nodeNotFound();
+      const share = await nodes.inTree(ownerId, undefined, async (w) => {
+        const { node } = await nodes.nodeIn(w, nodeId, 'share', nodeNotFound);
+        if (!(await nodes.isLive(node, w.tx))) throw nodeNotFound();
         if (node.parentId === null)
           throw invalidShare('The root folder can’t be shared; share a folder in it.');
         if (kind === 'drop' && node.kind !== 'folder') throw invalidShare('A file drop is a folder’s.');
-        return repository.insertLink(tx, {
+        return repository.insertLink(w.tx, {
           nodeId: node.id,
           ownerId,
           kind,
@@ -133,7 +127,7 @@ export function createSharesService({ database, clock }: Pick<Deps, 'database' |
       if (!isUuid(id) || !(await repository.deleteLink(tx, ownerId, id))) throw shareNotFound();
     },
 
-    async events(ownerId: string, id: string, after: { at: Date; id: string } | undefined, limit: number) {
+    async events(ownerId: string, id: string, after: number | undefined, limit: number) {
       const share = isUuid(id) ? await repository.findOwned(db, ownerId, id) : undefined;
       if (share === undefined) throw shareNotFound();
       return repository.pageOfEvents(db, share.id, after, limit);
@@ -149,8 +143,8 @@ export function createSharesService({ database, clock }: Pick<Deps, 'database' |
           ? await repository.findByTokenHash(db, hashToken(token))
           : undefined;
       if (share === undefined || statusOf(share, clock.now()) !== 'active') throw shareNotFound();
-      const node = await findNode(db, share.nodeId);
-      if (node === undefined || !(await isLive(db, node))) throw shareNotFound();
+      const node = await nodes.find(share.nodeId);
+      if (node === undefined || !(await nodes.isLive(node))) throw shareNotFound();
       return {
         share,
         node,
@@ -162,10 +156,4 @@ export function createSharesService({ database, clock }: Pick<Deps, 'database' |
     record: (event: Omit<repository.NewShareEvent, 'at'>) =>
       repository.insertEvent(db, { ...event, at: clock.now() }),
   };
-}
-
-/** Whether a node and every folder above it are out of the trash. */
-async function isLive(db: Transaction | Deps['database']['db'], node: NodeRow): Promise<boolean> {
-  if (node.trashedAt !== null) return false;
-  return (await ancestry(db, node.id)).every((row) => row.trashedAt === null);
 }

@@ -1,4 +1,4 @@
-import { bigint, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { nodes } from '../nodes/nodes.table.ts';
 import { users } from '../users/users.table.ts';
 
@@ -66,6 +66,8 @@ export const shareEvents = pgTable(
   'share_events',
   {
     id: uuid('id').primaryKey().defaultRandom(),
+    /** The order events happened in, which two in one millisecond would not get from `at`. */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
     shareId: uuid('share_id')
       .notNull()
       .references(() => shareLinks.id, { onDelete: 'cascade' }),
@@ -77,7 +79,7 @@ export const shareEvents = pgTable(
     name: text('name'),
     bytes: bigint('bytes', { mode: 'number' }),
   },
-  (table) => [index('share_events_share_at_idx').on(table.shareId, table.at)],
+  (table) => [index('share_events_share_seq_idx').on(table.shareId, table.seq)],
 );
 
 export type ShareLinkRow = typeof shareLinks.$inferSelect;

@@ -16,8 +16,12 @@ export const uploads = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     /** Who started the session: the owner, a member editing the owner's tree, or null for a drop. */
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'cascade' }),
-    /** The drop link the session came through, if it came through one. */
-    shareId: uuid('share_id').references(() => shareLinks.id, { onDelete: 'cascade' }),
+    /**
+     * The drop link the session came through, if it came through one. Revoking the link aborts its
+     * sessions; should the link go with its folder's purge instead, the session stays (its bytes
+     * still reserved) until it expires and the garbage collector releases them, or its owner aborts it.
+     */
+    shareId: uuid('share_id').references(() => shareLinks.id, { onDelete: 'set null' }),
     /** The folder the file goes into; null once that folder was purged (completing then fails). */
     parentId: uuid('parent_id').references(() => nodes.id, { onDelete: 'set null' }),
     name: text('name').notNull(),
