@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { chooseFiles, downloadBytes, listFolder, row, setUpDrive, signUp } from './drive-page.ts';
 import { makeFolder, openShareDialog, putFile, sameSite } from './share-page.ts';
@@ -50,6 +51,25 @@ describe('sharing a folder with another user', () => {
       (child) => child.name === 'from-bob.bin',
     );
     expect(olgaSees?.size).toBe(notes.length);
+
+    // Both sharing pages and the dialog fit a phone screen.
+    const overflow = (p: Page) =>
+      p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    await bob.setViewportSize({ width: 360, height: 740 });
+    await bob.goto('/shared-with-me');
+    await shared.waitFor();
+    expect(await overflow(bob)).toBeLessThanOrEqual(0);
+    await bob.setViewportSize({ width: 1280, height: 800 });
+    await page.setViewportSize({ width: 360, height: 740 });
+    // The dialog takes the whole screen once the page has seen its new width.
+    await expect.poll(() => overflow(page)).toBeLessThanOrEqual(0);
+    await page.keyboard.press('Escape');
+    await page.goto('/shared');
+    await page.getByRole('heading', { name: 'Shared links' }).waitFor();
+    expect(await overflow(page)).toBeLessThanOrEqual(0);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto('/');
+    await openShareDialog(page, 'Team');
 
     // Removed, Bob has nothing of it any more.
     await bobRow.getByRole('button', { name: 'Remove bob' }).click();
