@@ -41,6 +41,19 @@ describe('a link to a folder', () => {
     await path.getByRole('link', { name: 'Album' }).click();
     await listed('cover.txt').waitFor();
 
+    // At phone width, in the dark theme, the listing still fits.
+    await p.emulateMedia({ colorScheme: 'dark' });
+    await p.setViewportSize({ width: 360, height: 740 });
+    await p.reload();
+    await listed('cover.txt').getByRole('link', { name: 'Download cover.txt' }).waitFor();
+    expect(await p.evaluate(() => document.documentElement.dataset.mantineColorScheme)).toBe('dark');
+    await expect
+      .poll(() =>
+        p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth),
+      )
+      .toBeLessThanOrEqual(0);
+    await p.setViewportSize({ width: 1280, height: 800 });
+
     const zip = await clickDownload(p, p.getByRole('link', { name: 'Download all' }));
     const files = await unzipped(drive.filesDir, zip);
     const named = (end: string) => [...files.entries()].find(([name]) => name.endsWith(end))?.[1];
