@@ -33,12 +33,17 @@ export interface ApiNode {
 
 /**
  * Starts the API server on a free port with its data in `<dir>/data`, waits until it is healthy and
- * registers the user `bench`. `env` is added to this process's environment (DATABASE_URL, REDIS_URL
- * and S3_* are passed through); `cpuProfDir` runs it with --cpu-prof.
+ * registers the user `bench` (or signs in as `user`, registered by an earlier start on the same data).
+ * `env` is added to this process's environment (DATABASE_URL, REDIS_URL and S3_* are passed
+ * through); `cpuProfDir` runs it with --cpu-prof.
  */
 export async function startApi(
   dir: string,
-  options: { env?: Record<string, string>; cpuProfDir?: string | undefined } = {},
+  options: {
+    env?: Record<string, string>;
+    cpuProfDir?: string | undefined;
+    user?: { username: string; password: string };
+  } = {},
 ) {
   const port = await freePort();
   const logFile = path.join(dir, 'api.log');
@@ -69,9 +74,12 @@ export async function startApi(
   const status = await waitFor(`${url}/health`, child, 'the API server', logFile);
   if (status !== 200) throw new BenchError(`GET /api/v1/health answered ${status}:\n${tail(logFile)}`);
 
-  const username = 'bench';
-  const password = randomBytes(18).toString('base64url');
-  const { token } = await apiJson<{ token: string }>({ url, token: '' }, 'POST', '/auth/register', 201, {
+  const { username, password } = options.user ?? {
+    username: 'bench',
+    password: randomBytes(18).toString('base64url'),
+  };
+  const [route, expected] = options.user === undefined ? ['/auth/register', 201] : ['/auth/login', 200];
+  const { token } = await apiJson<{ token: string }>({ url, token: '' }, 'POST', route, expected, {
     username,
     password,
   });

@@ -263,6 +263,22 @@ describe.each(driverSets())('file drops (%s)', (set) => {
     expect(await countBlobs(server)).toBe(blobs);
   });
 
+  it('leaves a purged drop folder’s unfinished session to its owner to abort, its reservation kept until then', async () => {
+    const { owner, folder, token } = await dropBox();
+    const created = await anyone()('POST', `/public/${token}/uploads`, {
+      json: { name: 'orphan.bin', size: 2000 },
+    });
+    const session = (await created.json()) as Session;
+    await owner.api.expect(204, 'DELETE', `/nodes/${folder.id}`);
+    await owner.api.expect(204, 'DELETE', `/trash/${folder.id}`);
+    expect((await anyone()('GET', `/public/${token}/uploads/${session.id}`)).status).toBe(404);
+    expect((await owner.api.expect(200, 'GET', '/me')).reservedBytes).toBe(2000);
+    const listed = await owner.api.expect(200, 'GET', '/uploads');
+    expect(listed.uploads.map((upload: { id: string }) => upload.id)).toContain(session.id);
+    await owner.api.expect(204, 'DELETE', `/uploads/${session.id}`);
+    expect((await owner.api.expect(200, 'GET', '/me')).reservedBytes).toBe(0);
+  });
+
   it('reaches a session only through the link it was started with', async () => {
     const first = await dropBox();
     const second = await dropBox();

@@ -142,6 +142,30 @@ describe.each(driverSets())('finding files (%s)', (set) => {
     await api.expect(400, 'GET', '/search?q=%20%20');
   });
 
+  it('keeps paging where it was while the tree changes, and shows the path after a move', async () => {
+    const { api } = await signUp(server, uniqueName());
+    const files = [];
+    for (let n = 0; n < 6; n++) files.push(await file(api, 'root', `memo ${n}.txt`));
+    const first = await search(api, 'q=memo&limit=3');
+    expect(names(first)).toEqual(['memo 5.txt', 'memo 4.txt', 'memo 3.txt']);
+    // Meanwhile: a newer match (it sorts before the cursor) and one of the next page trashed.
+    await file(api, 'root', 'memo 9.txt');
+    await api.expect(204, 'DELETE', `/nodes/${files[1].id}`);
+    const second = await search(api, `q=memo&limit=3&cursor=${first.nextCursor}`);
+    expect(names(second)).toEqual(['memo 2.txt', 'memo 0.txt']);
+    expect(second.nextCursor).toBeNull();
+    // A move shows at once in the path of what was moved and of what is under it.
+    const archive = await folder(api, 'root', 'Archive');
+    const old = await folder(api, 'root', 'Old');
+    await api.expect(200, 'PATCH', `/nodes/${files[0].id}`, { json: { parentId: old.id } });
+    await api.expect(200, 'PATCH', `/nodes/${old.id}`, { json: { parentId: archive.id } });
+    const moved = await search(api, `q=${encodeURIComponent('memo 0')}`);
+    expect(moved.items[0].location.path).toEqual([
+      { id: archive.id, name: 'Archive' },
+      { id: old.id, name: 'Old' },
+    ]);
+  });
+
   it('lists my recent files newest first, without folders or the trash', async () => {
     const { api } = await signUp(server, uniqueName());
     const a = await file(api, 'root', 'a.txt');

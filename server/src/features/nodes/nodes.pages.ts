@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { isUuid } from '../../shared/ids.ts';
 import { invalidCursor } from './nodes.errors.ts';
-import type { SortKey } from './nodes.repository.ts';
+import { FOLDERS_FIRST, type SortKey } from './nodes.repository.ts';
 import { nodes } from './nodes.table.ts';
 
 export type SortField = 'name' | 'size' | 'updatedAt' | 'createdAt';
@@ -15,11 +15,7 @@ export interface PageRequest {
 
 /** The keys a listing is ordered by: folders first whatever the order, the chosen field, then enough to make the order total. */
 export function sortKeys(sort: SortField, order: 'asc' | 'desc'): SortKey[] {
-  const foldersFirst: SortKey = {
-    expression: sql`(${nodes.kind} = 'file')::int`,
-    direction: 'asc',
-    type: 'int',
-  };
+  const foldersFirst = FOLDERS_FIRST;
   const byName = (direction: 'asc' | 'desc'): SortKey[] => [
     { expression: sql`lower(${nodes.name})`, direction, type: 'text' },
     { expression: sql`${nodes.name}`, direction, type: 'text' },

@@ -101,11 +101,23 @@ function subtreeOf(id: string) {
     )`;
 }
 
-/** How many levels the subtree under `id` reaches below it (0 for a file or an empty folder). */
+/**
+ * How many levels the subtree under `id` reaches below it (0 for a file or an empty folder). Only
+ * its folders are walked: a folder holding a file reaches one level further, which one probe of
+ * its children tells, so a folder of 100,000 files costs one row, not 100,000.
+ */
 export async function subtreeHeight(db: Queryable, id: string): Promise<number> {
   const result = await db.execute(sql`
-    ${subtreeOf(id)}
-    select coalesce(max(depth), 0)::int as height from tree`);
+    with recursive folders(id, depth) as (
+      select id, 0 from ${nodes} where id = ${id} and kind = 'folder'
+      union all
+      select n.id, folders.depth + 1 from ${nodes} n join folders on n.parent_id = folders.id
+      where n.kind = 'folder' and folders.depth < ${WALK_LIMIT}
+    )
+    select coalesce(max(case
+      when exists (select 1 from ${nodes} c where c.parent_id = folders.id and c.kind = 'file') then depth + 1
+      else depth end), 0)::int as height
+    from folders`);
   return rowsOf<{ height: number }>(result)[0]?.height ?? 0;
 }
 
@@ -150,6 +162,13 @@ export interface SortKey {
   type: 'int' | 'bigint' | 'text' | 'timestamptz' | 'uuid';
 }
 
+/** Folders before files, whatever the order: 0 for a folder, 1 for a file. */
+export const FOLDERS_FIRST: SortKey = {
+  expression: sql`(${nodes.kind} = 'file')::int`,
+  direction: 'asc',
+  type: 'int',
+};
+
 /** One page of nodes, and where the next one starts. */
 export interface Page<T> {
   items: T;
@@ -166,14 +185,35 @@ export type PageReader<T> = (
   limit: number,
 ) => Promise<Page<T>>;
 
-/** The conditions and order of one page of nodes matching `where`, after the row whose key values are `after`. */
-function pageQuery(where: SQL, keys: SortKey[], after: string[] | undefined) {
-  const conditions = [where];
-  if (after !== undefined) conditions.push(afterCondition(keys, after));
-  return {
-    where: and(...conditions),
-    order: keys.map((key) => sql`${key.expression} ${sql.raw(key.direction)}`),
+const orderBy = (keys: SortKey[]) =>
+  sql.join(
+    keys.map((key) => sql`${key.expression} ${sql.raw(key.direction)}`),
+    sql`, `,
+  );
+
+/**
+ * The rows of one page of nodes matching `where` in the order of `keys`, after the row whose key
+ * values are `after`, at most `limit`, with `columns`. When the order starts with FOLDERS_FIRST,
+ * folders and files are read apart, each in the order of the other keys, so that an index on
+ * (parent_id, kind, …those keys) hands each its first rows without sorting the whole folder.
+ */
+function pageRows(where: SQL, keys: SortKey[], after: string[] | undefined, limit: number, columns: SQL) {
+  const read = (kindKeys: SortKey[], kindAfter: string[] | undefined, kind?: 'folder' | 'file') => {
+    const conditions = [where];
+    if (kind !== undefined) conditions.push(eq(nodes.kind, kind));
+    if (kindAfter !== undefined) conditions.push(afterCondition(kindKeys, kindAfter));
+    return sql`(select ${columns} from ${nodes} where ${and(...conditions)} order by ${orderBy(kindKeys)} limit ${limit})`;
   };
+  const [first, ...rest] = keys;
+  if (first !== FOLDERS_FIRST) return read(keys, after);
+  // The cursor's first value says which kind it stopped in: that kind goes on after it, files
+  // after the folders start from their first, folders after the files are done.
+  const parts = (['folder', 'file'] as const).flatMap((kind, flag) => {
+    const at = after === undefined ? undefined : Number(after[0]);
+    if (at !== undefined && flag < at) return [];
+    return [read(rest, at === flag ? after?.slice(1) : undefined, kind)];
+  });
+  return sql.join(parts, sql` union all `);
 }
 
 /** A timestamp as JavaScript's toISOString writes it, which is how the API writes every time. */
@@ -199,18 +239,23 @@ const nodeJson = sql`(select row_to_json(api) from (select
  * rows to parse, map and serialise.
  */
 export const pageOfNodesAsJson: PageReader<string> = async (db, where, keys, after, limit) => {
-  const query = pageQuery(where, keys, after);
-  const order = sql.join(query.order, sql`, `);
   const keyValues = sql.join(
-    keys.map((key) => sql`(${key.expression})::text`),
+    keys.map((key, i) => sql`${key.expression} as k${sql.raw(String(i))}`),
+    sql`, `,
+  );
+  const columns = sql`${nodeJson}::text as node, ${keyValues}`;
+  // The keys again, by the names the rows carry them under.
+  const named = keys.map((key, i) => ({ ...key, expression: sql.raw(`k${i}`) }));
+  const order = orderBy(named);
+  const keysJson = sql.join(
+    named.map((key) => sql`(${key.expression})::text`),
     sql`, `,
   );
   // The window numbers the rows in the page's order, so that the aggregates below keep it.
   const result = await db.execute(sql`
     with page as (
-      select ${nodeJson}::text as node, json_build_array(${keyValues})::text as keys,
-        row_number() over (order by ${order}) as position
-      from ${nodes} where ${query.where}
+      select node, json_build_array(${keysJson})::text as keys, row_number() over (order by ${order}) as position
+      from (${pageRows(where, keys, after, limit + 1, columns)}) rows
       order by ${order}
       limit ${limit + 1}
     )
@@ -227,9 +272,17 @@ export const pageOfNodesAsJson: PageReader<string> = async (db, where, keys, aft
   };
 };
 
-/** (k0, k1, …) after (v0, v1, …) in the keys' own directions, spelled out since the directions may differ. */
+/**
+ * (k0, k1, …) after (v0, v1, …) in the keys' own directions: a row comparison when they all go
+ * one way (which an index on the keys starts from), else spelled out.
+ */
 function afterCondition(keys: SortKey[], values: string[]): SQL {
   const value = (i: number) => sql`cast(${values[i]} as ${sql.raw(keys[i]?.type ?? 'text')})`;
+  const direction = keys[0]?.direction;
+  if (keys.every((key) => key.direction === direction)) {
+    const row = (items: SQL[]) => sql`(${sql.join(items, sql`, `)})`;
+    return sql`${row(keys.map((key) => key.expression))} ${sql.raw(direction === 'asc' ? '>' : '<')} ${row(keys.map((_, i) => value(i)))}`;
+  }
   const alternatives = keys.map((key, i) => {
     const equalBefore = keys.slice(0, i).map((earlier, j) => sql`${earlier.expression} = ${value(j)}`);
     const beyond = sql`${key.expression} ${sql.raw(key.direction === 'asc' ? '>' : '<')} ${value(i)}`;

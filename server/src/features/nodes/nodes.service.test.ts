@@ -51,6 +51,16 @@ describe('the tree, below the routes', () => {
     expect(await codeOf(nodes.update(userActor(user.id), pair.id, { parentId: chain[253] as string }))).toBe(
       'ok',
     );
+    // A file in the inner folder is one level more: the pair then fits under level 253 only.
+    const trio = await nodes.createFolder(userActor(user.id), 'root', 'trio');
+    const inner = await nodes.createFolder(userActor(user.id), trio.id, 'inner');
+    await nodes.commitFile(user.id, inner.id, 'deepest.txt', 'fail', storedContent(1));
+    expect(await codeOf(nodes.update(userActor(user.id), trio.id, { parentId: chain[253] as string }))).toBe(
+      'tree_too_deep',
+    );
+    expect(await codeOf(nodes.update(userActor(user.id), trio.id, { parentId: chain[252] as string }))).toBe(
+      'ok',
+    );
   });
 
   it('refunds exactly what a purge removed, once', async () => {

@@ -36,7 +36,12 @@ const reachableBy = (userId: string) =>
 /**
  * Nodes whose name holds every word, not in the trash themselves (folders above them are the
  * caller's to check), ranked: the exact name, then names starting with the query, then the
- * rest; the most recently changed first within each. The trigram index answers the words.
+ * rest; the most recently changed first within each.
+ *
+ * Each rank is its own query, newest first, asked only while the page is not full. That lets the
+ * planner walk the nodes newest first (nodes_live_recent_idx) while matches are many, and take
+ * them from the name indexes (trigram or folded btree) and sort them while they are few, instead
+ * of fetching every match of a common word to rank them all.
  */
 export async function matchingNodes(
   db: Queryable,
@@ -46,30 +51,42 @@ export async function matchingNodes(
   after: SearchCursor | undefined,
   limit: number,
 ): Promise<Hit[]> {
-  const phrase = words.join(' ');
-  const rank = sql<number>`(case when ${foldedName} = ${fold(phrase)} then 0
-    when ${foldedName} like ${fold(literal(phrase))} || '%' then 1 else 2 end)`;
-  const conditions: (SQL | undefined)[] = [
+  const phrase = fold(words.join(' '));
+  const prefix = sql`${foldedName} like ${fold(literal(words.join(' ')))} || '%'`;
+  const everyWord = words.map((word) => sql`${foldedName} like '%' || ${fold(literal(word))} || '%'`);
+  // A name that is or starts with the query holds every word: saying so again would only make
+  // the planner multiply the words' frequencies and take a common prefix for a rare one.
+  const ranks: SQL[][] = [
+    [sql`${foldedName} = ${phrase}`],
+    [prefix, sql`${foldedName} <> ${phrase}`],
+    [...everyWord, sql`not (${prefix})`],
+  ];
+  const conditions: SQL[] = [
     isNull(nodes.trashedAt),
     sql`${nodes.parentId} is not null`,
     reachableBy(userId),
-    ...words.map((word) => sql`${foldedName} like '%' || ${fold(literal(word))} || '%'`),
   ];
   if (filters.kind !== undefined) conditions.push(eq(nodes.kind, filters.kind));
   if (filters.type !== undefined) conditions.push(contentTypeIs(filters.type));
   if (filters.modifiedAfter !== undefined)
     conditions.push(sql`${nodes.updatedAt} > ${filters.modifiedAfter}`);
   if (filters.minSize !== undefined) conditions.push(sql`${nodes.size} >= ${filters.minSize}`);
-  if (after !== undefined)
-    conditions.push(sql`(${rank} > ${after.rank} or (${rank} = ${after.rank} and (${nodes.updatedAt} < ${after.updatedAt}
-      or (${nodes.updatedAt} = ${after.updatedAt} and ${nodes.id} < ${after.id}))))`);
-  const rows = await db
-    .select({ node: nodes, rank })
-    .from(nodes)
-    .where(and(...conditions))
-    .orderBy(rank, desc(nodes.updatedAt), desc(nodes.id))
-    .limit(limit);
-  return rows.map((row) => ({ ...row.node, rank: Number(row.rank) }));
+  const hits: Hit[] = [];
+  for (const [rank, matches] of ranks.entries()) {
+    if (hits.length >= limit) break;
+    if (after !== undefined && rank < after.rank) continue;
+    const rankConditions = [...conditions, ...matches];
+    if (after !== undefined && rank === after.rank)
+      rankConditions.push(sql`(${nodes.updatedAt}, ${nodes.id}) < (${after.updatedAt}, ${after.id}::uuid)`);
+    const rows = await db
+      .select()
+      .from(nodes)
+      .where(and(...rankConditions))
+      .orderBy(desc(nodes.updatedAt), desc(nodes.id))
+      .limit(limit - hits.length);
+    hits.push(...rows.map((row) => ({ ...row, rank })));
+  }
+  return hits;
 }
 
 /** The user's own files, not in the trash themselves, most recently changed first. */

@@ -41,11 +41,16 @@ export interface DatabaseHandle {
 
 const migrationsFolder = fileURLToPath(new URL('../../../drizzle', import.meta.url));
 
-export async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
+/** PGlite with the extensions the migrations use, its files in `dataDir` (in memory without one). */
+export async function createPglite(dataDir: string | undefined): Promise<PGlite> {
   if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
   // Name search folds accents (unaccent) and matches substrings through a trigram index (pg_trgm).
   const extensions = { pg_trgm, unaccent };
-  const client = await PGlite.create(dataDir === undefined ? { extensions } : { dataDir, extensions });
+  return PGlite.create(dataDir === undefined ? { extensions } : { dataDir, extensions });
+}
+
+export async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
+  const client = await createPglite(dataDir);
   const db = drizzlePglite({ client, schema });
   return {
     db: db as unknown as Database,
@@ -124,8 +129,11 @@ export async function openPostgres(url: string): Promise<DatabaseHandle> {
 export function openDatabase(options: { databaseUrl: string | undefined; dataDir: string }) {
   return options.databaseUrl !== undefined
     ? openPostgres(options.databaseUrl)
-    : openPglite(path.join(options.dataDir, 'pglite'));
+    : openPglite(pgliteDir(options.dataDir));
 }
+
+/** Where PGlite keeps its files under the server's data directory. */
+export const pgliteDir = (dataDir: string) => path.join(dataDir, 'pglite');
 
 /** The SQLSTATE of a database error, looking through the wrappers Drizzle puts around it. */
 export function sqlState(error: unknown): string | undefined {
