@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { unzipped } from '../../server/test/unzip.ts';
 import { setUpDrive, signUp } from './drive-page.ts';
-import { clickDownload, createLink, makeFolder, openShareDialog, putFile, stranger } from './share-page.ts';
+import { clickDownload, createLink, makeFolder, putFile, stranger } from './share-page.ts';
 
 const drive = setUpDrive();
 
@@ -16,8 +16,10 @@ describe('a link to a folder', () => {
     const photo = randomBytes(120_000);
     await putFile(page, album.id, 'cover.txt', cover);
     await putFile(page, inner.id, 'photo.bin', photo);
-    await page.reload();
-    await openShareDialog(page, 'Album');
+    // The open folder is shared from the button over it.
+    await page.goto(`/folders/${album.id}`);
+    await page.getByRole('button', { name: 'Share folder' }).click();
+    await page.getByRole('dialog', { name: 'Share “Album”' }).waitFor();
     const url = await createLink(page);
     await page.keyboard.press('Escape');
 

@@ -39,6 +39,12 @@ describe('sharing a folder with another user', () => {
     const crumbs = bob.getByRole('navigation', { name: 'Folder path' });
     await crumbs.getByRole('link', { name: 'Shared with me' }).waitFor();
     expect((await downloadBytes(bob, 'plan.bin')).equals(plan)).toBe(true);
+    // Only the owner shares: a member has no “Share…” in the tree.
+    await row(bob, 'plan.bin').getByRole('button', { name: 'Actions for plan.bin' }).click();
+    await bob.getByRole('menuitem', { name: 'Rename' }).waitFor();
+    expect(await bob.getByRole('menuitem', { name: 'Share…' }).count()).toBe(0);
+    await bob.keyboard.press('Escape');
+    expect(await bob.getByRole('button', { name: 'Share folder' }).count()).toBe(0);
 
     // Made an editor, Bob uploads into Olga's folder.
     await bobRow.getByLabel('Role of bob').click();

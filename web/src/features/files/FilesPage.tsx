@@ -104,7 +104,9 @@ export function FilesPage() {
         folderId={folderId}
         onNewFolder={() => setDialog({ kind: 'new-folder' })}
         onShare={
-          current && current.parentId !== null ? () => setDialog({ kind: 'share', node: current }) : undefined
+          current && current.parentId !== null && ownTree
+            ? () => setDialog({ kind: 'share', node: current })
+            : undefined
         }
       />
       {selection.count > 0 && (
