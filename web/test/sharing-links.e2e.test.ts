@@ -31,6 +31,9 @@ describe('links to a file', () => {
     await openShareDialog(page, 'report.bin');
     const url = await createLink(page);
     const dialog = page.getByRole('dialog');
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await dialog.getByRole('button', { name: 'Copy link' }).click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url);
     await expect.poll(() => dialog.getByTestId('share-item').count()).toBe(1);
     await expect(dialog.getByTestId('share-item').first().textContent()).resolves.toContain('Active');
 
