@@ -4,6 +4,7 @@ import { Link, useSearchParams } from 'react-router';
 import { errorMessage } from '../../app/api-client';
 import { formatBytes, formatDate } from '../../ui/format';
 import { NodeIcon } from '../files/NodeIcon';
+import { NodeLink } from '../files/NodeLink';
 import { NodeTableHead } from '../files/NodeTableHead';
 import { type PublicNode, usePublicFolder } from './public.queries';
 import { sharedFolderFileUrl, sharedZipUrl } from './public-links';
@@ -100,15 +101,7 @@ function PublicRow({ token, node }: { token: string; node: PublicNode }) {
         <Group gap="xs" wrap="nowrap">
           <NodeIcon node={node} />
           <Stack gap={0} style={{ minWidth: 0 }}>
-            {file ? (
-              <Anchor href={download} download={node.name} truncate="end" c="inherit">
-                {node.name}
-              </Anchor>
-            ) : (
-              <Anchor component={Link} to={`?folder=${node.id}`} truncate="end" c="inherit" fw={500}>
-                {node.name}
-              </Anchor>
-            )}
+            <NodeLink node={node} fileUrl={download} folderTo={`?folder=${node.id}`} />
             {file && (
               <Text size="xs" c="dimmed" hiddenFrom="xs">
                 {formatBytes(node.size)}
