@@ -1,6 +1,6 @@
 import { abortDropUpload, completeDropUpload, getDropUpload, startDropUpload } from '../../api/sdk.gen';
 import { unwrap } from '../../app/api-client';
-import { putPart, whenOnlineAgain } from '../uploads/http-transport';
+import { httpTransport, putPart, whenOnlineAgain } from '../uploads/http-transport';
 import type { UploadTransport } from '../uploads/upload-transport';
 
 /** Up to this size a dropped file goes in one request; larger ones can be resumed. */
@@ -37,7 +37,8 @@ export function dropTransport(token: string): UploadTransport {
     abortSession: async (id) => {
       await unwrap(abortDropUpload({ path: { token, id } }));
     },
-    sendPart: (part) => putPart(part, undefined),
+    // Parts go as the owner's do: to the API, or to presigned store URLs with their Content-MD5.
+    sendPart: httpTransport.sendPart,
     onReconnect: whenOnlineAgain,
   };
 }
