@@ -13,8 +13,10 @@ import Fastify, {
 } from 'fastify';
 import type { Deps } from './deps.ts';
 import { adminRoutes } from './features/admin/admin.routes.ts';
+import { appPasswordsRoutes } from './features/auth/app-passwords.routes.ts';
 import { everyRoutePublic, registerAuthentication } from './features/auth/auth.hooks.ts';
 import { authRoutes } from './features/auth/auth.routes.ts';
+import { davRoutes } from './features/dav/dav.routes.ts';
 import { filesRoutes } from './features/files/files.routes.ts';
 import { createGarbageCollector } from './features/gc/garbage-collector.ts';
 import { invitationsRoutes } from './features/invitations/invitations.routes.ts';
@@ -205,6 +207,7 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
     async (api) => {
       await api.register(systemRoutes, options);
       await api.register(authRoutes, options);
+      await api.register(appPasswordsRoutes, options);
       await api.register(usersRoutes, options);
       await api.register(nodesRoutes, options);
       await api.register(filesRoutes, options);
@@ -219,6 +222,9 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
     },
     { prefix: API_PREFIX },
   );
+
+  // WebDAV, outside the API: clients mount the drive at /dav/.
+  await app.register(davRoutes, { ...options, prefix: '/dav' });
 
   await app.register(async (web) => registerWebClient(web, deps.config.webDir));
 

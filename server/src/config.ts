@@ -52,6 +52,13 @@ export interface Config {
     sharePasswordPerLinkAndAddress: RateLimitPolicy;
     /** Wrong passwords given to one share link from all addresses together (addresses that unlocked it before are exempt). */
     sharePasswordPerLink: RateLimitPolicy;
+    /**
+     * Failed WebDAV sign-ins (HTTP Basic) of one account from one address. Each attempt is counted
+     * while it is checked, so the limit must stay above a sync client's parallel connections.
+     */
+    basicAuthPerAccountAndAddress: RateLimitPolicy;
+    /** Failed WebDAV sign-ins from one address, whatever the account. */
+    basicAuthPerAddress: RateLimitPolicy;
     /** Bytes of gzip uploads one user may have the server inflate per hour (a point is a byte). */
     inflatePerUser: RateLimitPolicy;
   };
@@ -223,6 +230,8 @@ function rateLimits(env: Env): Config['rateLimits'] {
       integer(env, 'SHARE_PASSWORD_LIMIT_WINDOW_SECONDS', 900, 1, 86_400),
     ),
     sharePasswordPerLink: policy('SHARE_PASSWORD_LIMIT_PER_LINK', 100, 3600),
+    basicAuthPerAccountAndAddress: policy('BASIC_AUTH_LIMIT_PER_ACCOUNT_AND_ADDRESS', 30, loginWindow),
+    basicAuthPerAddress: policy('BASIC_AUTH_LIMIT_PER_ADDRESS', 100, loginWindow),
     inflatePerUser: {
       points: integer(env, 'INFLATE_LIMIT_BYTES_PER_HOUR', 64 * 1024 ** 3, 0, Number.MAX_SAFE_INTEGER),
       durationSeconds: 3600,

@@ -1,4 +1,8 @@
 import type { Deps } from './deps.ts';
+import {
+  type AppPasswordsService,
+  createAppPasswordsService,
+} from './features/auth/app-passwords.service.ts';
 import { type AuthService, createAuthService } from './features/auth/auth.service.ts';
 import { createFilesService, type FilesService } from './features/files/files.service.ts';
 import {
@@ -21,6 +25,7 @@ import { createUsersService, type UsersService } from './features/users/users.se
 export interface Services {
   users: UsersService;
   auth: AuthService;
+  appPasswords: AppPasswordsService;
   invitations: InvitationsService;
   nodes: NodesService;
   files: FilesService;
@@ -41,7 +46,8 @@ export function createServices(deps: Deps, repositories: RepositoryOverrides = {
   const users = createUsersService(deps);
   const nodes = createNodesService(deps, users, repositories.nodes);
   const invitations = createInvitationsService(deps, users);
-  const auth = createAuthService(deps, users, nodes, invitations);
+  const appPasswords = createAppPasswordsService(deps, users);
+  const auth = createAuthService(deps, users, nodes, invitations, appPasswords);
   const files = createFilesService(deps, nodes, users);
   const uploads = createUploadsService(deps, nodes, users, files);
   const members = createMembersService(deps, users, nodes);
@@ -49,7 +55,20 @@ export function createServices(deps: Deps, repositories: RepositoryOverrides = {
   const shareGrants = createShareGrants(deps, shares);
   const drops = createDropService(deps, files, uploads, shares);
   const search = createSearchService(deps, nodes);
-  return { users, auth, invitations, nodes, files, uploads, shares, shareGrants, search, members, drops };
+  return {
+    users,
+    auth,
+    appPasswords,
+    invitations,
+    nodes,
+    files,
+    uploads,
+    shares,
+    shareGrants,
+    search,
+    members,
+    drops,
+  };
 }
 
 /** What every feature's routes plugin receives. */

@@ -38,6 +38,18 @@ describe.each(driverSets())('many requests on one tree at once (%s)', (set) => {
     return { used: Number(row?.used), files: Number(row?.files) };
   }
 
+  it('ends a revoked app password at once on the other instance too', async () => {
+    const { api } = await signUp(server, uniqueName());
+    const created = await api.expect(201, 'POST', '/me/app-passwords', {
+      json: { name: 'sync', scope: 'read-write' },
+    });
+    const onB = new Api(peer.origin, created.password);
+    // Used on B first, so B holds it in its cache when A revokes it.
+    await onB.expect(200, 'GET', '/folders/root');
+    await api.expect(204, 'DELETE', `/me/app-passwords/${created.id}`);
+    expect((await onB.request('GET', '/folders/root')).status).toBe(401);
+  });
+
   it('never lets two opposite moves make a cycle', async () => {
     const { api, user } = await signUp(server, uniqueName());
     for (let round = 0; round < 12; round++) {

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AbortDropUploadData, AbortDropUploadErrors, AbortDropUploadResponses, AbortUploadData, AbortUploadErrors, AbortUploadResponses, AddMemberData, AddMemberErrors, AddMemberResponses, AdminCreateInvitationData, AdminCreateInvitationErrors, AdminCreateInvitationResponses, AdminListInvitationsData, AdminListInvitationsErrors, AdminListInvitationsResponses, AdminListUsersData, AdminListUsersErrors, AdminListUsersResponses, AdminRevokeInvitationData, AdminRevokeInvitationErrors, AdminRevokeInvitationResponses, AdminUpdateUserData, AdminUpdateUserErrors, AdminUpdateUserResponses, ChangeMemberRoleData, ChangeMemberRoleErrors, ChangeMemberRoleResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteDropUploadData, CompleteDropUploadErrors, CompleteDropUploadResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateFolderData, CreateFolderErrors, CreateFolderResponses, CreateShareData, CreateShareErrors, CreateShareResponses, CreateUploadData, CreateUploadErrors, CreateUploadResponses, DownloadFileData, DownloadFileErrors, DownloadFileResponses, DownloadPublicFileData, DownloadPublicFileErrors, DownloadPublicFileResponses, DownloadPublicTreeFileData, DownloadPublicTreeFileErrors, DownloadPublicTreeFileResponses, DownloadPublicZipData, DownloadPublicZipErrors, DownloadPublicZipResponses, DownloadZipData, DownloadZipErrors, DownloadZipResponses, DropFileData, DropFileErrors, DropFileResponses, EmptyTrashData, EmptyTrashErrors, EmptyTrashResponses, GetDropUploadData, GetDropUploadErrors, GetDropUploadResponses, GetFileData, GetFileErrors, GetFileResponses, GetFolderData, GetFolderErrors, GetFolderResponses, GetMeData, GetMeErrors, GetMeResponses, GetNodeData, GetNodeErrors, GetNodeResponses, GetPublicFolderData, GetPublicFolderErrors, GetPublicFolderResponses, GetPublicLinkData, GetPublicLinkErrors, GetPublicLinkResponses, GetRegistrationData, GetRegistrationResponses, GetShareData, GetShareErrors, GetShareResponses, GetUploadData, GetUploadErrors, GetUploadResponses, HealthData, HealthResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListRecentData, ListRecentErrors, ListRecentResponses, ListSessionsData, ListSessionsErrors, ListSessionsResponses, ListSharedData, ListSharedErrors, ListSharedResponses, ListShareEventsData, ListShareEventsErrors, ListShareEventsResponses, ListSharesData, ListSharesErrors, ListSharesResponses, ListStarredData, ListStarredErrors, ListStarredResponses, ListTrashData, ListTrashErrors, ListTrashResponses, ListUploadsData, ListUploadsErrors, ListUploadsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, OpenapiData, OpenapiResponses, PurgeNodeData, PurgeNodeErrors, PurgeNodeResponses, ReadyData, ReadyErrors, ReadyResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, RestoreNodeData, RestoreNodeErrors, RestoreNodeResponses, RevokeSessionData, RevokeSessionErrors, RevokeSessionResponses, RevokeShareData, RevokeShareErrors, RevokeShareResponses, SearchData, SearchErrors, SearchResponses, StarNodeData, StarNodeErrors, StarNodeResponses, StartDropUploadData, StartDropUploadErrors, StartDropUploadResponses, TrashNodeData, TrashNodeErrors, TrashNodeResponses, UnlockPublicLinkData, UnlockPublicLinkErrors, UnlockPublicLinkResponses, UnstarNodeData, UnstarNodeErrors, UnstarNodeResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateNodeData, UpdateNodeErrors, UpdateNodeResponses, UpdateShareData, UpdateShareErrors, UpdateShareResponses, UploadDropPartData, UploadDropPartErrors, UploadDropPartResponses, UploadFileData, UploadFileErrors, UploadFileResponses, UploadPartData, UploadPartErrors, UploadPartResponses } from './types.gen';
+import type { AbortDropUploadData, AbortDropUploadErrors, AbortDropUploadResponses, AbortUploadData, AbortUploadErrors, AbortUploadResponses, AddMemberData, AddMemberErrors, AddMemberResponses, AdminCreateInvitationData, AdminCreateInvitationErrors, AdminCreateInvitationResponses, AdminListInvitationsData, AdminListInvitationsErrors, AdminListInvitationsResponses, AdminListUsersData, AdminListUsersErrors, AdminListUsersResponses, AdminRevokeInvitationData, AdminRevokeInvitationErrors, AdminRevokeInvitationResponses, AdminUpdateUserData, AdminUpdateUserErrors, AdminUpdateUserResponses, ChangeMemberRoleData, ChangeMemberRoleErrors, ChangeMemberRoleResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteDropUploadData, CompleteDropUploadErrors, CompleteDropUploadResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateAppPasswordData, CreateAppPasswordErrors, CreateAppPasswordResponses, CreateFolderData, CreateFolderErrors, CreateFolderResponses, CreateShareData, CreateShareErrors, CreateShareResponses, CreateUploadData, CreateUploadErrors, CreateUploadResponses, DownloadFileData, DownloadFileErrors, DownloadFileResponses, DownloadPublicFileData, DownloadPublicFileErrors, DownloadPublicFileResponses, DownloadPublicTreeFileData, DownloadPublicTreeFileErrors, DownloadPublicTreeFileResponses, DownloadPublicZipData, DownloadPublicZipErrors, DownloadPublicZipResponses, DownloadZipData, DownloadZipErrors, DownloadZipResponses, DropFileData, DropFileErrors, DropFileResponses, EmptyTrashData, EmptyTrashErrors, EmptyTrashResponses, GetDropUploadData, GetDropUploadErrors, GetDropUploadResponses, GetFileData, GetFileErrors, GetFileResponses, GetFolderData, GetFolderErrors, GetFolderResponses, GetMeData, GetMeErrors, GetMeResponses, GetNodeData, GetNodeErrors, GetNodeResponses, GetPublicFolderData, GetPublicFolderErrors, GetPublicFolderResponses, GetPublicLinkData, GetPublicLinkErrors, GetPublicLinkResponses, GetRegistrationData, GetRegistrationResponses, GetShareData, GetShareErrors, GetShareResponses, GetUploadData, GetUploadErrors, GetUploadResponses, HealthData, HealthResponses, ListAppPasswordsData, ListAppPasswordsErrors, ListAppPasswordsResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListRecentData, ListRecentErrors, ListRecentResponses, ListSessionsData, ListSessionsErrors, ListSessionsResponses, ListSharedData, ListSharedErrors, ListSharedResponses, ListShareEventsData, ListShareEventsErrors, ListShareEventsResponses, ListSharesData, ListSharesErrors, ListSharesResponses, ListStarredData, ListStarredErrors, ListStarredResponses, ListTrashData, ListTrashErrors, ListTrashResponses, ListUploadsData, ListUploadsErrors, ListUploadsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, OpenapiData, OpenapiResponses, PurgeNodeData, PurgeNodeErrors, PurgeNodeResponses, ReadyData, ReadyErrors, ReadyResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, RestoreNodeData, RestoreNodeErrors, RestoreNodeResponses, RevokeAppPasswordData, RevokeAppPasswordErrors, RevokeAppPasswordResponses, RevokeSessionData, RevokeSessionErrors, RevokeSessionResponses, RevokeShareData, RevokeShareErrors, RevokeShareResponses, SearchData, SearchErrors, SearchResponses, StarNodeData, StarNodeErrors, StarNodeResponses, StartDropUploadData, StartDropUploadErrors, StartDropUploadResponses, TrashNodeData, TrashNodeErrors, TrashNodeResponses, UnlockPublicLinkData, UnlockPublicLinkErrors, UnlockPublicLinkResponses, UnstarNodeData, UnstarNodeErrors, UnstarNodeResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateNodeData, UpdateNodeErrors, UpdateNodeResponses, UpdateShareData, UpdateShareErrors, UpdateShareResponses, UploadDropPartData, UploadDropPartErrors, UploadDropPartResponses, UploadFileData, UploadFileErrors, UploadFileResponses, UploadPartData, UploadPartErrors, UploadPartResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -115,6 +115,49 @@ export const revokeSession = <ThrowOnError extends boolean = false>(options: Opt
             type: 'apiKey'
         }],
     url: '/api/v1/me/sessions/{id}',
+    ...options
+});
+
+/**
+ * The account's app passwords, newest first, with their last use
+ */
+export const listAppPasswords = <ThrowOnError extends boolean = false>(options?: Options<ListAppPasswordsData, ThrowOnError>) => (options?.client ?? client).get<ListAppPasswordsResponses, ListAppPasswordsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'fileshare_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/me/app-passwords',
+    ...options
+});
+
+/**
+ * Make an app password for one client (WebDAV or the API); the password is shown only here
+ */
+export const createAppPassword = <ThrowOnError extends boolean = false>(options: Options<CreateAppPasswordData, ThrowOnError>) => (options.client ?? client).post<CreateAppPasswordResponses, CreateAppPasswordErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'fileshare_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/me/app-passwords',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Revoke an app password; it stops working at once
+ */
+export const revokeAppPassword = <ThrowOnError extends boolean = false>(options: Options<RevokeAppPasswordData, ThrowOnError>) => (options.client ?? client).delete<RevokeAppPasswordResponses, RevokeAppPasswordErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'fileshare_session',
+            type: 'apiKey'
+        }],
+    url: '/api/v1/me/app-passwords/{id}',
     ...options
 });
 

@@ -729,6 +729,291 @@ export type RevokeSessionResponses = {
 
 export type RevokeSessionResponse = RevokeSessionResponses[keyof RevokeSessionResponses];
 
+export type ListAppPasswordsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/me/app-passwords';
+};
+
+export type ListAppPasswordsErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    403: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type ListAppPasswordsError = ListAppPasswordsErrors[keyof ListAppPasswordsErrors];
+
+export type ListAppPasswordsResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        appPasswords: Array<{
+            id: string;
+            name: string;
+            /**
+             * read: only GET and HEAD (and WebDAV reads); read-write: everything a user may do but manage the account.
+             */
+            scope: 'read' | 'read-write';
+            createdAt: string;
+            lastUsedAt: string | null;
+            /**
+             * The client address of the last use.
+             */
+            lastAddress: string | null;
+        }>;
+    };
+};
+
+export type ListAppPasswordsResponse = ListAppPasswordsResponses[keyof ListAppPasswordsResponses];
+
+export type CreateAppPasswordData = {
+    body: {
+        /**
+         * What it is for, e.g. "Laptop WebDAV".
+         */
+        name: string;
+        /**
+         * read: only GET and HEAD (and WebDAV reads); read-write: everything a user may do but manage the account.
+         */
+        scope: 'read' | 'read-write';
+    };
+    path?: never;
+    query?: never;
+    url: '/api/v1/me/app-passwords';
+};
+
+export type CreateAppPasswordErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    403: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type CreateAppPasswordError = CreateAppPasswordErrors[keyof CreateAppPasswordErrors];
+
+export type CreateAppPasswordResponses = {
+    /**
+     * Default Response
+     */
+    201: {
+        id: string;
+        name: string;
+        /**
+         * read: only GET and HEAD (and WebDAV reads); read-write: everything a user may do but manage the account.
+         */
+        scope: 'read' | 'read-write';
+        createdAt: string;
+        /**
+         * Shown only now. Send as "Authorization: Bearer <password>" or as the password of HTTP Basic for WebDAV.
+         */
+        password: string;
+    };
+};
+
+export type CreateAppPasswordResponse = CreateAppPasswordResponses[keyof CreateAppPasswordResponses];
+
+export type RevokeAppPasswordData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/me/app-passwords/{id}';
+};
+
+export type RevokeAppPasswordErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    401: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    403: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    404: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+};
+
+export type RevokeAppPasswordError = RevokeAppPasswordErrors[keyof RevokeAppPasswordErrors];
+
+export type RevokeAppPasswordResponses = {
+    /**
+     * No content
+     */
+    204: void;
+};
+
+export type RevokeAppPasswordResponse = RevokeAppPasswordResponses[keyof RevokeAppPasswordResponses];
+
 export type GetMeData = {
     body?: never;
     path?: never;

@@ -86,7 +86,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
         ...(disabled !== undefined && { disabledAt: disabled ? deps.clock.now() : null }),
       });
       if (disabled === true) {
-        await auth.revokeAllSessions(updated.id);
+        await auth.signOutEverywhere(updated.id);
         // Part URLs straight to S3 carry their own signature: only ending the uploads stops them.
         await uploads.abortAllOf(updated.id);
       }

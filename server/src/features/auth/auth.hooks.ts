@@ -3,13 +3,25 @@ import type { Config } from '../../config.ts';
 import { siteOrigin } from '../../shared/http.ts';
 import { type Actor, userActor } from '../access/access.ts';
 import type { UserRow } from '../users/users.table.ts';
-import { adminOnly, crossOrigin, notAuthenticated } from './auth.errors.ts';
+import { scopeAllows } from './app-passwords.service.ts';
+import {
+  adminOnly,
+  crossOrigin,
+  notAuthenticated,
+  readOnlyAppPassword,
+  sessionRequired,
+} from './auth.errors.ts';
 import type { Authenticated, AuthService } from './auth.service.ts';
 
 export const SESSION_COOKIE = 'fileshare_session';
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-export type Access = 'public' | 'user' | 'admin';
+/**
+ * `public`: anyone; `user`: a signed-in user, by session or app password (within its scope);
+ * `account`: the account itself, by session only (its password, username, sessions, app
+ * passwords); `admin`: an administrator, by session only.
+ */
+export type Access = 'public' | 'user' | 'account' | 'admin';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -42,7 +54,8 @@ export function everyRoutePublic(route: RouteOptions) {
 }
 
 /**
- * Authenticates every request before its body is read: a bearer token or the session cookie.
+ * Authenticates every request before its body is read: a bearer token (a session's or an app
+ * password) or the session cookie. An app password calls only what its scope allows.
  * Who may call a route is the matched route's own `access` (a user when it doesn't say), never a
  * guess from the URL, which can be spelled many ways (`/%61pi/…`) for the same route. Every
  * cookie-authenticated unsafe request must name this site as its Origin (CSRF defence), whatever
@@ -54,13 +67,23 @@ export function registerAuthentication(app: FastifyInstance, auth: AuthService, 
     const bearer = bearerToken(request);
     const cookie = request.cookies[SESSION_COOKIE];
     const token = bearer ?? cookie;
-    if (token !== undefined) request.auth = (await auth.authenticate(token)) ?? null;
+    if (token !== undefined) {
+      const found = await auth.authenticate(token, { address: request.ip, bearer: bearer !== undefined });
+      request.auth = found ?? null;
+    }
     if (request.auth !== null && bearer === undefined && UNSAFE_METHODS.has(request.method)) {
       const origin = request.headers.origin ?? refererOrigin(request.headers.referer);
       if (origin !== siteOrigin(request, config.publicUrl)) throw crossOrigin();
     }
     const access = request.routeOptions.config.access ?? 'user';
-    if (access === 'public' || request.is404) return;
+    if (request.is404) return;
+    const appPassword = request.auth?.appPassword;
+    if (appPassword) {
+      // Decided on the matched route and the method it was called with, never on the URL.
+      if (access === 'account' || access === 'admin') throw sessionRequired();
+      if (!scopeAllows(appPassword.scope, request.method)) throw readOnlyAppPassword();
+    }
+    if (access === 'public') return;
     if (request.auth === null) throw notAuthenticated();
     if (access === 'admin' && !request.auth.user.isAdmin) throw adminOnly();
   });

@@ -77,6 +77,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
   app.post(
     '/auth/logout',
     {
+      config: { access: 'account' },
       schema: {
         operationId: 'logout',
         tags: ['auth'],
@@ -86,7 +87,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
     },
     async (request, reply) => {
       const user = currentUser(request);
-      await auth.logout(user.id, request.auth?.session.id ?? '');
+      await auth.logout(user.id, request.auth?.session?.id ?? '');
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send(null);
     },
@@ -95,6 +96,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
   app.post(
     '/me/password',
     {
+      config: { access: 'account' },
       schema: {
         operationId: 'changePassword',
         tags: ['account'],
@@ -108,7 +110,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
       const user = currentUser(request);
       await auth.changePassword(
         user,
-        request.auth?.session.id ?? '',
+        request.auth?.session?.id ?? '',
         request.body.currentPassword,
         request.body.newPassword,
       );
@@ -119,6 +121,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
   app.get(
     '/me/sessions',
     {
+      config: { access: 'account' },
       schema: {
         operationId: 'listSessions',
         tags: ['account'],
@@ -132,7 +135,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
       return {
         sessions: rows.map((row) => ({
           id: row.id,
-          current: row.id === request.auth?.session.id,
+          current: row.id === request.auth?.session?.id,
           userAgent: row.userAgent,
           createdAt: row.createdAt.toISOString(),
           lastUsedAt: row.lastUsedAt.toISOString(),
@@ -145,6 +148,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
   app.delete(
     '/me/sessions/:id',
     {
+      config: { access: 'account' },
       schema: {
         operationId: 'revokeSession',
         tags: ['account'],

@@ -4,11 +4,12 @@ import type { Deps } from '../../deps.ts';
 import { consumeEach } from '../../platform/cache/rate-limit.ts';
 import { LOCKS } from '../../platform/database/locks.ts';
 import { hashPassword, verifyPassword } from '../../shared/passwords.ts';
-import { hashToken, newToken } from '../../shared/tokens.ts';
+import { asAppPassword, hashToken, newToken } from '../../shared/tokens.ts';
 import type { InvitationsService } from '../invitations/invitations.service.ts';
 import type { NodesService } from '../nodes/nodes.service.ts';
 import type { UsersService } from '../users/users.service.ts';
 import type { UserRow } from '../users/users.table.ts';
+import type { AppPasswordsService, AppPasswordUse } from './app-passwords.service.ts';
 import {
   accountDisabled,
   invalidCredentials,
@@ -27,10 +28,10 @@ const TOUCH_INTERVAL_MS = 60_000;
 type CachedSession = Pick<SessionRow, 'id' | 'userId' | 'lastUsedAt' | 'expiresAt'>;
 const sessionKey = (tokenHash: string) => `session:${tokenHash}`;
 
-export interface Authenticated {
-  user: UserRow;
-  session: CachedSession;
-}
+/** Who a request is from, and with what: the account's session, or an app password and its scope. */
+export type Authenticated =
+  | { user: UserRow; session: CachedSession; appPassword: null }
+  | { user: UserRow; session: null; appPassword: AppPasswordUse['appPassword'] };
 
 export type AuthService = ReturnType<typeof createAuthService>;
 
@@ -44,6 +45,7 @@ export function createAuthService(
   users: UsersService,
   nodes: NodesService,
   invitations: InvitationsService,
+  appPasswords: AppPasswordsService,
 ) {
   const { db } = database;
   const ttlMs = config.sessionTtlDays * 86_400_000;
@@ -125,8 +127,20 @@ export function createAuthService(
       return startSession(user, userAgent);
     },
 
-    /** The user behind a token, or undefined for an unknown, expired or disabled one. */
-    async authenticate(token: string): Promise<Authenticated | undefined> {
+    /**
+     * The user behind a session token or (sent as a bearer token, never in the cookie) an app
+     * password, each with its own shape; undefined for an unknown, expired, revoked or disabled
+     * one. `address` is what an app password records.
+     */
+    async authenticate(
+      token: string,
+      { address, bearer }: { address: string; bearer: boolean },
+    ): Promise<Authenticated | undefined> {
+      if (asAppPassword(token) !== undefined) {
+        if (!bearer) return undefined;
+        const use = await appPasswords.authenticate(token, address);
+        return use && { ...use, session: null };
+      }
       const tokenHash = hashToken(token);
       // Loaded so that a read racing a revocation never puts the revoked session back.
       let session = await cache.load<CachedSession>(
@@ -151,7 +165,7 @@ export function createAuthService(
         await repository.touchSession(db, session.id, session.lastUsedAt, session.expiresAt);
         await cache.delete(sessionKey(tokenHash));
       }
-      return { user, session };
+      return { user, session, appPassword: null };
     },
 
     async logout(userId: string, sessionId: string) {
@@ -172,9 +186,10 @@ export function createAuthService(
       await forgetSessions(await repository.deleteSessionsOf(db, user.id, currentSessionId));
     },
 
-    /** Ends every session of the user (an administrator disabling the account). */
-    async revokeAllSessions(userId: string) {
+    /** Ends every session and app password of the user (an administrator disabling the account). */
+    async signOutEverywhere(userId: string) {
       await forgetSessions(await repository.deleteSessionsOf(db, userId));
+      await appPasswords.revokeAllOf(userId);
     },
 
     listSessions: (userId: string) => repository.listSessions(db, userId),

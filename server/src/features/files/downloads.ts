@@ -40,7 +40,7 @@ export function attachmentHeader(name: string): string {
 }
 
 /** Strong: a blob key's content never changes (replacing a file gives it a new blob). */
-function etagOf(file: NodeRow): string {
+export function etagOf(file: NodeRow): string {
   return `"${file.sha256 ?? file.blobKey?.replace(/^blobs\//, '')}"`;
 }
 
@@ -287,3 +287,5 @@ export function createDownloads(files: FilesService) {
 
   return { sendFile, sendZip };
 }
+
+export type Downloads = ReturnType<typeof createDownloads>;

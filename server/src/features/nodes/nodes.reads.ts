@@ -78,6 +78,20 @@ export function createNodeReads(
     },
     lineage: (id: string, tx: Queryable = db) => repository.ancestry(tx, id),
 
+    /**
+     * The live child of a folder the actor reached, by its (normalised) name, when the actor
+     * reaches it too: a path walked name by name from a root goes through here.
+     */
+    async childNamed(actor: Actor, folder: NodeRow, name: string): Promise<NodeRow | undefined> {
+      const child = await repository.findLiveChild(db, folder.id, name);
+      if (child === undefined || (await tree.reach(actor, child, facts, db)) === undefined) return undefined;
+      return child;
+    },
+
+    /** A page of a folder's live children as rows, uncached (the caller reached the folder). */
+    childRows: (folderId: string, request: PageRequest) =>
+      page(repository.pageOfNodes, repository.liveChildrenOf(folderId), request),
+
     /** 409 up front when the folder already holds something with this (normalised) name. */
     async assertNameFree(folderId: string, name: string) {
       if ((await repository.findLiveChild(db, folderId, name)) !== undefined) throw nameTaken(name);

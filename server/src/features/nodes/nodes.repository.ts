@@ -273,6 +273,37 @@ export const pageOfNodesAsJson: PageReader<string> = async (db, where, keys, aft
 };
 
 /**
+ * One page of nodes matching `where`, as rows (for answers the API's JSON doesn't fit, WebDAV's):
+ * the page's ids and keys in order, then the rows of those ids.
+ */
+export const pageOfNodes: PageReader<NodeRow[]> = async (db, where, keys, after, limit) => {
+  const keyValues = sql.join(
+    keys.map((key, i) => sql`${key.expression} as k${sql.raw(String(i))}`),
+    sql`, `,
+  );
+  const named = keys.map((key, i) => ({ ...key, expression: sql.raw(`k${i}`) }));
+  const keysJson = sql.join(
+    named.map((key) => sql`(${key.expression})::text`),
+    sql`, `,
+  );
+  const result = await db.execute(sql`
+    select id, json_build_array(${keysJson})::text as keys
+    from (${pageRows(where, keys, after, limit + 1, sql`${nodes.id} as id, ${keyValues}`)}) rows
+    order by ${orderBy(named)}
+    limit ${limit + 1}`);
+  const page = rowsOf<{ id: string; keys: string }>(result);
+  const ids = page.slice(0, limit).map((row) => row.id);
+  const rows = ids.length === 0 ? [] : await db.select().from(nodes).where(inArray(nodes.id, ids));
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const last = page[ids.length - 1];
+  return {
+    items: ids.flatMap((id) => byId.get(id) ?? []),
+    last: last === undefined ? undefined : (JSON.parse(last.keys) as string[]),
+    more: page.length > limit,
+  };
+};
+
+/**
  * (k0, k1, …) after (v0, v1, …) in the keys' own directions: a row comparison when they all go
  * one way (which an index on the keys starts from), else spelled out.
  */

@@ -24,6 +24,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
   app.patch(
     '/me',
     {
+      config: { access: 'account' },
       schema: {
         operationId: 'updateMe',
         tags: ['account'],

@@ -91,6 +91,8 @@ export function createRateLimiters(
     registrationPerAddress: make('registration-address', limits.registrationPerAddress),
     sharePasswordPerLinkAndAddress: make('share-password-address', limits.sharePasswordPerLinkAndAddress),
     sharePasswordPerLink: make('share-password-link', limits.sharePasswordPerLink),
+    basicAuthPerAccountAndAddress: make('basic-auth-account-address', limits.basicAuthPerAccountAndAddress),
+    basicAuthPerAddress: make('basic-auth-address', limits.basicAuthPerAddress),
     inflatePerUser: make('inflate-user', limits.inflatePerUser),
   };
 }

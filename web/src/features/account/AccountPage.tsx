@@ -16,6 +16,7 @@ import { notifications } from '@mantine/notifications';
 import { type FormEvent, useState } from 'react';
 import { errorMessage } from '../../app/api-client';
 import { formatDate } from '../../ui/format';
+import { AppPasswords } from './AppPasswords';
 import {
   type User,
   useChangePassword,
@@ -25,7 +26,7 @@ import {
 } from './account.queries';
 import { StorageMeter } from './StorageMeter';
 
-/** The account: username, password, sessions and storage. */
+/** The account: username, password, sessions, app passwords and storage. */
 export function AccountPage({ user }: { user: User }) {
   return (
     <Stack maw={720}>
@@ -41,6 +42,7 @@ export function AccountPage({ user }: { user: User }) {
       <RenameForm user={user} />
       <PasswordForm />
       <SessionsCard />
+      <AppPasswords username={user.username} />
     </Stack>
   );
 }

@@ -1,0 +1,87 @@
+import { Readable } from 'node:stream';
+import type { DavHandler, DavRequest } from './dav.context.ts';
+import { invalidDepth } from './dav.errors.ts';
+import { existing, hrefOf } from './dav.paths.ts';
+import { propertiesOf } from './dav.properties.ts';
+import { type PropfindRequest, propfindRequest, propfindResponse, type Storage } from './dav.propfind.ts';
+import { davErrorBody, MULTISTATUS_CLOSE, MULTISTATUS_OPEN, parseDavBody, readXmlBody } from './dav.xml.ts';
+
+// Children are read, and their answers written, this many at a time: a folder of any size is
+// answered as it is read, never held whole.
+const PROPFIND_PAGE = 500;
+
+async function storageOf({ services, user }: DavRequest): Promise<Storage> {
+  const fresh = (await services.users.getUser(user.id)) ?? user;
+  const availableBytes =
+    fresh.quotaBytes === null
+      ? undefined
+      : Math.max(0, fresh.quotaBytes - fresh.usedBytes - fresh.reservedBytes);
+  return { usedBytes: fresh.usedBytes, availableBytes };
+}
+
+/** Whether the answers need the nodes' dead properties at all. */
+const needsDeadProperties = (request: PropfindRequest) =>
+  request.kind !== 'prop' || request.properties.some((property) => property.namespace !== 'DAV:');
+
+/** PROPFIND, Depth 0 or 1 (infinity: 403 propfind-finite-depth), streamed page by page. */
+export const propfind: DavHandler = async (dav) => {
+  const { request, reply, deps, services } = dav;
+  const depth = request.headers.depth ?? 'infinity';
+  if (depth === 'infinity')
+    return reply.code(403).type('application/xml; charset=utf-8').send(davErrorBody('propfind-finite-depth'));
+  if (depth !== '0' && depth !== '1') throw invalidDepth();
+  const asked = propfindRequest(parseDavBody(await readXmlBody(request.raw), 'propfind'));
+  const { node, segments } = await existing(services.nodes, dav.actor, dav.segments);
+  const storage = await storageOf(dav);
+  const { db } = deps.database;
+  const dead = async (ids: string[]) => (needsDeadProperties(asked) ? propertiesOf(db, ids) : new Map());
+  async function* multistatus(): AsyncGenerator<string> {
+    yield MULTISTATUS_OPEN;
+    const own = await dead([node.id]);
+    yield propfindResponse(
+      hrefOf(segments, node.kind === 'folder'),
+      node,
+      asked,
+      own.get(node.id) ?? [],
+      storage,
+    );
+    if (depth === '0' || node.kind !== 'folder') {
+      yield MULTISTATUS_CLOSE;
+      return;
+    }
+    let cursor: string | undefined;
+    do {
+      const page = await services.nodes.childRows(node.id, {
+        limit: PROPFIND_PAGE,
+        sort: 'name',
+        order: 'asc',
+        cursor,
+      });
+      const properties = await dead(page.items.map((child) => child.id));
+      yield page.items
+        .map((child) =>
+          propfindResponse(
+            hrefOf([...segments, child.name], child.kind === 'folder'),
+            child,
+            asked,
+            properties.get(child.id) ?? [],
+            storage,
+          ),
+        )
+        .join('');
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    yield MULTISTATUS_CLOSE;
+  }
+  return reply.code(207).type('application/xml; charset=utf-8').send(Readable.from(multistatus()));
+};
+
+/** GET and HEAD of a file, through the one way content is answered; a folder has no content. */
+export const download: DavHandler = async (dav) => {
+  const { node } = await existing(dav.services.nodes, dav.actor, dav.segments);
+  if (node.kind !== 'file') {
+    // A folder answers an empty page, so a browser pointed at /dav/ sees that the mount is there.
+    return dav.reply.code(200).type('text/plain; charset=utf-8').send('');
+  }
+  return dav.downloads.sendFile(dav.request, dav.reply, node);
+};

@@ -1,0 +1,137 @@
+import { closeIfBodyUnread } from '../../shared/http.ts';
+import { etagOf } from '../files/downloads.ts';
+import { fileBody } from '../files/file-bodies.ts';
+import type { DavHandler, DavRequest } from './dav.context.ts';
+import {
+  alreadyExists,
+  bodyNotSupported,
+  davNotFound,
+  invalidXml,
+  notAFile,
+  parentMissing,
+  rootIsFixed,
+} from './dav.errors.ts';
+import { existing, hrefOf, resolvePath } from './dav.paths.ts';
+import { changeProperties, type PropertyChange } from './dav.properties.ts';
+import { LIVE_PROPERTIES } from './dav.propfind.ts';
+import {
+  childElements,
+  DAV_NS,
+  isDav,
+  MULTISTATUS_CLOSE,
+  MULTISTATUS_OPEN,
+  multistatusResponse,
+  nameOf,
+  parseDavBody,
+  propertyElement,
+  propstat,
+  readXmlBody,
+  serialise,
+} from './dav.xml.ts';
+
+/** Whether the request came with a body (a length above zero, or chunked). */
+const hasBody = ({ request }: DavRequest) =>
+  (request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0') ||
+  request.headers['transfer-encoding'] !== undefined;
+
+/**
+ * PUT: the body streams through the one upload path (blob first, metadata last, the quota charged
+ * once); a file already there is replaced, keeping its id (201 new, 204 replaced).
+ */
+export const put: DavHandler = async (dav) => {
+  const { request, reply, services } = dav;
+  const target = await resolvePath(services.nodes, dav.actor, dav.segments);
+  if (target.name === undefined || target.node?.kind === 'folder') throw notAFile();
+  if (target.parent === undefined) throw parentMissing();
+  closeIfBodyUnread(request, reply);
+  const body = fileBody(request);
+  // macOS Finder sends chunked bodies and says how long they will be in a header of its own.
+  const expected = Number(request.headers['x-expected-entity-length']);
+  const declaredSize =
+    body.declaredSize ?? (Number.isSafeInteger(expected) && expected >= 0 ? expected : undefined);
+  const result = await services.files.upload({
+    actor: dav.actor,
+    folderId: target.parent.id,
+    name: target.name,
+    onConflict: 'replace',
+    ...body,
+    declaredSize,
+  });
+  return reply
+    .code(result.created ? 201 : 204)
+    .header('etag', etagOf(result.node))
+    .send();
+};
+
+/** MKCOL: 201; 405 when something is there; 409 when the folder above is missing; 415 with a body. */
+export const mkcol: DavHandler = async (dav) => {
+  if (hasBody(dav)) {
+    closeIfBodyUnread(dav.request, dav.reply);
+    throw bodyNotSupported();
+  }
+  const target = await resolvePath(dav.services.nodes, dav.actor, dav.segments);
+  if (target.node !== undefined) throw alreadyExists();
+  if (target.parent === undefined || target.name === undefined) throw parentMissing();
+  await dav.services.nodes.createFolder(dav.actor, target.parent.id, target.name);
+  return dav.reply.code(201).send();
+};
+
+/** DELETE: to the trash, as in the web client (with everything under a folder). */
+export const remove: DavHandler = async (dav) => {
+  const { node } = await existing(dav.services.nodes, dav.actor, dav.segments);
+  if (node.parentId === null) throw rootIsFixed();
+  await dav.services.nodes.trash(dav.actor, node.id);
+  return dav.reply.code(204).send();
+};
+
+/** The changes a propertyupdate body asks for, in document order. */
+function propertyChanges(text: string): PropertyChange[] {
+  const root = parseDavBody(text, 'propertyupdate');
+  if (root === undefined) throw invalidXml('PROPPATCH needs a propertyupdate body');
+  const changes: PropertyChange[] = [];
+  for (const instruction of childElements(root)) {
+    const setting = isDav(instruction, 'set');
+    if (!setting && !isDav(instruction, 'remove')) continue;
+    for (const prop of childElements(instruction).filter((element) => isDav(element, 'prop')))
+      for (const property of childElements(prop))
+        changes.push({ ...nameOf(property), value: setting ? serialise(property) : undefined });
+  }
+  return changes;
+}
+
+/**
+ * PROPPATCH: dead properties kept as sent, all or none, in one unit of work on the node's tree.
+ * Live properties can't be set or removed (403; the rest 424, nothing changed).
+ */
+export const proppatch: DavHandler = async (dav) => {
+  const { services, reply } = dav;
+  const changes = propertyChanges(await readXmlBody(dav.request.raw));
+  const { node, segments } = await existing(services.nodes, dav.actor, dav.segments);
+  const isLive = (change: PropertyChange) => change.namespace === DAV_NS && LIVE_PROPERTIES.has(change.name);
+  const elements = (list: PropertyChange[]) => list.map((change) => propertyElement(change));
+  let inner: string;
+  if (changes.some(isLive)) {
+    inner =
+      propstat(403, elements(changes.filter(isLive))) +
+      (changes.some((change) => !isLive(change))
+        ? propstat(424, elements(changes.filter((c) => !isLive(c))))
+        : '');
+  } else {
+    const ownerId = await services.nodes.ownerOf(dav.actor, node.id, davNotFound);
+    await services.nodes.inTree(
+      ownerId,
+      undefined,
+      async (w) => {
+        await services.nodes.nodeIn(w, node.id, 'write', davNotFound);
+        await changeProperties(w.tx, node.id, changes);
+      },
+      dav.actor,
+    );
+    inner = propstat(200, elements(changes));
+  }
+  const body =
+    MULTISTATUS_OPEN +
+    multistatusResponse(hrefOf(segments, node.kind === 'folder'), inner) +
+    MULTISTATUS_CLOSE;
+  return reply.code(207).type('application/xml; charset=utf-8').send(body);
+};
