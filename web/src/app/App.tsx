@@ -6,7 +6,10 @@ import { useMe } from '../features/account/account.queries';
 import { AdminPage } from '../features/admin/AdminPage';
 import { FilesPage } from '../features/files/FilesPage';
 import { TrashPage } from '../features/files/TrashPage';
+import { PublicPage } from '../features/public/PublicPage';
 import { RecentPage, SearchResultsPage, StarredPage } from '../features/search/FoundListPage';
+import { SharedLinksPage } from '../features/shares/SharedLinksPage';
+import { SharedWithMePage } from '../features/shares/SharedWithMePage';
 import { DropOverlay } from '../features/uploads/DropOverlay';
 import { UploadPanel } from '../features/uploads/UploadPanel';
 import { UploadsProvider } from '../features/uploads/UploadsProvider';
@@ -14,6 +17,16 @@ import { AppLayout } from '../ui/AppLayout';
 import { errorMessage } from './api-client';
 
 export function App() {
+  return (
+    <Routes>
+      <Route path="/s/:token" element={<PublicPage />} />
+      <Route path="*" element={<Drive />} />
+    </Routes>
+  );
+}
+
+/** Everything behind signing in. */
+function Drive() {
   const me = useMe();
   const location = useLocation();
 
@@ -51,6 +64,8 @@ export function App() {
         <Routes>
           <Route path="/" element={<FolderRoute />} />
           <Route path="/folders/:folderId" element={<FolderRoute />} />
+          <Route path="/shared" element={<SharedLinksPage />} />
+          <Route path="/shared-with-me" element={<SharedWithMePage myId={user.id} />} />
           <Route path="/trash" element={<TrashPage />} />
           <Route path="/recent" element={<RecentPage />} />
           <Route path="/starred" element={<StarredPage />} />

@@ -4,12 +4,14 @@ import {
   IconClock,
   IconCloud,
   IconFolder,
+  IconLink,
   IconLogout,
   IconSettings,
   IconShield,
   IconStar,
   IconTrash,
   IconUserCircle,
+  IconUsers,
 } from '@tabler/icons-react';
 import type { ReactNode } from 'react';
 import { Link, useLocation } from 'react-router';
@@ -32,6 +34,13 @@ export function AppLayout({ user, children }: { user: User; children: ReactNode 
     },
     { to: '/recent', label: 'Recent', icon: IconClock, active: pathname === '/recent' },
     { to: '/starred', label: 'Starred', icon: IconStar, active: pathname === '/starred' },
+    {
+      to: '/shared-with-me',
+      label: 'Shared with me',
+      icon: IconUsers,
+      active: pathname === '/shared-with-me',
+    },
+    { to: '/shared', label: 'Shared links', icon: IconLink, active: pathname === '/shared' },
     { to: '/trash', label: 'Trash', icon: IconTrash, active: pathname === '/trash' },
     { to: '/account', label: 'Account', icon: IconSettings, active: pathname === '/account' },
     ...(user.isAdmin

@@ -73,6 +73,7 @@ export function FileTable(
               onRename={props.onRename}
               onMove={props.onMove}
               onTrash={props.onTrash}
+              onShare={props.onShare}
             />
           ))}
         </Table.Tbody>

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { errorMessage } from '../../app/api-client';
 import { useHighlightedRow } from '../search/highlight';
+import { ShareDialog } from '../shares/ShareDialog';
 import { useDragMove } from './drag-move';
 import { FileTable } from './FileTable';
 import { FolderBreadcrumbs } from './FolderBreadcrumbs';
@@ -24,7 +25,11 @@ import { useSelection } from './selection';
 import { useSelectionKeys } from './selection-keys';
 import { useTrashWithUndo } from './trash-with-undo';
 
-type Dialog = { kind: 'new-folder' } | { kind: 'rename'; node: DriveNode } | { kind: 'move'; ids: string[] };
+type Dialog =
+  | { kind: 'new-folder' }
+  | { kind: 'rename'; node: DriveNode }
+  | { kind: 'move'; ids: string[] }
+  | { kind: 'share'; node: DriveNode };
 
 /** A folder of the drive: breadcrumbs, toolbars, the sortable list, and the dialogs. */
 export function FilesPage() {
@@ -33,6 +38,8 @@ export function FilesPage() {
   const folder = useFolder(folderId, sort);
   const current = folder.data?.pages[0]?.folder;
   const ancestors = useAncestors(current);
+  // Only the owner shares: in a tree shared with me there is no “Share…”.
+  const ownTree = ancestors.data?.sharedWithMe === false;
   const children = folder.data?.pages.flatMap((page) => page.children) ?? [];
   const ids = children.map((child) => child.id);
   const selection = useSelection(ids);
@@ -93,7 +100,15 @@ export function FilesPage() {
         ancestors={ancestors.data}
         dropTarget={dragMove.dropTarget}
       />
-      <FolderToolbar folderId={folderId} onNewFolder={() => setDialog({ kind: 'new-folder' })} />
+      <FolderToolbar
+        folderId={folderId}
+        onNewFolder={() => setDialog({ kind: 'new-folder' })}
+        onShare={
+          current && current.parentId !== null && ownTree
+            ? () => setDialog({ kind: 'share', node: current })
+            : undefined
+        }
+      />
       {selection.count > 0 && (
         <SelectionToolbar
           selectedIds={selectedIds}
@@ -126,6 +141,7 @@ export function FilesPage() {
           onRename={rename}
           onMove={(node) => setDialog({ kind: 'move', ids: [node.id] })}
           onTrash={(node) => trash([node.id])}
+          onShare={ownTree ? (node) => setDialog({ kind: 'share', node }) : undefined}
         />
       )}
       {folder.hasNextPage && (
@@ -156,6 +172,7 @@ export function FilesPage() {
         onClose={close}
         onSubmit={(name) => updateNode.mutateAsync({ id: (dialog as { node: DriveNode }).node.id, name })}
       />
+      <ShareDialog node={dialog?.kind === 'share' ? dialog.node : null} onClose={close} />
       <MoveModal
         opened={dialog?.kind === 'move'}
         count={dialog?.kind === 'move' ? dialog.ids.length : 0}

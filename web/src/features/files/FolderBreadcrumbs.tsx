@@ -3,21 +3,30 @@ import { Link } from 'react-router';
 import type { DropTarget } from './drag-move';
 import type { DriveNode } from './files.queries';
 
-/** Where the open folder is, from My files down; each folder above it takes dragged rows. */
+/**
+ * Where the open folder is, from My files (or Shared with me) down; each folder above it takes
+ * dragged rows.
+ */
 export function FolderBreadcrumbs(props: {
   folderId: string;
   current: DriveNode | undefined;
-  ancestors: DriveNode[] | undefined;
+  ancestors: { folders: DriveNode[]; sharedWithMe: boolean } | undefined;
   dropTarget: DropTarget;
 }) {
   const { folderId, current, ancestors, dropTarget } = props;
   return (
     <nav aria-label="Folder path">
       <Breadcrumbs separatorMargin={6} style={{ flexWrap: 'wrap', rowGap: 4 }}>
-        <Anchor component={Link} to="/" fw={folderId === 'root' ? 700 : 400} {...dropTarget('root')}>
-          My files
-        </Anchor>
-        {ancestors?.map((ancestor) => (
+        {ancestors?.sharedWithMe ? (
+          <Anchor component={Link} to="/shared-with-me">
+            Shared with me
+          </Anchor>
+        ) : (
+          <Anchor component={Link} to="/" fw={folderId === 'root' ? 700 : 400} {...dropTarget('root')}>
+            My files
+          </Anchor>
+        )}
+        {ancestors?.folders.map((ancestor) => (
           <Anchor
             key={ancestor.id}
             component={Link}

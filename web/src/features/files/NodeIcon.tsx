@@ -18,7 +18,8 @@ const BY_EXTENSION: [RegExp, typeof IconFile][] = [
   [/\.pdf$/i, IconFileTypePdf],
 ];
 
-export function NodeIcon({ node, size = 20 }: { node: DriveNode; size?: number }) {
+export function NodeIcon(props: { node: Pick<DriveNode, 'kind' | 'name' | 'contentType'>; size?: number }) {
+  const { node, size = 20 } = props;
   if (node.kind === 'folder')
     return <IconFolderFilled size={size} color="var(--mantine-color-yellow-6)" aria-hidden />;
   const type = node.contentType ?? '';

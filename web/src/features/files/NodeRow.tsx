@@ -1,17 +1,26 @@
-import { ActionIcon, Anchor, Checkbox, Group, Menu, Stack, Table, Text } from '@mantine/core';
-import { IconArrowsMove, IconDots, IconDownload, IconPencil, IconTrash } from '@tabler/icons-react';
+import { ActionIcon, Checkbox, Group, Menu, Stack, Table, Text } from '@mantine/core';
+import {
+  IconArrowsMove,
+  IconDots,
+  IconDownload,
+  IconPencil,
+  IconShare,
+  IconTrash,
+} from '@tabler/icons-react';
 import type { HTMLAttributes } from 'react';
-import { Link } from 'react-router';
 import { formatBytes, formatDate } from '../../ui/format';
 import { StarMenuItem, StarToggle } from '../search/StarToggle';
 import type { DriveNode } from './files.queries';
 import { downloadUrl } from './links';
 import { NodeIcon } from './NodeIcon';
+import { NodeLink } from './NodeLink';
 
 export type NodeActions = {
   onRename: (node: DriveNode) => void;
   onMove: (node: DriveNode) => void;
   onTrash: (node: DriveNode) => void;
+  /** Absent where I may not share (a tree shared with me). */
+  onShare?: (node: DriveNode) => void;
 };
 
 /**
@@ -52,29 +61,7 @@ export function NodeRow(
         <Group gap="xs" wrap="nowrap">
           <NodeIcon node={node} />
           <Stack gap={0} style={{ minWidth: 0 }}>
-            {node.kind === 'folder' ? (
-              <Anchor
-                component={Link}
-                to={`/folders/${node.id}`}
-                state={{ focusList: true }}
-                tabIndex={tabIndex}
-                truncate="end"
-                c="inherit"
-                fw={500}
-              >
-                {node.name}
-              </Anchor>
-            ) : (
-              <Anchor
-                href={downloadUrl(node.id)}
-                download={node.name}
-                tabIndex={tabIndex}
-                truncate="end"
-                c="inherit"
-              >
-                {node.name}
-              </Anchor>
-            )}
+            <NodeLink node={node} tabIndex={tabIndex} />
             {node.kind === 'file' && (
               <Text size="xs" c="dimmed" hiddenFrom="xs">
                 {formatBytes(node.size)}
@@ -132,6 +119,11 @@ function NodeMenu(props: NodeActions & { node: DriveNode; tabIndex: number }) {
             {formatBytes(node.size)}
             {node.encoding === 'gzip' ? `, stored as ${formatBytes(node.storedSize)} (gzip)` : ''}
           </Menu.Label>
+        )}
+        {props.onShare && (
+          <Menu.Item leftSection={<IconShare size={16} />} onClick={() => props.onShare?.(node)}>
+            Share…
+          </Menu.Item>
         )}
         <Menu.Item leftSection={<IconPencil size={16} />} onClick={() => props.onRename(node)}>
           Rename

@@ -10,7 +10,7 @@ import {
   updateNode,
 } from '../../api/sdk.gen';
 import type { GetFolderResponse } from '../../api/types.gen';
-import { unwrap } from '../../app/api-client';
+import { ApiError, unwrap } from '../../app/api-client';
 import { meKey } from '../account/account.queries';
 
 export type DriveNode = GetFolderResponse['children'][number];
@@ -38,24 +38,34 @@ export function useFolder(id: string, sort: Sort) {
   });
 }
 
-/** The chain of folders from the root down to `id`, for breadcrumbs. */
+/**
+ * The chain of folders from the root down to `id`, for breadcrumbs. In a tree shared with me the
+ * walk up ends at the first folder that is not mine to see: `sharedWithMe` says so, and the chain
+ * starts at the shared folder.
+ */
 export function useAncestors(folder: DriveNode | undefined) {
   return useQuery({
     queryKey: ['ancestors', folder?.id, folder?.parentId],
     enabled: !!folder,
     queryFn: async () => {
-      const chain: DriveNode[] = [];
+      const folders: DriveNode[] = [];
       let parentId = folder?.parentId ?? null;
       // The root has no parent; stop there (and after a sane depth).
-      while (parentId && chain.length < 64) {
-        const { folder: parent } = await unwrap(
-          getFolder({ path: { id: parentId }, query: { limit: 1, sort: 'name', order: 'asc' } }),
-        );
+      while (parentId && folders.length < 64) {
+        let parent: DriveNode;
+        try {
+          ({ folder: parent } = await unwrap(
+            getFolder({ path: { id: parentId }, query: { limit: 1, sort: 'name', order: 'asc' } }),
+          ));
+        } catch (error) {
+          if (error instanceof ApiError && error.status === 404) return { folders, sharedWithMe: true };
+          throw error;
+        }
         if (parent.parentId === null) break;
-        chain.unshift(parent);
+        folders.unshift(parent);
         parentId = parent.parentId;
       }
-      return chain;
+      return { folders, sharedWithMe: false };
     },
   });
 }

@@ -1,8 +1,9 @@
-import { Anchor, Group, Stack, Table, Text, VisuallyHidden } from '@mantine/core';
+import { Anchor, Group, Stack, Table, Text } from '@mantine/core';
 import { Link } from 'react-router';
 import { formatBytes, formatDate } from '../../ui/format';
 import { downloadUrl } from '../files/links';
 import { NodeIcon } from '../files/NodeIcon';
+import { NodeTableHead } from '../files/NodeTableHead';
 import { containerLink, type Found, locationLabel } from './location';
 import { StarToggle } from './StarToggle';
 
@@ -13,20 +14,7 @@ import { StarToggle } from './StarToggle';
 export function FoundTable({ items, label }: { items: Found[]; label: string }) {
   return (
     <Table highlightOnHover verticalSpacing="xs" style={{ tableLayout: 'fixed' }} aria-label={label}>
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th>Name</Table.Th>
-          <Table.Th w={100} visibleFrom="xs">
-            Size
-          </Table.Th>
-          <Table.Th w={190} visibleFrom="sm">
-            Modified
-          </Table.Th>
-          <Table.Th w={48}>
-            <VisuallyHidden>Star</VisuallyHidden>
-          </Table.Th>
-        </Table.Tr>
-      </Table.Thead>
+      <NodeTableHead action="Star" />
       <Table.Tbody>
         {items.map((found) => (
           <FoundRow key={found.node.id} found={found} />

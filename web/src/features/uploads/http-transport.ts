@@ -9,6 +9,7 @@ const STALL_MS = 120_000;
 
 /** The upload queue's way to the server: the generated API client, and parts by XMLHttpRequest. */
 export const httpTransport: UploadTransport = {
+  compresses: true,
   createSession: (body) => unwrap(createUpload({ body })),
   getSession: (id) => unwrap(getUpload({ path: { id } })),
   completeSession: async (id) => {
@@ -26,17 +27,20 @@ export const httpTransport: UploadTransport = {
       // page would cost more time than sending it.
       part.onTheApi ? undefined : await contentMd5(part.body),
     ),
-  onReconnect: (listener) => {
-    window.addEventListener('online', listener);
-    return () => window.removeEventListener('online', listener);
-  },
+  onReconnect: whenOnlineAgain,
 };
+
+/** Calls `listener` each time the browser is back online; answers a function that stops that. */
+export function whenOnlineAgain(listener: () => void) {
+  window.addEventListener('online', listener);
+  return () => window.removeEventListener('online', listener);
+}
 
 /**
  * PUTs one part with XMLHttpRequest, for its upload progress events. Presigned store URLs must go
  * without credentials; the API's own part URLs are same-origin and carry the session cookie.
  */
-function putPart(part: PartToSend, md5: string | undefined): Promise<void> {
+export function putPart(part: PartToSend, md5: string | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('PUT', part.url);

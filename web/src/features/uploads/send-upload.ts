@@ -22,14 +22,19 @@ export async function sendUpload(options: {
   const file = upload.file;
   if (!file) throw new Error('Pick the file again to continue.');
   if (!upload.body) {
-    update({ status: 'compressing' });
-    const gzipped = await gzipIfSmaller(file);
+    if (transport.compresses) update({ status: 'compressing' });
+    const gzipped = transport.compresses ? await gzipIfSmaller(file) : null;
     upload.body = gzipped ?? file;
     upload.encoding = gzipped ? 'gzip' : 'identity';
   }
   signal.throwIfAborted();
   const body = upload.body;
   update({ status: 'uploading', totalBytes: body.size, encoding: upload.encoding });
+
+  if (transport.whole && body.size <= transport.whole.maxBytes) {
+    await transport.whole.send({ name: upload.name, body, signal, onProgress: options.onSent });
+    return;
+  }
 
   let session = upload.sessionId ? await reopen(transport, upload, body) : null;
   if (!session) {
@@ -59,7 +64,11 @@ async function reopen(
   const id = upload.sessionId as string;
   try {
     const session = await transport.getSession(id);
-    if (session.status === 'open' && session.storedSize === body.size && session.encoding === upload.encoding)
+    if (
+      session.status === 'open' &&
+      session.storedSize === body.size &&
+      (session.encoding ?? 'identity') === upload.encoding
+    )
       return session;
     if (session.status === 'open') await transport.abortSession(id).catch(() => {});
   } catch (error) {

@@ -1,6 +1,13 @@
+import type { GetUploadResponse } from '../../api/types.gen';
 import { ApiError } from '../../app/api-client';
 import { abortError } from './clock';
-import type { NewUploadSession, PartToSend, UploadSession, UploadTransport } from './upload-transport';
+import type {
+  NewUploadSession,
+  PartToSend,
+  UploadSession,
+  UploadTransport,
+  WholeFile,
+} from './upload-transport';
 
 const PART_SIZE = 4;
 
@@ -32,6 +39,22 @@ export class FakeTransport implements UploadTransport {
   calls: string[] = [];
   reconnectListeners = new Set<() => void>();
   private nextId = 1;
+  compresses = true;
+  whole?: { maxBytes: number; send: (file: WholeFile) => Promise<void> };
+  /** The files that went whole. */
+  sentWhole: WholeFile[] = [];
+
+  /** From now on, files up to `maxBytes` go whole (as a drop's do), and arrive at once. */
+  takeWholeFiles(maxBytes: number) {
+    this.whole = {
+      maxBytes,
+      send: async (file) => {
+        this.calls.push(`whole ${file.name}`);
+        file.onProgress(file.body.size);
+        this.sentWhole.push(file);
+      },
+    };
+  }
 
   /** While set, a new session is made only once it resolves (the answer is slow to come). */
   creating: Promise<void> | undefined;
@@ -108,7 +131,7 @@ export class FakeTransport implements UploadTransport {
     return id;
   }
 
-  describe(id: string): UploadSession {
+  describe(id: string): GetUploadResponse {
     const { request, status, arrived, urlVersion } = this.sessions.get(id) as StoredSession;
     const storedSize = request.storedSize ?? request.size;
     const sizeOf = (number: number) => Math.min(PART_SIZE, storedSize - (number - 1) * PART_SIZE);
