@@ -146,6 +146,47 @@ describe.runIf(driverSets().includes('services'))('the cluster: nginx in front o
     uploaded.push({ id: node.id, sha256: sha256(content), size: content.length });
   });
 
+  it('shares through nginx: a link downloads, a drop takes a file, WebDAV lists and takes one', async () => {
+    const content = randomBytes(3 * 1024 * 1024);
+    const file = await (await api.upload('root', 'shared.bin', new Uint8Array(content))).json();
+    const link = await api.expect(201, 'POST', '/shares', { json: { nodeId: file.id, kind: 'link' } });
+    expect(link.url).toBe(`${cluster.url}/s/${link.token}`);
+    const page = await fetch(link.url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>Fileshare</title>');
+    const download = await fetch(`${cluster.url}/api/v1/public/${link.token}/content`);
+    expect(download.status).toBe(200);
+    expect(sha256(new Uint8Array(await download.arrayBuffer()))).toBe(sha256(content));
+
+    const inbox = await api.expect(201, 'POST', '/folders', { json: { parentId: 'root', name: 'Inbox' } });
+    const drop = await api.expect(201, 'POST', '/shares', { json: { nodeId: inbox.id, kind: 'drop' } });
+    const dropped = await fetch(`${cluster.url}/api/v1/public/${drop.token}/files/from-anyone.txt`, {
+      method: 'PUT',
+      body: 'hello',
+    });
+    expect(dropped.status).toBe(201);
+
+    const { password } = await api.expect(201, 'POST', '/me/app-passwords', {
+      json: { name: 'cluster', scope: 'read-write' },
+    });
+    const user = await api.expect(200, 'GET', '/me');
+    const basic = `Basic ${Buffer.from(`${user.username}:${password}`).toString('base64')}`;
+    const put = await fetch(`${cluster.url}/dav/Inbox/by-dav.txt`, {
+      method: 'PUT',
+      headers: { authorization: basic },
+      body: 'over webdav',
+    });
+    expect(put.status).toBe(201);
+    const listing = await fetch(`${cluster.url}/dav/Inbox/`, {
+      method: 'PROPFIND',
+      headers: { authorization: basic, depth: '1' },
+    });
+    expect(listing.status).toBe(207);
+    const body = await listing.text();
+    expect(body).toContain('from-anyone.txt');
+    expect(body).toContain('by-dav.txt');
+  });
+
   it('completes through instance B an upload session started through instance A', async () => {
     const [a, b] = [direct(0), direct(1)];
     const content = randomBytes(9 * 1024 * 1024 + 12_345);
