@@ -4,6 +4,7 @@ import { serverUrl, unwrap } from '../connection.ts';
 import { CliError, ExitCode } from '../errors.ts';
 import type { RemoteNode } from '../remote-paths.ts';
 import { fileSha256 } from './file-hash.ts';
+import { putWhole, WHOLE_FILE_LIMIT } from './put-whole.ts';
 import { sendMissingParts, type UploadSession } from './send-parts.ts';
 import { forgetUploadState, type LocalFile, readUploadState, saveUploadState } from './upload-state.ts';
 
@@ -46,15 +47,17 @@ export async function putFile(target: {
 }): Promise<PutResult> {
   const { file, folder, name, onConflict, existing } = target;
   const progress = target.progress ?? {};
-  const state = await readUploadState(file);
+  const whole = file.size <= WHOLE_FILE_LIMIT;
+  const state = whole ? {} : await readUploadState(file);
   const sameServer = state.server === serverUrl();
   progress.onHashing?.();
   const sha256 = sameServer && state.sha256 ? state.sha256 : await fileSha256(file.path);
-  await saveUploadState(file, {
-    server: serverUrl(),
-    sha256,
-    sessionId: sameServer ? state.sessionId : undefined,
-  });
+  if (!whole)
+    await saveUploadState(file, {
+      server: serverUrl(),
+      sha256,
+      sessionId: sameServer ? state.sessionId : undefined,
+    });
 
   const fits = (session: OpenSession) =>
     session.status === 'open' &&
@@ -64,7 +67,9 @@ export async function putFile(target: {
     session.storedSize === file.size &&
     session.encoding === 'identity' &&
     session.sha256 === sha256;
-  let session = await reopenSession(sameServer ? state.sessionId : undefined, target.openSessions, fits);
+  let session = whole
+    ? null
+    : await reopenSession(sameServer ? state.sessionId : undefined, target.openSessions, fits);
   const resumed = session !== null;
   if (session === null) {
     if (existing?.kind === 'file' && existing.size === file.size && existing.sha256 === sha256) {
@@ -85,6 +90,11 @@ export async function putFile(target: {
         'name_taken',
         409,
       );
+    if (whole) {
+      const node = await putWhole({ path: file.path, folder, name, onConflict, sha256 });
+      progress.onSent?.(file.size);
+      return { local: file.path, name: node.name, outcome: 'uploaded', node, partsSent: 1, partCount: 1 };
+    }
     session = await unwrap(
       createUpload({ body: { parentId: folder.id, name, size: file.size, sha256, onConflict } }),
     );
