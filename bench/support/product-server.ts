@@ -7,22 +7,10 @@ import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../tools/processes.ts';
-import { REPO, serverNode } from './api-server.ts';
+import { SERVER_DIR, serverNode, startScriptArgs } from './api-server.ts';
 import { descendants, memory } from './process-stats.ts';
 import { BenchError, stopChild, tail, track } from './processes.ts';
 import { MiB } from './settings.ts';
-
-const SERVER_DIR = path.join(REPO, 'server');
-
-/** The server package's `start` script as arguments for node: `node --flag src/main.ts` → `['--flag', 'src/main.ts']`. */
-export function startScriptArgs(): string[] {
-  const manifest = JSON.parse(readFileSync(path.join(SERVER_DIR, 'package.json'), 'utf8')) as {
-    scripts: { start: string };
-  };
-  const [program, ...args] = manifest.scripts.start.trim().split(/\s+/);
-  if (program !== 'node') throw new BenchError(`the server's start script does not run node: ${program}`);
-  return args;
-}
 
 /** Threads of a process (the `Threads:` line of /proc/<pid>/status). */
 export function threads(pid: number): number | undefined {
