@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -14,13 +15,21 @@ import { createPostgresDatabase, REDIS_URL, startS3, tempDir } from './services.
 import { partOf, sendPart, startUpload } from './uploads-client.ts';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+/** The node flags of the package's `start` script (`node <flags> src/main.ts`), which `npm start` runs. */
+const START_FLAGS = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    scripts: { start: string };
+  }
+).scripts.start
+  .split(/\s+/)
+  .filter((arg) => arg.startsWith('--'));
 
 const started = new Set<ChildProcess>();
 
 /** Runs `main.ts` as `npm start` does, on the embedded drivers. */
 function startMain(env: Record<string, string>): { child: ChildProcess; output: () => string } {
   let output = '';
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [...START_FLAGS, MAIN], {
     // One data directory serves several tests, each registering an account of its own.
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', REGISTRATION: 'open', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -78,6 +78,18 @@ describe('the tree, below the routes', () => {
     expect(await usedBytes(user.id)).toBe(5);
   });
 
+  it('charges and reserves sizes past 2^31 bytes, with and without a quota', async () => {
+    const tenGiB = 10 * 1024 ** 3;
+    for (const quotaBytes of [null, 4 * tenGiB]) {
+      const { user } = await seedUser(world, { quotaBytes });
+      const { nodes, users } = world.services;
+      await world.deps.database.db.transaction((tx) => users.reserveStorage(tx, user.id, tenGiB));
+      expect((await users.getUser(user.id))?.reservedBytes).toBe(tenGiB);
+      await nodes.commitFile(user.id, 'root', 'big.bin', 'fail', storedContent(tenGiB));
+      expect(await usedBytes(user.id)).toBe(tenGiB);
+    }
+  });
+
   it('charges a replace the difference from the file it replaces', async () => {
     const { user } = await seedUser(world, { quotaBytes: 10_000 });
     const { nodes } = world.services;

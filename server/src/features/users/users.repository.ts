@@ -58,14 +58,15 @@ export async function listUsers(db: Queryable, after: string | undefined, limit:
 
 /**
  * Charges `delta` bytes to the user, refusing (returning false) when that would exceed the quota.
- * A single conditional UPDATE, so concurrent charges can never overshoot.
+ * A single conditional UPDATE, so concurrent charges can never overshoot. `delta` compared with a
+ * bare 0 is cast, or PostgreSQL would take it for an `integer` and refuse anything past 2 GiB.
  */
 export async function chargeUsedBytes(db: Queryable, userId: string, delta: number): Promise<boolean> {
   const rows = await db
     .update(users)
     .set({ usedBytes: sql`${users.usedBytes} + ${delta}` })
     .where(
-      sql`${users.id} = ${userId} and (${delta} <= 0 or ${users.quotaBytes} is null or ${users.usedBytes} + ${users.reservedBytes} + ${delta} <= ${users.quotaBytes})`,
+      sql`${users.id} = ${userId} and (${delta}::bigint <= 0 or ${users.quotaBytes} is null or ${users.usedBytes} + ${users.reservedBytes} + ${delta} <= ${users.quotaBytes})`,
     )
     .returning({ id: users.id });
   return rows.length === 1;
@@ -80,7 +81,7 @@ export async function reserveBytes(db: Queryable, userId: string, delta: number)
     .update(users)
     .set({ reservedBytes: sql`greatest(${users.reservedBytes} + ${delta}, 0)` })
     .where(
-      sql`${users.id} = ${userId} and (${delta} <= 0 or ${users.quotaBytes} is null or ${users.usedBytes} + ${users.reservedBytes} + ${delta} <= ${users.quotaBytes})`,
+      sql`${users.id} = ${userId} and (${delta}::bigint <= 0 or ${users.quotaBytes} is null or ${users.usedBytes} + ${users.reservedBytes} + ${delta} <= ${users.quotaBytes})`,
     )
     .returning({ id: users.id });
   return rows.length === 1;
