@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { AjvCompiler, type Options } from '@fastify/ajv-compiler';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
@@ -230,10 +232,20 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
 
   const stopGc = appOptions.backgroundJobs ? createGarbageCollector(deps, services).schedule() : () => {};
   // Keep-alive connections that fall idle once their request is answered are closed as they do, so
-  // that closing doesn't wait for the clients' keep-alive timeouts.
+  // that closing doesn't wait for the clients' keep-alive timeouts; so are connections a client
+  // opened and never sent a request on (HTTP clients open spares), which Node doesn't count as idle.
+  const unused = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    unused.add(socket);
+    socket.once('close', () => unused.delete(socket));
+  });
+  app.server.on('request', (request: IncomingMessage) => unused.delete(request.socket));
   let reapIdle: NodeJS.Timeout | undefined;
   app.addHook('preClose', async () => {
-    reapIdle = setInterval(() => app.server.closeIdleConnections(), 100);
+    reapIdle = setInterval(() => {
+      app.server.closeIdleConnections();
+      for (const socket of unused) socket.destroy();
+    }, 100);
     reapIdle.unref();
   });
   app.addHook('onClose', async () => {
