@@ -30,7 +30,9 @@ import { systemRoutes } from './features/system/system.routes.ts';
 import { uploadsRoutes } from './features/uploads/uploads.routes.ts';
 import { usersRoutes } from './features/users/users.routes.ts';
 import { registerWebClient } from './features/web/web.routes.ts';
+import { countedCache } from './platform/cache/counted.cache.ts';
 import { isDatabaseUnavailable } from './platform/database/database.ts';
+import { registerMetrics } from './platform/metrics/metrics.routes.ts';
 import { createServices, type RouteOptions } from './services.ts';
 import { AppError } from './shared/errors.ts';
 import { DOCUMENTATION_CSP, SECURITY_HEADERS } from './shared/security-headers.ts';
@@ -118,7 +120,8 @@ export interface AppOptions {
 }
 
 /** Builds the HTTP application on the backing services it is given, and closes them when it closes. */
-export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise<FastifyInstance> {
+export async function buildApp(openedDeps: Deps, appOptions: AppOptions = {}): Promise<FastifyInstance> {
+  const deps = { ...openedDeps, cache: countedCache(openedDeps.cache, openedDeps.metrics) };
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     trustProxy: deps.config.trustProxy,
@@ -202,6 +205,7 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
 
   const services = createServices(deps);
   registerAuthentication(app, services.auth, deps.config);
+  registerMetrics(app, deps, services);
   const options: RouteOptions = { deps, services };
   await app.register(
     async (api) => {

@@ -28,7 +28,10 @@ const nothingSwept = (): Omit<GcReport, 'ran'> => ({
  * metadata), and multipart uploads no session knows. Anything younger than the grace period is
  * left alone, since its row may be about to be written.
  */
-export function createGarbageCollector({ database, blobs, clock, config, logger }: Deps, services: Services) {
+export function createGarbageCollector(
+  { database, blobs, clock, config, logger, metrics }: Deps,
+  services: Services,
+) {
   async function orphansIn(keys: string[]): Promise<string[]> {
     // Sessions first: one that completes between the two reads is then seen by the second one,
     // as the node it just recorded. The other order could miss a blob in both.
@@ -80,6 +83,15 @@ export function createGarbageCollector({ database, blobs, clock, config, logger 
       const ran = await database.exclusively(LOCKS.garbageCollector, async () => {
         result = await sweep(options.dryRun ?? false);
       });
+      if (ran) {
+        metrics.gcRuns.inc();
+        if (!options.dryRun) {
+          metrics.gcRemoved.inc({ kind: 'expired_upload_session' }, result.expiredSessions);
+          metrics.gcRemoved.inc({ kind: 'expired_link_grant' }, result.expiredGrants);
+          metrics.gcRemoved.inc({ kind: 'orphan_blob' }, result.orphanBlobs.length);
+          metrics.gcRemoved.inc({ kind: 'stray_multipart_upload' }, result.strayMultipartUploads.length);
+        }
+      }
       if (
         ran &&
         (result.expiredSessions > 0 ||

@@ -32,6 +32,8 @@ export interface DatabaseHandle {
   migrate(): Promise<void>;
   check(): Promise<void>;
   close(): Promise<void>;
+  /** The connection pool's figures (PostgreSQL only; PGlite is one connection in this process). */
+  poolUse?(): { total: number; idle: number; waiting: number };
   /**
    * Runs `work` unless another holder of lock `id` (in any process on this database) is running
    * it; returns false when skipped.
@@ -103,6 +105,7 @@ export async function openPostgres(url: string): Promise<DatabaseHandle> {
       await db.execute(sql`select 1`);
     },
     close: () => pool.end(),
+    poolUse: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async exclusively(id, work) {
       // A session-level advisory lock, held on one connection of its own while the work runs.
       const client = await pool.connect();
