@@ -15,6 +15,15 @@ export interface GcReport {
   strayMultipartUploads: string[];
 }
 
+/** Of these blob keys, those no node and no unsettled upload session points at. */
+export async function unreferencedBlobs(services: Services, keys: string[]): Promise<string[]> {
+  // Sessions first: one that completes between the two reads is then seen by the second one,
+  // as the node it just recorded. The other order could miss a blob in both.
+  const uploading = await services.uploads.blobKeysInUse(keys);
+  const referenced = await services.nodes.referencedBlobKeys(keys);
+  return keys.filter((key) => !referenced.has(key) && !uploading.has(key));
+}
+
 const nothingSwept = (): Omit<GcReport, 'ran'> => ({
   expiredSessions: 0,
   expiredGrants: 0,
@@ -32,14 +41,6 @@ export function createGarbageCollector(
   { database, blobs, clock, config, logger, metrics }: Deps,
   services: Services,
 ) {
-  async function orphansIn(keys: string[]): Promise<string[]> {
-    // Sessions first: one that completes between the two reads is then seen by the second one,
-    // as the node it just recorded. The other order could miss a blob in both.
-    const uploading = await services.uploads.blobKeysInUse(keys);
-    const referenced = await services.nodes.referencedBlobKeys(keys);
-    return keys.filter((key) => !referenced.has(key) && !uploading.has(key));
-  }
-
   async function sweep(dryRun: boolean): Promise<Omit<GcReport, 'ran'>> {
     const report = nothingSwept();
     report.expiredSessions = dryRun
@@ -50,7 +51,7 @@ export function createGarbageCollector(
 
     let batch: string[] = [];
     const flush = async () => {
-      for (const key of await orphansIn(batch)) {
+      for (const key of await unreferencedBlobs(services, batch)) {
         report.orphanBlobs.push(key);
         if (!dryRun) await blobs.delete(key);
       }
