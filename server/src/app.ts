@@ -16,6 +16,7 @@ import { adminRoutes } from './features/admin/admin.routes.ts';
 import { appPasswordsRoutes } from './features/auth/app-passwords.routes.ts';
 import { everyRoutePublic, registerAuthentication } from './features/auth/auth.hooks.ts';
 import { authRoutes } from './features/auth/auth.routes.ts';
+import { backupRoutes } from './features/backup/backup.routes.ts';
 import { davRoutes } from './features/dav/dav.routes.ts';
 import { filesRoutes } from './features/files/files.routes.ts';
 import { createGarbageCollector } from './features/gc/garbage-collector.ts';
@@ -218,6 +219,7 @@ export async function buildApp(openedDeps: Deps, appOptions: AppOptions = {}): P
       await api.register(uploadsRoutes, options);
       await api.register(membersRoutes, options);
       await api.register(adminRoutes, options);
+      await api.register(backupRoutes, options);
       await api.register(invitationsRoutes, options);
       await api.register(sharesRoutes, options);
       await api.register(publicRoutes, options);

@@ -32,6 +32,8 @@ export interface DatabaseHandle {
   migrate(): Promise<void>;
   check(): Promise<void>;
   close(): Promise<void>;
+  /** PGlite only: its data directory as a tarball, taken between two queries (so consistent). */
+  dumpDataDir?(): Promise<Blob>;
   /** The connection pool's figures (PostgreSQL only; PGlite is one connection in this process). */
   poolUse?(): { total: number; idle: number; waiting: number };
   /**
@@ -44,11 +46,13 @@ export interface DatabaseHandle {
 const migrationsFolder = fileURLToPath(new URL('../../../drizzle', import.meta.url));
 
 /** PGlite with the extensions the migrations use, its files in `dataDir` (in memory without one). */
-export async function createPglite(dataDir: string | undefined): Promise<PGlite> {
+export async function createPglite(dataDir: string | undefined, loadDataDir?: Blob): Promise<PGlite> {
   if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
   // Name search folds accents (unaccent) and matches substrings through a trigram index (pg_trgm).
   const extensions = { pg_trgm, unaccent };
-  return PGlite.create(dataDir === undefined ? { extensions } : { dataDir, extensions });
+  return PGlite.create(
+    dataDir === undefined ? { extensions, loadDataDir } : { dataDir, extensions, loadDataDir },
+  );
 }
 
 export async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
@@ -62,6 +66,7 @@ export async function openPglite(dataDir: string | undefined): Promise<DatabaseH
       await client.query('select 1');
     },
     close: () => client.close(),
+    dumpDataDir: () => client.dumpDataDir('none'),
     // PGlite belongs to one process; a flag in it is the lock.
     exclusively: (() => {
       const running = new Set<number>();
