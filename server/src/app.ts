@@ -18,6 +18,7 @@ import { adminRoutes } from './features/admin/admin.routes.ts';
 import { appPasswordsRoutes } from './features/auth/app-passwords.routes.ts';
 import { everyRoutePublic, registerAuthentication } from './features/auth/auth.hooks.ts';
 import { authRoutes } from './features/auth/auth.routes.ts';
+import { backupRoutes } from './features/backup/backup.routes.ts';
 import { davRoutes } from './features/dav/dav.routes.ts';
 import { filesRoutes } from './features/files/files.routes.ts';
 import { createGarbageCollector } from './features/gc/garbage-collector.ts';
@@ -32,7 +33,9 @@ import { systemRoutes } from './features/system/system.routes.ts';
 import { uploadsRoutes } from './features/uploads/uploads.routes.ts';
 import { usersRoutes } from './features/users/users.routes.ts';
 import { registerWebClient } from './features/web/web.routes.ts';
+import { countedCache } from './platform/cache/counted.cache.ts';
 import { isDatabaseUnavailable } from './platform/database/database.ts';
+import { registerMetrics } from './platform/metrics/metrics.routes.ts';
 import { createServices, type RouteOptions } from './services.ts';
 import { AppError } from './shared/errors.ts';
 import { DOCUMENTATION_CSP, SECURITY_HEADERS } from './shared/security-headers.ts';
@@ -120,7 +123,8 @@ export interface AppOptions {
 }
 
 /** Builds the HTTP application on the backing services it is given, and closes them when it closes. */
-export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise<FastifyInstance> {
+export async function buildApp(openedDeps: Deps, appOptions: AppOptions = {}): Promise<FastifyInstance> {
+  const deps = { ...openedDeps, cache: countedCache(openedDeps.cache, openedDeps.metrics) };
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     trustProxy: deps.config.trustProxy,
@@ -204,6 +208,7 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
 
   const services = createServices(deps);
   registerAuthentication(app, services.auth, deps.config);
+  registerMetrics(app, deps, services);
   const options: RouteOptions = { deps, services };
   await app.register(
     async (api) => {
@@ -216,6 +221,7 @@ export async function buildApp(deps: Deps, appOptions: AppOptions = {}): Promise
       await api.register(uploadsRoutes, options);
       await api.register(membersRoutes, options);
       await api.register(adminRoutes, options);
+      await api.register(backupRoutes, options);
       await api.register(invitationsRoutes, options);
       await api.register(sharesRoutes, options);
       await api.register(publicRoutes, options);

@@ -20,6 +20,16 @@ describe('configuration', () => {
     expect(() => loadConfig({ TRUST_PROXY: '127.0.0.1,evil' })).toThrow(/^TRUST_PROXY: /);
   });
 
+  it('serves metrics only when asked, behind a token when one is given', () => {
+    expect(loadConfig({}).metrics).toEqual({ enabled: false, token: undefined });
+    expect(loadConfig({ METRICS: 'on' }).metrics).toEqual({ enabled: true, token: undefined });
+    const token = 'a-long-enough-secret';
+    expect(loadConfig({ METRICS_TOKEN: token }).metrics).toEqual({ enabled: true, token });
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/^METRICS_TOKEN: /);
+    expect(() => loadConfig({ METRICS: 'maybe' })).toThrow(/^METRICS: /);
+    expect(() => loadConfig({ METRICS: 'off', METRICS_TOKEN: token })).toThrow(/^METRICS: /);
+  });
+
   it('reads the scaled-out drivers', () => {
     const config = loadConfig({
       DATABASE_URL: 'postgres://db/fileshare',

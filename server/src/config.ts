@@ -19,6 +19,8 @@ export interface Config {
   /** False turns the cache off (every read goes to the database), to measure what it is worth. */
   cacheEnabled: boolean;
   s3: S3Config | undefined;
+  /** `GET /metrics`: off, or on (behind a bearer token when one is given). */
+  metrics: { enabled: boolean; token: string | undefined };
   sessionTtlDays: number;
   registration: {
     /** Who may create an account; the first account (the administrator) always may. */
@@ -190,6 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisKeyPrefix: optional(env, 'REDIS_KEY_PREFIX') ?? 'fileshare:',
     cacheEnabled: boolean(env, 'CACHE_ENABLED', true),
     s3: s3(env),
+    metrics: metrics(env),
     sessionTtlDays: integer(env, 'SESSION_TTL_DAYS', 30, 1, 3650),
     registration: {
       mode: registrationMode(env),
@@ -237,6 +240,21 @@ function rateLimits(env: Env): Config['rateLimits'] {
       durationSeconds: 3600,
     },
   };
+}
+
+const METRICS_TOKEN_MIN_LENGTH = 16;
+
+/** METRICS_TOKEN alone turns metrics on behind it; METRICS=on without a token serves them to anyone who reaches the port. */
+function metrics(env: Env): Config['metrics'] {
+  const token = optional(env, 'METRICS_TOKEN');
+  if (token !== undefined && token.length < METRICS_TOKEN_MIN_LENGTH)
+    throw new ConfigError('METRICS_TOKEN', `must be at least ${METRICS_TOKEN_MIN_LENGTH} characters long`);
+  const raw = optional(env, 'METRICS')?.toLowerCase();
+  if (raw !== undefined && raw !== 'on' && raw !== 'off')
+    throw new ConfigError('METRICS', `must be on or off, got "${raw}"`);
+  if (raw === 'off' && token !== undefined)
+    throw new ConfigError('METRICS', 'is off, but METRICS_TOKEN is set; unset one of them');
+  return { enabled: raw === 'on' || token !== undefined, token };
 }
 
 function registrationMode(env: Env): RegistrationMode {

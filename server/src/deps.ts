@@ -4,6 +4,7 @@ import type { BlobStore } from './platform/blobs/blob-store.ts';
 import type { Cache } from './platform/cache/cache.ts';
 import type { RateLimiters } from './platform/cache/rate-limit.ts';
 import type { DatabaseHandle } from './platform/database/database.ts';
+import type { Metrics } from './platform/metrics/metrics.ts';
 import type { Clock } from './shared/clock.ts';
 
 /** The backing services the app is built from; `main.ts` opens real ones, tests open real ones on temporary data. */
@@ -15,4 +16,5 @@ export interface Deps {
   rateLimiters: RateLimiters;
   clock: Clock;
   logger: Logger;
+  metrics: Metrics;
 }

@@ -7,7 +7,7 @@ import { createGarbageCollector } from '../src/features/gc/garbage-collector.ts'
 import { createServices } from '../src/services.ts';
 import { signUp, uniqueName } from './client.ts';
 import { driverSets, startServer, type TestServer } from './harness.ts';
-import { tempDir } from './services.ts';
+import { commandEnv, tempDir } from './services.ts';
 import { startUpload } from './uploads-client.ts';
 
 /** The status of each upload session, as the database has it. */
@@ -72,17 +72,7 @@ describe.runIf(driverSets().includes('services'))('the garbage collector’s com
     const data = await tempDir();
     try {
       const { stdout } = await promisify(execFile)(process.execPath, [GC_CLI, '--dry-run'], {
-        env: {
-          PATH: process.env.PATH ?? '',
-          DATA_DIR: data.path,
-          DATABASE_URL: config.databaseUrl ?? '',
-          S3_ENDPOINT: config.s3?.endpoint ?? '',
-          S3_BUCKET: config.s3?.bucket ?? '',
-          S3_REGION: config.s3?.region ?? '',
-          S3_ACCESS_KEY_ID: config.s3?.accessKeyId ?? '',
-          S3_SECRET_ACCESS_KEY: config.s3?.secretAccessKey ?? '',
-          S3_FORCE_PATH_STYLE: 'true',
-        },
+        env: commandEnv(config, data.path),
       });
       expect(stdout).toContain('expired upload sessions would abort: 1\n');
       expect(await statuses(server, [session.id])).toEqual(['open']);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { createBucket } from '../../tools/rgw.ts';
-import type { S3Config } from '../src/config.ts';
+import type { Config, S3Config } from '../src/config.ts';
 
 /**
  * The real services the tests talk to. PostgreSQL and Redis are the machine's (each run gets its
@@ -18,6 +18,21 @@ export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export function runId(): string {
   return randomBytes(6).toString('hex');
+}
+
+/** The environment a command-line tool needs to reach the services a test server runs on. */
+export function commandEnv(config: Config, dataDir: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    DATA_DIR: dataDir,
+    DATABASE_URL: config.databaseUrl ?? '',
+    S3_ENDPOINT: config.s3?.endpoint ?? '',
+    S3_BUCKET: config.s3?.bucket ?? '',
+    S3_REGION: config.s3?.region ?? '',
+    S3_ACCESS_KEY_ID: config.s3?.accessKeyId ?? '',
+    S3_SECRET_ACCESS_KEY: config.s3?.secretAccessKey ?? '',
+    S3_FORCE_PATH_STYLE: 'true',
+  };
 }
 
 export async function tempDir(

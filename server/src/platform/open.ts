@@ -9,6 +9,7 @@ import { createNoCache } from './cache/cache.ts';
 import { createMemoryCache } from './cache/memory.cache.ts';
 import { createRateLimiters } from './cache/rate-limit.ts';
 import { openDatabase } from './database/database.ts';
+import { createMetrics } from './metrics/metrics.ts';
 
 const REDIS_START_WAIT_MS = 2_000;
 
@@ -66,5 +67,15 @@ export async function openDeps(config: Config, logger: Logger, overrides: DepsOv
     { database: database.driver, cache: cache.driver, blobs: blobs.driver, dataDir: config.dataDir },
     'backing services open',
   );
-  return { config, database, cache, blobs, rateLimiters, clock: overrides.clock ?? systemClock, logger };
+  const metrics = createMetrics();
+  return {
+    config,
+    database,
+    cache,
+    blobs,
+    rateLimiters,
+    clock: overrides.clock ?? systemClock,
+    logger,
+    metrics,
+  };
 }

@@ -44,7 +44,7 @@ export const davRoutes: FastifyPluginAsync<RouteOptions> = async (app, { deps, s
     if (!app.supportedMethods.includes(method)) app.addHttpMethod(method, { hasBody: true });
   }
   takeRawBodies(app);
-  const downloads = createDownloads(services.files);
+  const downloads = createDownloads(services.files, deps.metrics);
   for (const url of ['/', '/*']) {
     app.route({
       method: Object.keys(HANDLERS),

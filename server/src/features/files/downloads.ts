@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import parseRange from 'range-parser';
 import { Type } from 'typebox';
 import { type BlobCopy, BlobNotFoundError } from '../../platform/blobs/blob-store.ts';
+import type { Metrics } from '../../platform/metrics/metrics.ts';
 import { servedContentType } from '../../shared/content-types.ts';
 import { ExactLength } from '../../shared/streams.ts';
 import type { ArchiveEntry } from '../nodes/nodes.archive.ts';
@@ -106,7 +107,7 @@ class CountedWrites extends Writable {
  * If-Range, ETag and If-None-Match, always as an attachment with `nosniff` and a sandboxing CSP.
  * Every route that hands out content answers through here, so they all send the same headers.
  */
-export function createDownloads(files: FilesService) {
+export function createDownloads(files: FilesService, metrics: Pick<Metrics, 'downloadedBytes'>) {
   /** Runs `open`, turning a missing blob (a bug: no row may point at one) into a logged 500. */
   async function fromBlob<T>(
     request: FastifyRequest,
@@ -149,6 +150,9 @@ export function createDownloads(files: FilesService) {
     // not surface as an unhandled error event.
     raw.on('error', () => {});
     const counted = hooks?.onFinished === undefined ? undefined : new CountedWrites(raw);
+    // Read off the socket rather than through another stream, which would cost every download a copy.
+    const socket = raw.socket;
+    const writtenBefore = socket?.bytesWritten ?? 0;
     let copying = false;
     try {
       // Inside the try: once hijacked, nothing but this function answers or closes the connection.
@@ -164,6 +168,7 @@ export function createDownloads(files: FilesService) {
       // A copy that never started still holds its file or store connection; on the closed response it lets them go.
       if (!copying) await body.to(raw).catch(() => {});
     }
+    if (socket !== null) metrics.downloadedBytes.inc(Math.max(0, socket.bytesWritten - writtenBefore));
     if (counted !== undefined) await hooks?.onFinished?.(counted.sent);
   }
 

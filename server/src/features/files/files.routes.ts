@@ -7,9 +7,9 @@ import { FolderId, Node, NodeName, toApiNode } from '../nodes/nodes.schemas.ts';
 import { createDownloads, FileContent } from './downloads.ts';
 import { fileBody } from './file-bodies.ts';
 
-export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { services }) => {
+export const filesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deps, services }) => {
   const { files, nodes } = services;
-  const downloads = createDownloads(files);
+  const downloads = createDownloads(files, deps.metrics);
 
   // The upload body is the file: it is not parsed but handed to the route as the raw stream.
   takeRawBodies(app);

@@ -37,7 +37,7 @@ export type SimpleUpload = Uploader & {
 export type FilesService = ReturnType<typeof createFilesService>;
 
 export function createFilesService(
-  { blobs, logger }: Pick<Deps, 'blobs' | 'logger'>,
+  { blobs, logger, metrics }: Pick<Deps, 'blobs' | 'logger' | 'metrics'>,
   nodes: NodesService,
   users: UsersService,
 ) {
@@ -108,6 +108,7 @@ export function createFilesService(
         pipeline(request.body, counter),
         blobs.put(blobKey, counter, { releaseChunks: true, sha256: true }),
       ]);
+      metrics.uploadedBytes.inc(counter.bytes);
       // A store that ran out of room fails the body too; the store's reason is the one to tell.
       const storeError = stored.status === 'rejected' ? stored.reason : undefined;
       const readError = read.status === 'rejected' ? read.reason : undefined;

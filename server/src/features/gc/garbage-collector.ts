@@ -15,6 +15,15 @@ export interface GcReport {
   strayMultipartUploads: string[];
 }
 
+/** Of these blob keys, those no node and no unsettled upload session points at. */
+export async function unreferencedBlobs(services: Services, keys: string[]): Promise<string[]> {
+  // Sessions first: one that completes between the two reads is then seen by the second one,
+  // as the node it just recorded. The other order could miss a blob in both.
+  const uploading = await services.uploads.blobKeysInUse(keys);
+  const referenced = await services.nodes.referencedBlobKeys(keys);
+  return keys.filter((key) => !referenced.has(key) && !uploading.has(key));
+}
+
 const nothingSwept = (): Omit<GcReport, 'ran'> => ({
   expiredSessions: 0,
   expiredGrants: 0,
@@ -28,15 +37,10 @@ const nothingSwept = (): Omit<GcReport, 'ran'> => ({
  * metadata), and multipart uploads no session knows. Anything younger than the grace period is
  * left alone, since its row may be about to be written.
  */
-export function createGarbageCollector({ database, blobs, clock, config, logger }: Deps, services: Services) {
-  async function orphansIn(keys: string[]): Promise<string[]> {
-    // Sessions first: one that completes between the two reads is then seen by the second one,
-    // as the node it just recorded. The other order could miss a blob in both.
-    const uploading = await services.uploads.blobKeysInUse(keys);
-    const referenced = await services.nodes.referencedBlobKeys(keys);
-    return keys.filter((key) => !referenced.has(key) && !uploading.has(key));
-  }
-
+export function createGarbageCollector(
+  { database, blobs, clock, config, logger, metrics }: Deps,
+  services: Services,
+) {
   async function sweep(dryRun: boolean): Promise<Omit<GcReport, 'ran'>> {
     const report = nothingSwept();
     report.expiredSessions = dryRun
@@ -47,7 +51,7 @@ export function createGarbageCollector({ database, blobs, clock, config, logger 
 
     let batch: string[] = [];
     const flush = async () => {
-      for (const key of await orphansIn(batch)) {
+      for (const key of await unreferencedBlobs(services, batch)) {
         report.orphanBlobs.push(key);
         if (!dryRun) await blobs.delete(key);
       }
@@ -80,6 +84,15 @@ export function createGarbageCollector({ database, blobs, clock, config, logger 
       const ran = await database.exclusively(LOCKS.garbageCollector, async () => {
         result = await sweep(options.dryRun ?? false);
       });
+      if (ran) {
+        metrics.gcRuns.inc();
+        if (!options.dryRun) {
+          metrics.gcRemoved.inc({ kind: 'expired_upload_session' }, result.expiredSessions);
+          metrics.gcRemoved.inc({ kind: 'expired_link_grant' }, result.expiredGrants);
+          metrics.gcRemoved.inc({ kind: 'orphan_blob' }, result.orphanBlobs.length);
+          metrics.gcRemoved.inc({ kind: 'stray_multipart_upload' }, result.strayMultipartUploads.length);
+        }
+      }
       if (
         ran &&
         (result.expiredSessions > 0 ||

@@ -40,7 +40,7 @@ export const publicContentRoutes: FastifyPluginAsyncTypebox<RouteOptions> = asyn
   { deps, services },
 ) => {
   const { shares, shareGrants, files } = services;
-  const downloads = createDownloads(files);
+  const downloads = createDownloads(files, deps.metrics);
   const content = createLinkContent(deps, services.nodes);
   const counted = createLinkDownloads(deps, shares);
   app.addHook('onRoute', everyRoutePublic);

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, lt, or } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, lt, or } from 'drizzle-orm';
 import type { Queryable } from '../../platform/database/database.ts';
 import { type UploadRow, uploads } from './uploads.table.ts';
 
@@ -105,6 +105,15 @@ export async function listOpenUploadsOf(db: Queryable, userId: string): Promise<
     .from(uploads)
     .where(and(or(eq(uploads.ownerId, userId), eq(uploads.createdBy, userId)), unsettled))
     .orderBy(asc(uploads.createdAt));
+}
+
+/** How many sessions are unsettled, by status (open, completing). */
+export async function countUnsettledUploads(db: Queryable): Promise<{ status: string; count: number }[]> {
+  return db
+    .select({ status: uploads.status, count: count() })
+    .from(uploads)
+    .where(unsettled)
+    .groupBy(uploads.status);
 }
 
 export async function expiredUploadIds(db: Queryable, now: Date, limit: number): Promise<string[]> {

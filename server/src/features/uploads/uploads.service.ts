@@ -49,7 +49,7 @@ export interface NewUploadRequest {
 export type UploadsService = ReturnType<typeof createUploadsService>;
 
 export function createUploadsService(
-  { database, blobs, config, clock, logger, rateLimiters }: Deps,
+  { database, blobs, config, clock, logger, metrics, rateLimiters }: Deps,
   nodes: NodesService,
   users: UsersService,
   files: FilesService,
@@ -261,6 +261,9 @@ export function createUploadsService(
     /** The user's unfinished sessions, into their own tree or one shared with them. */
     listOpen: (userId: string) => repository.listOpenUploadsStartedBy(db, userId),
 
+    /** Unsettled sessions of everyone, by status: a figure for the operator. */
+    countUnsettled: () => repository.countUnsettledUploads(db),
+
     /** A part sent through the API (stores without direct part URLs). */
     async putPart(
       actor: Actor,
@@ -282,6 +285,7 @@ export function createUploadsService(
           // The request body is the store's alone.
           { releaseChunks: true },
         );
+        metrics.uploadedBytes.inc(part.size);
         return { number: part.number, size: part.size, etag: part.etag };
       } catch (error) {
         if (error instanceof PartRejectedError) throw partRejected(error.message);

@@ -24,6 +24,10 @@ export interface DatabaseHandle {
   migrate(): Promise<void>;
   check(): Promise<void>;
   close(): Promise<void>;
+  /** PGlite only: its data directory as a tarball, taken between two queries (so consistent). */
+  dumpDataDir?(): Promise<Blob>;
+  /** The connection pool's figures (PostgreSQL only; PGlite is one connection in this process). */
+  poolUse?(): { total: number; idle: number; waiting: number };
   /**
    * Runs `work` unless another holder of lock `id` (in any process on this database) is running
    * it; returns false when skipped.
@@ -44,7 +48,7 @@ const PGLITE_SETTINGS = ['-c', 'shared_buffers=16MB'];
  * PGlite with the extensions the migrations use, its files in `dataDir` (in memory without one).
  * Its modules are loaded only when it is the driver opened.
  */
-export async function createPglite(dataDir: string | undefined) {
+export async function createPglite(dataDir: string | undefined, loadDataDir?: Blob) {
   if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
   const [{ PGlite }, { pg_trgm }, { unaccent }] = await Promise.all([
     import('@electric-sql/pglite'),
@@ -53,7 +57,11 @@ export async function createPglite(dataDir: string | undefined) {
   ]);
   // Name search folds accents (unaccent) and matches substrings through a trigram index (pg_trgm).
   const extensions = { pg_trgm, unaccent };
-  const options = { extensions, startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS] };
+  const options = {
+    extensions,
+    loadDataDir,
+    startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
+  };
   return PGlite.create(dataDir === undefined ? options : { ...options, dataDir });
 }
 
@@ -72,6 +80,7 @@ export async function openPglite(dataDir: string | undefined): Promise<DatabaseH
       await client.query('select 1');
     },
     close: () => client.close(),
+    dumpDataDir: () => client.dumpDataDir('none'),
     // PGlite belongs to one process; a flag in it is the lock.
     exclusively: (() => {
       const running = new Set<number>();
@@ -120,6 +129,7 @@ export async function openPostgres(url: string): Promise<DatabaseHandle> {
       await db.execute(sql`select 1`);
     },
     close: () => pool.end(),
+    poolUse: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async exclusively(id, work) {
       // A session-level advisory lock, held on one connection of its own while the work runs.
       const client = await pool.connect();
