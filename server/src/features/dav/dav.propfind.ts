@@ -70,6 +70,13 @@ const QUOTA = ['quota-available-bytes', 'quota-used-bytes'];
 /** Every live property, which PROPPATCH may not set or remove. */
 export const LIVE_PROPERTIES = new Set([...ALLPROP, ...QUOTA]);
 
+/** ownCloud's namespace, whose `checksums` property its clients read. */
+export const OC_NS = 'http://owncloud.org/ns';
+
+/** `oc:checksums`: the file's SHA-256 as ownCloud clients read it, when it is known. */
+const checksums = (node: NodeRow) =>
+  node.kind === 'file' && node.sha256 !== null ? `<P:checksum>SHA256:${node.sha256}</P:checksum>` : undefined;
+
 /** A live property's value (XML content), or undefined when the node has no such property. */
 function liveValue(node: NodeRow, name: string, { storage, locks }: LiveContext): string | undefined {
   const file = node.kind === 'file';
@@ -124,7 +131,12 @@ export function propfindResponse(
     const key = propertyKey(property);
     const stored = deadByKey.get(key);
     if (stored !== undefined) return found.push(stored);
-    const value = property.namespace === DAV_NS ? liveValue(node, property.name, live) : undefined;
+    const value =
+      property.namespace === DAV_NS
+        ? liveValue(node, property.name, live)
+        : property.namespace === OC_NS && property.name === 'checksums'
+          ? checksums(node)
+          : undefined;
     if (value === undefined) missing.push(propertyElement(property));
     else found.push(propertyElement(property, value));
   };

@@ -95,5 +95,7 @@ export const download: DavHandler = async (dav) => {
     // A folder answers an empty page, so a browser pointed at /dav/ sees that the mount is there.
     return dav.reply.code(200).type('text/plain; charset=utf-8').send('');
   }
+  // ownCloud clients check what they downloaded against this.
+  if (node.sha256 !== null) dav.reply.header('oc-checksum', `SHA256:${node.sha256}`);
   return dav.downloads.sendFile(dav.request, dav.reply, node);
 };

@@ -36,6 +36,15 @@ const hasBody = ({ request }: DavRequest) =>
   (request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0') ||
   request.headers['transfer-encoding'] !== undefined;
 
+/** X-OC-Mtime: the file's modification time in seconds since 1970, as ownCloud clients send it. */
+function clientMtime({ request }: DavRequest): Date | undefined {
+  const header = request.headers['x-oc-mtime'];
+  const seconds = typeof header === 'string' ? Number(header) : Number.NaN;
+  return Number.isFinite(seconds) && seconds > 0 && seconds < 253402300800
+    ? new Date(seconds * 1000)
+    : undefined;
+}
+
 /**
  * PUT: the body streams through the one upload path (blob first, metadata last, the quota charged
  * once); a file already there is replaced, keeping its id (201 new, 204 replaced).
@@ -52,6 +61,7 @@ export const put: DavHandler = async (dav) => {
   const expected = Number(request.headers['x-expected-entity-length']);
   const declaredSize =
     body.declaredSize ?? (Number.isSafeInteger(expected) && expected >= 0 ? expected : undefined);
+  const modifiedAt = clientMtime(dav);
   const result = await services.files.upload({
     actor: dav.actor,
     folderId: target.parent.id,
@@ -59,7 +69,9 @@ export const put: DavHandler = async (dav) => {
     onConflict: 'replace',
     ...body,
     declaredSize,
+    modifiedAt,
   });
+  if (modifiedAt !== undefined) reply.header('x-oc-mtime', 'accepted');
   return reply
     .code(result.created ? 201 : 204)
     .header('etag', etagOf(result.node))
