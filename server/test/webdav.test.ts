@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,6 +23,54 @@ describe.each(driverSets())('WebDAV at /dav/ (%s)', (set) => {
       props: { run: 30, passed: 30, failed: 0 },
     });
     expect(problems).toEqual([]);
+  });
+
+  it('works with a scripted cadaver session', { timeout: 60_000 }, async () => {
+    const account = await davSignUp(server);
+    const work = await tempDir();
+    try {
+      const { hostname } = new URL(server.origin);
+      await writeFile(
+        path.join(work.path, '.netrc'),
+        `machine ${hostname} login ${account.user.username} password ${account.davPassword}\n`,
+        { mode: 0o600 },
+      );
+      await writeFile(path.join(work.path, 'notes.txt'), 'cadaver was here\n');
+      const script = [
+        'mkcol docs',
+        'cd docs',
+        'put notes.txt',
+        'get notes.txt back.txt',
+        'lock notes.txt',
+        'propset notes.txt colour blue',
+        'unlock notes.txt',
+        'propget notes.txt colour',
+        'ls',
+        'quit',
+      ].join('\n');
+      const child = execFile('cadaver', [`${server.origin}/dav/`], {
+        cwd: work.path,
+        env: { ...process.env, HOME: work.path },
+      });
+      child.stdin?.end(`${script}\n`);
+      let output = '';
+      child.stdout?.on('data', (chunk) => {
+        output += chunk;
+      });
+      await new Promise((resolve) => child.on('close', resolve));
+      for (const step of ['Creating', 'Uploading notes.txt', 'Locking', 'Setting property', 'Unlocking'])
+        expect(output).toMatch(new RegExp(`${step}.*succeeded`));
+      expect(await readFile(path.join(work.path, 'back.txt'), 'utf8')).toBe('cadaver was here\n');
+      expect(output).toContain('colour');
+      expect(output).toContain('blue');
+      expect(output).not.toMatch(/failed|Locked|423/);
+      const dav = davClient(server, account);
+      expect(await (await dav('GET', '/docs/notes.txt')).text()).toBe('cadaver was here\n');
+      // The lock is gone: a write without a token goes through.
+      expect((await dav('PUT', '/docs/notes.txt', { body: 'after' })).status).toBe(204);
+    } finally {
+      await work.remove();
+    }
   });
 
   it('takes a tree from rclone and gives back the same bytes', { timeout: 120_000 }, async () => {
