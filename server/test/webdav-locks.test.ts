@@ -102,4 +102,22 @@ describe.each(driverSets())('WebDAV locks (%s)', (set) => {
     expect((await gc.run()).expiredDavLocks).toBeGreaterThanOrEqual(1);
     expect((await gc.run({ dryRun: true })).expiredDavLocks).toBe(0);
   });
+
+  it('guards everything under a folder locked at Depth infinity, and a move leaves the lock behind', async () => {
+    const account = await davSignUp(server);
+    const dav = davClient(server, account);
+    expect((await dav('MKCOL', '/team')).status).toBe(201);
+    expect((await dav('PUT', '/team/a.txt', { body: 'a' })).status).toBe(201);
+    const { status, token } = await lock(dav, '/team/');
+    expect(status).toBe(200);
+    expect((await dav('PUT', '/team/b.txt', { body: 'b' })).status).toBe(423);
+    expect((await dav('MKCOL', '/team/sub')).status).toBe(423);
+    expect((await dav('DELETE', '/team/a.txt')).status).toBe(423);
+    expect((await lock(dav, '/team/a.txt')).status).toBe(423);
+    const move = { destination: '/dav/moved/', if: `(<${token}>)` };
+    expect((await dav('MOVE', '/team/', { headers: { destination: '/dav/moved/' } })).status).toBe(423);
+    expect((await dav('MOVE', '/team/', { headers: move })).status).toBe(201);
+    expect((await dav('PUT', '/moved/b.txt', { body: 'b' })).status).toBe(201);
+    expect((await dav('UNLOCK', '/moved/', { headers: { 'lock-token': `<${token}>` } })).status).toBe(409);
+  });
 });
