@@ -4,6 +4,7 @@ import {
   createAppPasswordsService,
 } from './features/auth/app-passwords.service.ts';
 import { type AuthService, createAuthService } from './features/auth/auth.service.ts';
+import { createDavLocks, type DavLocks } from './features/dav/dav.locks.service.ts';
 import { createFilesService, type FilesService } from './features/files/files.service.ts';
 import {
   createInvitationsService,
@@ -35,6 +36,7 @@ export interface Services {
   drops: DropService;
   search: SearchService;
   members: MembersService;
+  davLocks: DavLocks;
 }
 
 /** Stand-ins for a feature's repository (a test injecting a fault); the real ones otherwise. */
@@ -55,6 +57,7 @@ export function createServices(deps: Deps, repositories: RepositoryOverrides = {
   const shareGrants = createShareGrants(deps, shares);
   const drops = createDropService(deps, files, uploads, shares);
   const search = createSearchService(deps, nodes);
+  const davLocks = createDavLocks(deps, nodes);
   return {
     users,
     auth,
@@ -68,6 +71,7 @@ export function createServices(deps: Deps, repositories: RepositoryOverrides = {
     search,
     members,
     drops,
+    davLocks,
   };
 }
 

@@ -11,6 +11,8 @@ import {
   rootIsFixed,
   sameResource,
 } from './dav.errors.ts';
+import { checkWrite } from './dav.guard.ts';
+import { lockPath } from './dav.locks.service.ts';
 import { existing, pathSegments, type Resolved, resolvePath } from './dav.paths.ts';
 import { copyProperties } from './dav.properties.ts';
 
@@ -42,13 +44,18 @@ const within = (inner: string[], outer: string[]) =>
  * The source, the destination, and what Overwrite says to do with a node already there: F is a
  * 412; T (the default) sends it to the trash first. Answers whether something was replaced.
  */
-async function prepare(dav: DavRequest) {
+async function prepare(dav: DavRequest, moving: boolean) {
   const source = await existing(dav.services.nodes, dav.actor, dav.segments);
   if (source.node.parentId === null) throw rootIsFixed();
   const target = await destinationOf(dav);
   // Into itself, or over a folder it is in: neither can be done without losing the source.
   if (within(target.segments, source.segments)) throw sameResource();
   if (target.node !== undefined && within(source.segments, target.segments)) throw sameResource();
+  const destination = { segments: target.segments, deep: true, member: true };
+  await checkWrite(
+    dav,
+    moving ? [{ segments: source.segments, deep: true, member: true }, destination] : [destination],
+  );
   const overwrite = String(dav.request.headers.overwrite ?? 'T').toUpperCase() !== 'F';
   if (target.node !== undefined) {
     if (!overwrite) throw destinationExists();
@@ -59,8 +66,10 @@ async function prepare(dav: DavRequest) {
 
 /** MOVE: a rename and/or move of the same node (its id, shares and properties stay with it). */
 export const move: DavHandler = async (dav) => {
-  const { source, target, replaced } = await prepare(dav);
+  const { source, target, replaced } = await prepare(dav, true);
   await dav.services.nodes.update(dav.actor, source.id, { name: target.name, parentId: target.parent.id });
+  // Locks are on paths: what was locked at the source is not locked where it went.
+  await dav.services.davLocks.dropUnder(dav.user.id, lockPath(dav.segments));
   return dav.reply.code(replaced ? 204 : 201).send();
 };
 
@@ -71,7 +80,7 @@ export const move: DavHandler = async (dav) => {
 export const copy: DavHandler = async (dav) => {
   const depth = dav.request.headers.depth ?? 'infinity';
   if (depth !== '0' && depth !== 'infinity') throw invalidDepth();
-  const { source, target, replaced } = await prepare(dav);
+  const { source, target, replaced } = await prepare(dav, false);
   await copyNode(dav, source, target.parent.id, target.name, depth === 'infinity');
   return dav.reply.code(replaced ? 204 : 201).send();
 };

@@ -31,3 +31,9 @@ export const sameResource = () =>
 export const destinationExists = () =>
   new AppError(412, 'precondition_failed', 'Something is at the destination and Overwrite is F.');
 export const invalidDepth = () => new AppError(400, 'invalid_depth', 'Depth must be 0, 1 or infinity.');
+export const davLocked = () => new AppError(423, 'locked', 'The resource is locked.');
+export const ifFailed = () =>
+  new AppError(412, 'precondition_failed', 'The If header does not match the resource.');
+export const invalidIf = () => new AppError(400, 'invalid_if_header', 'The If header could not be read.');
+export const lockNotFound = () => new AppError(409, 'conflict', 'No such lock is on this resource.');
+export const invalidLockInfo = (why: string) => new AppError(400, 'invalid_xml', `The LOCK body: ${why}`);

@@ -3,6 +3,8 @@ import { servedContentType } from '../../shared/content-types.ts';
 import { etagOf } from '../files/downloads.ts';
 import type { NodeRow } from '../nodes/nodes.table.ts';
 import { invalidXml } from './dav.errors.ts';
+import { activeLock, SUPPORTED_LOCK } from './dav.lock.ts';
+import type { DavLockRow } from './dav.locks.table.ts';
 import type { DavPropertyRow } from './dav.properties.table.ts';
 import {
   childElements,
@@ -30,6 +32,12 @@ export interface Storage {
   availableBytes: number | undefined;
 }
 
+/** What the live properties are read from besides the node: its owner's storage, the locks on it. */
+export interface LiveContext {
+  storage: Storage;
+  locks: DavLockRow[];
+}
+
 /** A PROPFIND body (none: allprop), or a 400. */
 export function propfindRequest(root: Element | undefined): PropfindRequest {
   if (root === undefined) return { kind: 'allprop', include: [] };
@@ -55,13 +63,22 @@ const ALLPROP = [
   'creationdate',
   'getcontentlength',
   'getcontenttype',
+  'supportedlock',
+  'lockdiscovery',
 ];
 const QUOTA = ['quota-available-bytes', 'quota-used-bytes'];
 /** Every live property, which PROPPATCH may not set or remove. */
-export const LIVE_PROPERTIES = new Set([...ALLPROP, ...QUOTA, 'supportedlock', 'lockdiscovery']);
+export const LIVE_PROPERTIES = new Set([...ALLPROP, ...QUOTA]);
+
+/** ownCloud's namespace, whose `checksums` property its clients read. */
+export const OC_NS = 'http://owncloud.org/ns';
+
+/** `oc:checksums`: the file's SHA-256 as ownCloud clients read it, when it is known. */
+const checksums = (node: NodeRow) =>
+  node.kind === 'file' && node.sha256 !== null ? `<P:checksum>SHA256:${node.sha256}</P:checksum>` : undefined;
 
 /** A live property's value (XML content), or undefined when the node has no such property. */
-function liveValue(node: NodeRow, name: string, storage: Storage): string | undefined {
+function liveValue(node: NodeRow, name: string, { storage, locks }: LiveContext): string | undefined {
   const file = node.kind === 'file';
   switch (name) {
     case 'resourcetype':
@@ -83,7 +100,9 @@ function liveValue(node: NodeRow, name: string, storage: Storage): string | unde
     case 'quota-available-bytes':
       return file || storage.availableBytes === undefined ? undefined : String(storage.availableBytes);
     case 'supportedlock':
-      return '';
+      return SUPPORTED_LOCK;
+    case 'lockdiscovery':
+      return locks.map(activeLock).join('');
     default:
       return undefined;
   }
@@ -95,13 +114,13 @@ export function propfindResponse(
   node: NodeRow,
   request: PropfindRequest,
   dead: DavPropertyRow[],
-  storage: Storage,
+  live: LiveContext,
 ): string {
   const deadByKey = new Map(dead.map((row) => [propertyKey(row), row.value]));
   if (request.kind === 'propname') {
-    const live = [...ALLPROP, ...QUOTA].filter((name) => liveValue(node, name, storage) !== undefined);
+    const present = [...ALLPROP, ...QUOTA].filter((name) => liveValue(node, name, live) !== undefined);
     const names = [
-      ...live.map((name) => propertyElement(dav(name))),
+      ...present.map((name) => propertyElement(dav(name))),
       ...dead.map((row) => propertyElement(row)),
     ];
     return multistatusResponse(href, propstat(200, names));
@@ -112,14 +131,19 @@ export function propfindResponse(
     const key = propertyKey(property);
     const stored = deadByKey.get(key);
     if (stored !== undefined) return found.push(stored);
-    const value = property.namespace === DAV_NS ? liveValue(node, property.name, storage) : undefined;
+    const value =
+      property.namespace === DAV_NS
+        ? liveValue(node, property.name, live)
+        : property.namespace === OC_NS && property.name === 'checksums'
+          ? checksums(node)
+          : undefined;
     if (value === undefined) missing.push(propertyElement(property));
     else found.push(propertyElement(property, value));
   };
   if (request.kind === 'allprop') {
     const named = new Set<string>();
     for (const name of ALLPROP) {
-      const value = liveValue(node, name, storage);
+      const value = liveValue(node, name, live);
       if (value !== undefined) found.push(propertyElement(dav(name), value));
       named.add(propertyKey(dav(name)));
     }

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { DavHandler, DavRequest } from './dav.context.ts';
 import { invalidDepth } from './dav.errors.ts';
+import { covers, lockPath } from './dav.locks.service.ts';
 import { existing, hrefOf } from './dav.paths.ts';
 import { propertiesOf } from './dav.properties.ts';
 import { type PropfindRequest, propfindRequest, propfindResponse, type Storage } from './dav.propfind.ts';
@@ -23,6 +24,12 @@ async function storageOf({ services, user }: DavRequest): Promise<Storage> {
 const needsDeadProperties = (request: PropfindRequest) =>
   request.kind !== 'prop' || request.properties.some((property) => property.namespace !== 'DAV:');
 
+/** Whether the answers show `lockdiscovery`, which reads the user's locks. */
+const needsLocks = (request: PropfindRequest) =>
+  request.kind === 'allprop' ||
+  (request.kind === 'prop' &&
+    request.properties.some((p) => p.namespace === 'DAV:' && p.name === 'lockdiscovery'));
+
 /** PROPFIND, Depth 0 or 1 (infinity: 403 propfind-finite-depth), streamed page by page. */
 export const propfind: DavHandler = async (dav) => {
   const { request, reply, deps, services } = dav;
@@ -33,6 +40,11 @@ export const propfind: DavHandler = async (dav) => {
   const asked = propfindRequest(parseDavBody(await readXmlBody(request.raw), 'propfind'));
   const { node, segments } = await existing(services.nodes, dav.actor, dav.segments);
   const storage = await storageOf(dav);
+  const locks = needsLocks(asked) ? await services.davLocks.active(dav.user.id) : [];
+  const live = (names: string[]) => ({
+    storage,
+    locks: locks.filter((lock) => covers(lock, lockPath(names))),
+  });
   const { db } = deps.database;
   const dead = async (ids: string[]) => (needsDeadProperties(asked) ? propertiesOf(db, ids) : new Map());
   async function* multistatus(): AsyncGenerator<string> {
@@ -43,7 +55,7 @@ export const propfind: DavHandler = async (dav) => {
       node,
       asked,
       own.get(node.id) ?? [],
-      storage,
+      live(segments),
     );
     if (depth === '0' || node.kind !== 'folder') {
       yield MULTISTATUS_CLOSE;
@@ -65,7 +77,7 @@ export const propfind: DavHandler = async (dav) => {
             child,
             asked,
             properties.get(child.id) ?? [],
-            storage,
+            live([...segments, child.name]),
           ),
         )
         .join('');
@@ -83,5 +95,7 @@ export const download: DavHandler = async (dav) => {
     // A folder answers an empty page, so a browser pointed at /dav/ sees that the mount is there.
     return dav.reply.code(200).type('text/plain; charset=utf-8').send('');
   }
+  // ownCloud clients check what they downloaded against this.
+  if (node.sha256 !== null) dav.reply.header('oc-checksum', `SHA256:${node.sha256}`);
   return dav.downloads.sendFile(dav.request, dav.reply, node);
 };

@@ -6,6 +6,7 @@ import { createDownloads } from '../files/downloads.ts';
 import { davUser } from './dav.auth.ts';
 import type { DavHandler } from './dav.context.ts';
 import { copy, move } from './dav.copymove.ts';
+import { lock, unlock } from './dav.lock.ts';
 import { requestSegments } from './dav.paths.ts';
 import { download, propfind } from './dav.read.ts';
 import { mkcol, proppatch, put, remove } from './dav.write.ts';
@@ -18,7 +19,7 @@ const ALLOW = ['OPTIONS', 'GET', 'HEAD', 'PUT', 'DELETE', ...DAV_METHODS].join('
 const options: DavHandler = async ({ reply }) =>
   reply
     .code(200)
-    .headers({ dav: '1', allow: ALLOW, 'ms-author-via': 'DAV', 'accept-ranges': 'bytes' })
+    .headers({ dav: '1, 2', allow: ALLOW, 'ms-author-via': 'DAV', 'accept-ranges': 'bytes' })
     .send();
 
 const HANDLERS: Record<string, DavHandler> = {
@@ -32,6 +33,8 @@ const HANDLERS: Record<string, DavHandler> = {
   DELETE: remove,
   COPY: copy,
   MOVE: move,
+  LOCK: lock,
+  UNLOCK: unlock,
 };
 
 /**

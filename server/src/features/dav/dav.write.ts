@@ -11,6 +11,8 @@ import {
   parentMissing,
   rootIsFixed,
 } from './dav.errors.ts';
+import { checkWrite } from './dav.guard.ts';
+import { lockPath } from './dav.locks.service.ts';
 import { existing, hrefOf, resolvePath } from './dav.paths.ts';
 import { changeProperties, type PropertyChange } from './dav.properties.ts';
 import { LIVE_PROPERTIES } from './dav.propfind.ts';
@@ -34,6 +36,15 @@ const hasBody = ({ request }: DavRequest) =>
   (request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0') ||
   request.headers['transfer-encoding'] !== undefined;
 
+/** X-OC-Mtime: the file's modification time in seconds since 1970, as ownCloud clients send it. */
+function clientMtime({ request }: DavRequest): Date | undefined {
+  const header = request.headers['x-oc-mtime'];
+  const seconds = typeof header === 'string' ? Number(header) : Number.NaN;
+  return Number.isFinite(seconds) && seconds > 0 && seconds < 253402300800
+    ? new Date(seconds * 1000)
+    : undefined;
+}
+
 /**
  * PUT: the body streams through the one upload path (blob first, metadata last, the quota charged
  * once); a file already there is replaced, keeping its id (201 new, 204 replaced).
@@ -43,12 +54,14 @@ export const put: DavHandler = async (dav) => {
   const target = await resolvePath(services.nodes, dav.actor, dav.segments);
   if (target.name === undefined || target.node?.kind === 'folder') throw notAFile();
   if (target.parent === undefined) throw parentMissing();
+  await checkWrite(dav, [{ segments: dav.segments, member: target.node === undefined }]);
   closeIfBodyUnread(request, reply);
   const body = fileBody(request);
   // macOS Finder sends chunked bodies and says how long they will be in a header of its own.
   const expected = Number(request.headers['x-expected-entity-length']);
   const declaredSize =
     body.declaredSize ?? (Number.isSafeInteger(expected) && expected >= 0 ? expected : undefined);
+  const modifiedAt = clientMtime(dav);
   const result = await services.files.upload({
     actor: dav.actor,
     folderId: target.parent.id,
@@ -56,7 +69,9 @@ export const put: DavHandler = async (dav) => {
     onConflict: 'replace',
     ...body,
     declaredSize,
+    modifiedAt,
   });
+  if (modifiedAt !== undefined) reply.header('x-oc-mtime', 'accepted');
   return reply
     .code(result.created ? 201 : 204)
     .header('etag', etagOf(result.node))
@@ -72,6 +87,7 @@ export const mkcol: DavHandler = async (dav) => {
   const target = await resolvePath(dav.services.nodes, dav.actor, dav.segments);
   if (target.node !== undefined) throw alreadyExists();
   if (target.parent === undefined || target.name === undefined) throw parentMissing();
+  await checkWrite(dav, [{ segments: dav.segments, member: true }]);
   await dav.services.nodes.createFolder(dav.actor, target.parent.id, target.name);
   return dav.reply.code(201).send();
 };
@@ -80,7 +96,9 @@ export const mkcol: DavHandler = async (dav) => {
 export const remove: DavHandler = async (dav) => {
   const { node } = await existing(dav.services.nodes, dav.actor, dav.segments);
   if (node.parentId === null) throw rootIsFixed();
+  await checkWrite(dav, [{ segments: dav.segments, deep: true, member: true }]);
   await dav.services.nodes.trash(dav.actor, node.id);
+  await dav.services.davLocks.dropUnder(dav.user.id, lockPath(dav.segments));
   return dav.reply.code(204).send();
 };
 
@@ -107,6 +125,7 @@ export const proppatch: DavHandler = async (dav) => {
   const { services, reply } = dav;
   const changes = propertyChanges(await readXmlBody(dav.request.raw));
   const { node, segments } = await existing(services.nodes, dav.actor, dav.segments);
+  await checkWrite(dav, [{ segments }]);
   const isLive = (change: PropertyChange) => change.namespace === DAV_NS && LIVE_PROPERTIES.has(change.name);
   const elements = (list: PropertyChange[]) => list.map((change) => propertyElement(change));
   let inner: string;

@@ -30,6 +30,8 @@ export type SimpleUpload = Uploader & {
   clientConnected: () => boolean;
   /** A bound on the file's size besides the quota (a drop's), and what refusing a larger file says. */
   sizeLimit?: { bytes: number; exceeded: () => AppError };
+  /** The modification time to give the file (a client's, kept as it sent it); now otherwise. */
+  modifiedAt?: Date;
   /** More for the unit of work that records the file to do, deciding with it (a drop counting its files). */
   alsoInWork?: (w: TreeWork, recorded: RecordedFile) => Promise<void>;
 };
@@ -146,6 +148,7 @@ export function createFilesService(
           sha256,
           contentType: contentTypeFor(name, request.contentType),
           encoding: 'identity' as const,
+          updatedAt: request.modifiedAt,
         };
         const result = await nodes.inTree(
           folder.ownerId,

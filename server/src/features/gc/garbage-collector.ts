@@ -11,6 +11,8 @@ export interface GcReport {
   expiredSessions: number;
   /** Share link grants past their time, deleted (in a dry run: that would be). */
   expiredGrants: number;
+  /** WebDAV locks past their time, deleted (in a dry run: that would be). */
+  expiredDavLocks: number;
   orphanBlobs: string[];
   strayMultipartUploads: string[];
 }
@@ -27,6 +29,7 @@ export async function unreferencedBlobs(services: Services, keys: string[]): Pro
 const nothingSwept = (): Omit<GcReport, 'ran'> => ({
   expiredSessions: 0,
   expiredGrants: 0,
+  expiredDavLocks: 0,
   orphanBlobs: [],
   strayMultipartUploads: [],
 });
@@ -47,6 +50,7 @@ export function createGarbageCollector(
       ? await services.uploads.countExpired()
       : await services.uploads.expireSessions();
     report.expiredGrants = await services.shareGrants.expired(!dryRun);
+    report.expiredDavLocks = await services.davLocks.sweepExpired(dryRun);
     const cutoff = clock.now().getTime() - config.uploads.gcGraceSeconds * 1000;
 
     let batch: string[] = [];

@@ -25,6 +25,7 @@ try {
       `expired upload sessions ${values['dry-run'] ? 'would abort' : 'aborted'}: ${report.expiredSessions}`,
     );
     console.log(`expired link grants ${verb}: ${report.expiredGrants}`);
+    console.log(`expired WebDAV locks ${verb}: ${report.expiredDavLocks}`);
     console.log(`unreferenced blobs ${verb}: ${report.orphanBlobs.length}`);
     for (const key of report.orphanBlobs) console.log(`  ${key}`);
     console.log(`stray multipart uploads ${verb}: ${report.strayMultipartUploads.length}`);

@@ -27,6 +27,8 @@ export interface StoredContent {
   sha256: string | null;
   contentType: string;
   encoding: 'identity' | 'gzip';
+  /** The file's modification time as the client has it (WebDAV's X-OC-Mtime); now otherwise. */
+  updatedAt?: Date;
 }
 
 export interface RecordedFile {

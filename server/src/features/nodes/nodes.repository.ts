@@ -33,7 +33,7 @@ export async function updateNode(
 ): Promise<NodeRow | undefined> {
   const [row] = await db
     .update(nodes)
-    .set({ ...changes, updatedAt: sql`now()` })
+    .set({ ...changes, updatedAt: changes.updatedAt ?? sql`now()` })
     .where(eq(nodes.id, id))
     .returning();
   return row;

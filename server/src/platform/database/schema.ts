@@ -1,6 +1,7 @@
 // Every table of the product, gathered for Drizzle's typed queries and for drizzle-kit.
 export * from '../../features/auth/app-passwords.table.ts';
 export * from '../../features/auth/sessions.table.ts';
+export * from '../../features/dav/dav.locks.table.ts';
 export * from '../../features/dav/dav.properties.table.ts';
 export * from '../../features/invitations/invitations.table.ts';
 export * from '../../features/members/members.table.ts';

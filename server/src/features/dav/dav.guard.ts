@@ -1,0 +1,81 @@
+import { etagOf } from '../files/downloads.ts';
+import type { DavRequest } from './dav.context.ts';
+import { davLocked, ifFailed } from './dav.errors.ts';
+import { type IfList, type IfState, ifHolds, parseIf, submittedTokens } from './dav.if.ts';
+import { covers, isUnder, lockPath } from './dav.locks.service.ts';
+import type { DavLockRow } from './dav.locks.table.ts';
+import { pathSegments, resolvePath } from './dav.paths.ts';
+
+/** A path a write changes, and how: with everything under it, and/or as a member of its folder. */
+export interface WriteScope {
+  segments: string[];
+  /** The change reaches what is under the path (a folder deleted or moved). */
+  deep?: boolean;
+  /** The change adds or removes the path from its folder (a depth-0 lock there protects that). */
+  member?: boolean;
+}
+
+/** The If header of a request, read; none: no lists. */
+export const ifListsOf = (dav: DavRequest): IfList[] => {
+  const header = dav.request.headers.if;
+  return typeof header === 'string' && header.trim() !== '' ? parseIf(header) : [];
+};
+
+/** A resource's state for the If header: the live locks that apply to it and its entity tag. */
+async function stateAt(
+  dav: DavRequest,
+  locks: DavLockRow[],
+  segments: string[] | undefined,
+): Promise<IfState> {
+  if (segments === undefined) return { tokens: new Set(), etag: undefined };
+  const path = lockPath(segments);
+  const tokens = new Set(locks.filter((lock) => covers(lock, path)).map((lock) => lock.token));
+  const { node } = await resolvePath(dav.services.nodes, dav.actor, segments);
+  return { tokens, etag: node?.kind === 'file' ? etagOf(node) : undefined };
+}
+
+/** The names a resource tag of an If header is about (undefined when it is not under /dav/ here). */
+function taggedSegments(dav: DavRequest, tag: string): string[] | undefined {
+  try {
+    const url = new URL(tag, `${dav.request.protocol}://${dav.request.host}`);
+    return url.host === dav.request.host ? pathSegments(url.pathname) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The If header must hold (412 otherwise), and every lock on what the write changes must be
+ * submitted in it (423 otherwise): each exclusive lock, and one of the shared locks on a path.
+ * Answers the locks it read, for a handler that needs them.
+ */
+export async function checkWrite(dav: DavRequest, scopes: WriteScope[]): Promise<DavLockRow[]> {
+  const lists = ifListsOf(dav);
+  const locks = await dav.services.davLocks.active(dav.user.id);
+  if (lists.length > 0) {
+    const held = await ifHolds(lists, (tag) =>
+      stateAt(dav, locks, tag === undefined ? dav.segments : taggedSegments(dav, tag)),
+    );
+    if (!held) throw ifFailed();
+  }
+  if (locks.length === 0) return locks;
+  const submitted = submittedTokens(lists);
+  for (const scope of scopes) {
+    const path = lockPath(scope.segments);
+    const folder = scope.segments.length > 0 ? lockPath(scope.segments.slice(0, -1)) : undefined;
+    const applying = locks.filter(
+      (lock) =>
+        covers(lock, path) ||
+        (scope.deep === true && isUnder(lock.path, path)) ||
+        (scope.member === true && lock.path === folder),
+    );
+    for (const lockedPath of new Set(applying.map((lock) => lock.path))) {
+      const onPath = applying.filter((lock) => lock.path === lockedPath);
+      const exclusive = onPath.filter((lock) => lock.scope === 'exclusive');
+      const unsubmitted = exclusive.some((lock) => !submitted.has(lock.token));
+      const sharedMissed = exclusive.length === 0 && !onPath.some((lock) => submitted.has(lock.token));
+      if (unsubmitted || sharedMissed) throw davLocked();
+    }
+  }
+  return locks;
+}
