@@ -33,6 +33,7 @@ import { systemRoutes } from './features/system/system.routes.ts';
 import { uploadsRoutes } from './features/uploads/uploads.routes.ts';
 import { usersRoutes } from './features/users/users.routes.ts';
 import { registerWebClient } from './features/web/web.routes.ts';
+import { isStoreUnavailable } from './platform/blobs/blob-store.ts';
 import { countedCache } from './platform/cache/counted.cache.ts';
 import { isDatabaseUnavailable } from './platform/database/database.ts';
 import { registerMetrics } from './platform/metrics/metrics.routes.ts';
@@ -159,6 +160,10 @@ export async function buildApp(openedDeps: Deps, appOptions: AppOptions = {}): P
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: error }, 'the database is unavailable');
       return sendError(reply, 503, 'database_unavailable', 'The database is unavailable; try again shortly.');
+    }
+    if (isStoreUnavailable(error)) {
+      request.log.warn({ err: error }, 'the blob store is unavailable');
+      return sendError(reply, 503, 'storage_unavailable', 'File storage is unavailable; try again shortly.');
     }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       const code = (error.code ?? 'bad_request').replace(/^FST_ERR_(CTP_)?/, '').toLowerCase();

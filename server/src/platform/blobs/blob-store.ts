@@ -160,3 +160,14 @@ export class StorageFullError extends Error {
     this.name = 'StorageFullError';
   }
 }
+
+/**
+ * Whether an error is the store failing on its side (an S3 5xx that outlasted the client's
+ * retries, or its timeout): the request may succeed if sent again, so it is a 503, not a 500.
+ */
+export function isStoreUnavailable(error: unknown): boolean {
+  const failure = error as { $fault?: unknown; $metadata?: { httpStatusCode?: unknown }; name?: unknown };
+  if (failure?.$fault === 'server') return true;
+  const status = failure?.$metadata?.httpStatusCode;
+  return (typeof status === 'number' && status >= 500) || failure?.name === 'TimeoutError';
+}
