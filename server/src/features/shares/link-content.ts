@@ -35,9 +35,11 @@ export function createLinkContent({ database }: Pick<Deps, 'database'>, nodes: N
   /** The node `id` names (`root`: the link's own node) if the link may read it. */
   async function reach(link: LiveLink, id: string, notFound: () => AppError): Promise<Reached> {
     const node = id === 'root' ? link.node : await nodes.find(id);
-    if (node === undefined || permits(await roleOn(link.actor, node, facts), 'read') !== 'allowed')
-      throw notFound();
+    if (node === undefined) throw notFound();
+    // The chain is read once: the access check decides on it, and the trash and the path come from it.
     const chain = await nodes.lineage(node.id);
+    const onChain = { ...facts, lineage: async () => chain.map((row) => row.id) };
+    if (permits(await roleOn(link.actor, node, onChain), 'read') !== 'allowed') throw notFound();
     const top = chain.findIndex((row) => row.id === link.node.id);
     const inside = chain.slice(0, top + 1);
     if (top < 0 || inside.some((row) => row.trashedAt !== null)) throw notFound();
