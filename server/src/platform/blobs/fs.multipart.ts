@@ -14,7 +14,7 @@ import {
 import { FileSink } from './file-sink.ts';
 import { createPartDigests } from './fs.part-digests.ts';
 import { markerText, parseMarker, type StoredPart } from './fs.part-markers.ts';
-import { admitWriter, sealAndDrain, unseal } from './fs.part-writers.ts';
+import { admitWriter, seal, sealAndDrain, unseal } from './fs.part-writers.ts';
 import type { DigestThread } from './fs.running-digests.ts';
 
 /** How long completing waits for parts still being received before it gives up (the client completes again). */
@@ -139,6 +139,9 @@ export function createFsMultipart(
           throw new PartRejectedError(`Part ${number} is larger than its ${expect.size} bytes.`);
         }
         if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw new StorageFullError(error);
+        // The upload was aborted while this part was on its way: its directory is gone.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+          throw new BlobNotFoundError(`multipart/${uploadId}`);
         throw error;
       } finally {
         partsBeingWritten.delete(slot);
@@ -176,7 +179,11 @@ export function createFsMultipart(
     },
     async abort(_key, uploadId) {
       partDigests.forget(uploadId);
-      await rm(uploadDir(uploadId), { recursive: true, force: true });
+      const dir = uploadDir(uploadId);
+      // Sealed first, so that no part write starts in it; one admitted before may still leave a
+      // file while the directory is being removed, which a retry removes too.
+      await seal(dir).catch(() => {});
+      await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
     },
     async *list() {
       for (const uploadId of await readdir(dirs.uploads)) {

@@ -39,12 +39,17 @@ async function isStale(mark: string): Promise<boolean> {
   }
 }
 
+/** Closes the upload to new part writes (those admitted already go on). */
+export async function seal(dir: string): Promise<void> {
+  await writeFile(path.join(dir, SEAL), '');
+}
+
 /**
  * Closes the upload to new part writes and waits for those under way to finish. When some are
  * still running after `waitMs`, opens it again and throws PartsInFlightError.
  */
 export async function sealAndDrain(dir: string, waitMs: number): Promise<void> {
-  await writeFile(path.join(dir, SEAL), '');
+  await seal(dir);
   const deadline = Date.now() + waitMs;
   for (;;) {
     const writers = (await readdir(dir)).filter((name) => name.startsWith(WRITER));
