@@ -185,6 +185,23 @@ describe.each(driverSets())('what a link hands out (%s)', (set) => {
         .map(String)
         .sort(),
     );
+
+    // Page by page, the same events in the same order; a cursor it did not give out is refused.
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
+      const page = await t.api.expect(200, 'GET', `/shares/${t.share.id}/events?limit=3${query}`);
+      paged.push(...page.items.map((event: object) => JSON.stringify(event)));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    const unpaged = await t.api.expect(200, 'GET', `/shares/${t.share.id}/events`);
+    expect(paged).toHaveLength(7);
+    expect(paged).toEqual(unpaged.items.map((event: object) => JSON.stringify(event)));
+    for (const junk of ['7', 'WzAsMV0', 'bm90IGpzb24'])
+      expect((await t.api.expect(400, 'GET', `/shares/${t.share.id}/events?cursor=${junk}`)).error.code).toBe(
+        'invalid_cursor',
+      );
   });
 
   it('reaches nothing outside the shared tree, nor what is in the trash inside it, and a drop reads nothing', async () => {

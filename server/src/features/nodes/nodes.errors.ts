@@ -10,8 +10,6 @@ export const moveIntoItself = () =>
 export const rootIsFixed = () =>
   new AppError(400, 'invalid_operation', 'The root folder can not be changed.');
 export const notInTrash = () => new AppError(404, 'not_found', 'No such item in the trash.');
-export const invalidCursor = () =>
-  new AppError(400, 'invalid_cursor', 'The cursor is not one this server issued.');
 export const treeTooDeep = (limit: number) =>
   new AppError(400, 'tree_too_deep', `Folders can be nested at most ${limit} deep.`);
 export const sharedNodeIsFixed = () =>

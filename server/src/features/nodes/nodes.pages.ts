@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
+import { decodeCursor } from '../../shared/cursors.ts';
 import { isUuid } from '../../shared/ids.ts';
-import { invalidCursor } from './nodes.errors.ts';
 import { FOLDERS_FIRST, type SortKey } from './nodes.repository.ts';
 import { nodes } from './nodes.table.ts';
 
@@ -46,10 +46,6 @@ export function sortKeys(sort: SortField, order: 'asc' | 'desc'): SortKey[] {
   }
 }
 
-export function encodeCursor(values: string[]): string {
-  return Buffer.from(JSON.stringify(values)).toString('base64url');
-}
-
 // A timestamptz as PostgreSQL writes it as text (the ISO DateStyle it uses unless told otherwise).
 const TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2}) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?[+-](0\d|1[0-5])(:[0-5]\d){0,2}$/;
@@ -80,16 +76,11 @@ function castsTo(type: SortKey['type'], value: string): boolean {
 }
 
 /** The key values a cursor carries, if it is one this server could have issued for these keys. */
-export function decodeCursor(cursor: string, keys: SortKey[]): string[] {
-  try {
-    const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(values) &&
-      values.length === keys.length &&
-      values.every((v, i) => typeof v === 'string' && castsTo(keys[i]?.type ?? 'uuid', v))
-    ) {
-      return values;
-    }
-  } catch {}
-  throw invalidCursor();
+export function decodePageCursor(cursor: string, keys: SortKey[]): string[] {
+  return decodeCursor(cursor, (values) =>
+    values.length === keys.length &&
+    values.every((v, i) => typeof v === 'string' && castsTo(keys[i]?.type ?? 'uuid', v))
+      ? (values as string[])
+      : undefined,
+  );
 }

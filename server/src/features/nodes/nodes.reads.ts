@@ -1,11 +1,12 @@
 import type { SQL } from 'drizzle-orm';
 import type { Database, Queryable } from '../../platform/database/database.ts';
+import { encodeCursor } from '../../shared/cursors.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { type AccessFacts, type Action, type Actor, enforce, permits } from '../access/access.ts';
 import { archiveEntriesOf } from './nodes.archive.ts';
 import type { createNodeCache } from './nodes.cache.ts';
 import { fileNotFound, folderNotFound, nameTaken, nodeNotFound } from './nodes.errors.ts';
-import { decodeCursor, encodeCursor, type PageRequest, sortKeys } from './nodes.pages.ts';
+import { decodePageCursor, type PageRequest, sortKeys } from './nodes.pages.ts';
 import type * as defaultRepository from './nodes.repository.ts';
 import type { NodeRow } from './nodes.table.ts';
 import type { Reached, Tree } from './nodes.tree.ts';
@@ -42,7 +43,7 @@ export function createNodeReads(
 
   async function page<T>(read: defaultRepository.PageReader<T>, where: SQL, request: PageRequest) {
     const keys = sortKeys(request.sort, request.order);
-    const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor, keys);
+    const after = request.cursor === undefined ? undefined : decodePageCursor(request.cursor, keys);
     const result = await read(db, where, keys, after, request.limit);
     return {
       items: result.items,

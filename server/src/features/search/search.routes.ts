@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { RouteOptions } from '../../services.ts';
-import { badRequest } from '../../shared/errors.ts';
+import { decodeCursor, encodeCursor } from '../../shared/cursors.ts';
 import { errors, IdParams, NoContent } from '../../shared/http.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { Nullable, StringEnum } from '../../shared/schemas.ts';
@@ -29,15 +29,13 @@ const PageQuery = {
   limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
 };
 
-/** A cursor: the values the next page starts after, as base64url JSON. */
-const encode = (values: unknown[]) => Buffer.from(JSON.stringify(values)).toString('base64url');
-
+/** A page's cursor: [rank,] modification time, id of the last item. */
 function decode(cursor: string | undefined, withRank: boolean) {
   if (cursor === undefined) return undefined;
-  try {
-    const values = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
+  return decodeCursor(cursor, (values) => {
     const [rank, time, id] = withRank ? values : [0, ...values];
     if (
+      values.length === (withRank ? 3 : 2) &&
       typeof rank === 'number' &&
       Number.isInteger(rank) &&
       typeof time === 'string' &&
@@ -46,8 +44,8 @@ function decode(cursor: string | undefined, withRank: boolean) {
       isUuid(id)
     )
       return { rank, updatedAt: new Date(time), id };
-  } catch {}
-  throw badRequest('invalid_cursor', 'That cursor is not one this list gave out.');
+    return undefined;
+  });
 }
 
 const toApiFound = ({ node, location }: Found) => ({ node: toApiNode(node), location });
@@ -92,7 +90,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
         nextCursor:
           page.next === undefined
             ? null
-            : encode([page.next.rank, page.next.updatedAt.toISOString(), page.next.id]),
+            : encodeCursor([page.next.rank, page.next.updatedAt.toISOString(), page.next.id]),
       };
     },
   );
@@ -118,7 +116,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
         return {
           items: page.items.map(toApiFound),
           nextCursor:
-            page.next === undefined ? null : encode([page.next.updatedAt.toISOString(), page.next.id]),
+            page.next === undefined ? null : encodeCursor([page.next.updatedAt.toISOString(), page.next.id]),
         };
       },
     );

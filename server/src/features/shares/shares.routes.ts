@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { RouteOptions } from '../../services.ts';
-import { badRequest } from '../../shared/errors.ts';
+import { decodeCursor, encodeCursor } from '../../shared/cursors.ts';
 import { errors, IdParams, NoContent, siteOrigin } from '../../shared/http.ts';
 import { Nullable } from '../../shared/schemas.ts';
 import { currentUser } from '../auth/auth.hooks.ts';
@@ -30,14 +30,10 @@ function settingsOf(body: {
 }
 
 /** An access log cursor: the number of the last event of the previous page. */
-const encodeCursor = (event: { seq: number }) => String(event.seq);
-
-function decodeCursor(cursor: string): number {
-  const seq = /^[1-9][0-9]{0,15}$/.test(cursor) ? Number(cursor) : Number.NaN;
-  if (!Number.isSafeInteger(seq))
-    throw badRequest('invalid_cursor', 'That cursor is not one this list gave out.');
-  return seq;
-}
+const decodeEventCursor = (cursor: string) =>
+  decodeCursor(cursor, ([seq, ...rest]) =>
+    Number.isSafeInteger(seq) && (seq as number) > 0 && rest.length === 0 ? (seq as number) : undefined,
+  );
 
 export const sharesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deps, services }) => {
   const { shares, drops } = services;
@@ -153,13 +149,13 @@ export const sharesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
     },
     async (request) => {
       const { cursor, limit } = request.query;
-      const after = cursor === undefined ? undefined : decodeCursor(cursor);
+      const after = cursor === undefined ? undefined : decodeEventCursor(cursor);
       const events = await shares.events(currentUser(request).id, request.params.id, after, limit + 1);
       const items = events.slice(0, limit);
       const last = items.at(-1);
       return {
         items: items.map(toApiShareEvent),
-        nextCursor: events.length > limit && last !== undefined ? encodeCursor(last) : null,
+        nextCursor: events.length > limit && last !== undefined ? encodeCursor([last.seq]) : null,
       };
     },
   );
