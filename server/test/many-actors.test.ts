@@ -294,6 +294,38 @@ describe.each(driverSets())('many requests on one tree at once (%s)', (set) => {
     expect((await after.json()).error.code).toBe('share_not_found');
   });
 
+  it('keeps one whole change of a link when changes race on both instances, and ends the grants of the old password', async () => {
+    const { api } = await signUp(server, uniqueName());
+    const file = await (await api.upload('root', 'guarded.txt', 'behind a password')).json();
+    const share = await api.expect(201, 'POST', '/shares', {
+      json: { nodeId: file.id, kind: 'link', password: 'the first one' },
+    });
+    const anyone = new Api(server.origin);
+    const unlock = (password: string) =>
+      anyone.request('POST', `/public/${share.token}/unlock`, { json: { password } });
+    const { access } = await (await unlock('the first one')).json();
+    const content = () =>
+      fetch(`${peer.origin}/api/v1/public/${share.token}/content`, { headers: { 'x-share-access': access } });
+    expect((await content()).status).toBe(200);
+
+    const changes = Array.from({ length: 8 }, (_, i) => ({
+      password: `password number ${i + 1}`,
+      maxDownloads: i + 1,
+    }));
+    const answers = await Promise.all(
+      changes.map((json, i) => (i % 2 ? onPeer(api) : api).request('PATCH', `/shares/${share.id}`, { json })),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(changes.map(() => 200));
+
+    // Of all the passwords, exactly one opens the link: the one sent with the limit it keeps.
+    const { maxDownloads } = await api.expect(200, 'GET', `/shares/${share.id}`);
+    const opened = [];
+    for (const change of changes) if ((await unlock(change.password)).status === 200) opened.push(change);
+    expect(opened).toEqual([changes[maxDownloads - 1]]);
+    const gone = await content();
+    expect(gone.status).toBe(401);
+  });
+
   /** A folder of a new user's and a drop link to it; `drop` puts a file in through either instance. */
   async function dropBox(settings: Record<string, unknown> = {}) {
     const owner = await signUp(server, uniqueName());
