@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Deps } from '../../deps.ts';
 import { newBlobKey } from '../../platform/blobs/blob-keys.ts';
 import { type ByteRange, StorageFullError } from '../../platform/blobs/blob-store.ts';
+import { isDatabaseUnavailable } from '../../platform/database/database.ts';
 import { contentTypeFor } from '../../shared/content-types.ts';
 import { AppError } from '../../shared/errors.ts';
 import { normaliseNodeName } from '../../shared/names.ts';
@@ -163,8 +164,10 @@ export function createFilesService(
         if (result.replacedBlobKey !== undefined) await discardBlob(result.replacedBlobKey);
         return result;
       } catch (error) {
-        // The rollback of blob-first, metadata-last: no row points at this blob, so it goes.
-        await discardBlob(blobKey);
+        // The rollback of blob-first, metadata-last: no row points at this blob, so it goes. Unless
+        // the database went away: the row may have been committed without the answer arriving, and
+        // the garbage collector takes the blob later if no row points at it.
+        if (!isDatabaseUnavailable(error)) await discardBlob(blobKey);
         throw error;
       }
     },
