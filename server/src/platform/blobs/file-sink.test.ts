@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -26,7 +26,7 @@ describe('file sink', () => {
     expect(backing.every((byte) => byte === 7)).toBe(true);
   });
 
-  it('writes into a new file, and frees the chunks it was given once they are written', async () => {
+  it('writes into a new file, hashing what it writes, and frees the chunks it was given once they are written', async () => {
     const data = randomBytes(9 * 1024 * 1024 + 5);
     const chunks: Buffer[] = [];
     for (let at = 0; at < data.length; at += 64 * 1024) {
@@ -37,11 +37,14 @@ describe('file sink', () => {
       chunks.push(chunk);
     }
     const file = path.join(dir.path, 'new');
+    const hash = createHash('sha256');
     await pipeline(
       Readable.from(chunks),
-      new FileSink(file, { flags: 'wx', flush: 'sync', releaseChunks: true }),
+      new FileSink(file, { flags: 'wx', flush: 'sync', releaseChunks: true, hash }),
     );
-    expect((await readFile(file)).equals(data)).toBe(true);
+    const stored = await readFile(file);
+    expect(stored.equals(data)).toBe(true);
+    expect(hash.digest('hex')).toBe(createHash('sha256').update(stored).digest('hex'));
     expect(chunks.every((chunk) => chunk.length === 0)).toBe(true);
   });
 

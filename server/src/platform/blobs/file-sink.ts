@@ -1,9 +1,11 @@
+import type { Hash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 
-// Incoming bodies arrive in 64 KiB chunks; letting a few MiB queue while a write is in flight
-// makes the next write one writev of all of them instead of a system call per chunk.
-const WRITE_BATCH = 4 * 1024 * 1024;
+// Incoming bodies arrive in 64 KiB chunks. They are gathered into writes of at least this much (one
+// writev each), and as much again may queue while a write is in flight: a system call, a trip
+// through the thread pool and a promise per 2 MiB instead of per chunk.
+const WRITE_BATCH = 2 * 1024 * 1024;
 
 export interface FileSinkOptions {
   /** `fs.open` flags: `wx` for a new file, `r+` to write into an existing one. */
@@ -14,8 +16,12 @@ export interface FileSinkOptions {
   flush: 'sync' | 'datasync';
   /** Free each chunk's memory once it is written; see `releaseChunk`. */
   releaseChunks: boolean;
-  /** Hears of each write once it is in the file (not yet flushed), in order. */
-  onWritten?: (offset: number, length: number) => void;
+  /**
+   * Takes the bytes as they pass, in order, each chunk as it arrives (still in the CPU's cache).
+   * The sink writes every byte it took or fails, so once it finished, the hash is of the bytes
+   * it put in the file.
+   */
+  hash?: Hash;
 }
 
 type Callback = (error?: Error | null) => void;
@@ -54,12 +60,15 @@ function unwritten(buffers: Buffer[], written: number): Buffer[] {
 }
 
 /**
- * Writes a stream into a file: the chunks that queued while a write was in flight go out as one
- * `writev`, and the file is flushed to disk before the sink finishes, so "finished" means durable.
+ * Writes a stream into a file: chunks are gathered into writes of WRITE_BATCH bytes or more, each
+ * one `writev`, and the file is flushed to disk before the sink finishes, so "finished" means durable.
  */
 export class FileSink extends Writable {
   private handle: FileHandle | undefined;
   private position: number;
+  /** Taken, not yet written. */
+  private batch: Buffer[] = [];
+  private batchBytes = 0;
   private readonly file: string;
   private readonly options: FileSinkOptions;
 
@@ -78,16 +87,20 @@ export class FileSink extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: Callback) {
-    this.writeAll([chunk]).then(() => callback(), callback);
+    this.take(chunk);
+    this.writeFullBatch(callback);
   }
 
   override _writev(chunks: { chunk: Buffer }[], callback: Callback) {
-    this.writeAll(chunks.map(({ chunk }) => chunk)).then(() => callback(), callback);
+    for (const { chunk } of chunks) this.take(chunk);
+    this.writeFullBatch(callback);
   }
 
   override _final(callback: Callback) {
     const handle = this.handle as FileHandle;
-    (this.options.flush === 'sync' ? handle.sync() : handle.datasync()).then(() => callback(), callback);
+    this.writeBatch()
+      .then(() => (this.options.flush === 'sync' ? handle.sync() : handle.datasync()))
+      .then(() => callback(), callback);
   }
 
   override _destroy(error: Error | null, callback: Callback) {
@@ -101,9 +114,23 @@ export class FileSink extends Writable {
       );
   }
 
-  private async writeAll(buffers: Buffer[]) {
+  private take(chunk: Buffer) {
+    this.options.hash?.update(chunk);
+    this.batch.push(chunk);
+    this.batchBytes += chunk.length;
+  }
+
+  /** Asks for more until a batch is full; then writes it, and asks for more once it is written. */
+  private writeFullBatch(callback: Callback) {
+    if (this.batchBytes < WRITE_BATCH) callback();
+    else this.writeBatch().then(() => callback(), callback);
+  }
+
+  private async writeBatch() {
+    const buffers = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
     const handle = this.handle as FileHandle;
-    const start = this.position;
     // A write may take fewer bytes than it was given (a disk nearly full): send the rest again.
     for (let pending = buffers; pending.length > 0; ) {
       const { bytesWritten } = await handle.writev(pending, this.position);
@@ -111,7 +138,6 @@ export class FileSink extends Writable {
       this.position += bytesWritten;
       pending = unwritten(pending, bytesWritten);
     }
-    this.options.onWritten?.(start, this.position - start);
     if (this.options.releaseChunks) for (const buffer of buffers) releaseChunk(buffer);
   }
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,9 +12,8 @@ import {
   StorageFullError,
 } from './blob-store.ts';
 import { FileSink } from './file-sink.ts';
-import { copyFromFile, sha256OfFile } from './fs.copy.ts';
+import { copyFromFile } from './fs.copy.ts';
 import { createFsMultipart } from './fs.multipart.ts';
-import { createDigestThread } from './fs.running-digests.ts';
 
 const SAFE_KEY = /^[a-z0-9][a-z0-9/_-]*$/;
 
@@ -30,8 +29,6 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
   await mkdir(objects, { recursive: true });
   await mkdir(incoming, { recursive: true });
   await mkdir(uploadsDir, { recursive: true });
-
-  const digestThread = createDigestThread();
 
   function pathOf(key: string): string {
     // Keys come from the server, never from a user; this guards against a bug, not an attack.
@@ -69,8 +66,7 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
 
   /**
    * Writes `body` to a temporary file, flushes it, and moves it to `target`. Asked for its SHA-256,
-   * the digest thread hashes each range close behind the writing; should it miss one, the file is
-   * read back once instead.
+   * hashes the bytes as they go into the file: the file is new, and only this write writes it.
    */
   async function writeAtomically(
     target: string,
@@ -78,30 +74,20 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
     { releaseChunks = false, sha256: wanted = false }: PutOptions,
   ) {
     const temporary = path.join(incoming, randomUUID());
-    const digest = wanted ? digestThread.start() : undefined;
-    let size = 0;
-    const onWritten = digest
-      ? (offset: number, length: number) => {
-          size = offset + length;
-          digest.add(temporary, offset, size);
-        }
-      : undefined;
+    const hash = wanted ? createHash('sha256') : undefined;
     try {
-      await pipeline(body, new FileSink(temporary, { flags: 'wx', flush: 'sync', releaseChunks, onWritten }));
-      const sha256 = digest ? ((await digest.sha256(size)) ?? (await sha256OfFile(temporary))) : undefined;
+      await pipeline(body, new FileSink(temporary, { flags: 'wx', flush: 'sync', releaseChunks, hash }));
       await mkdir(path.dirname(target), { recursive: true });
       await rename(temporary, target);
-      return { sha256 };
+      return { sha256: hash?.digest('hex') };
     } catch (error) {
       await rm(temporary, { force: true });
       if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw new StorageFullError(error);
       throw error;
-    } finally {
-      digest?.close();
     }
   }
 
-  const multipart = createFsMultipart({ uploads: uploadsDir, incoming, pathOf }, digestThread);
+  const multipart = createFsMultipart({ uploads: uploadsDir, incoming, pathOf });
 
   return {
     driver: 'fs',
@@ -154,7 +140,6 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
     },
     async close() {
       multipart.close();
-      await digestThread.close();
     },
   };
 }

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { type FileHandle, open } from 'node:fs/promises';
+import type { Hash } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import type { ByteRange } from './blob-store.ts';
 
@@ -35,25 +35,19 @@ export async function copyFromFile(handle: FileHandle, range: ByteRange | undefi
   await Promise.all(writes);
 }
 
-/** One pass over a file for its SHA-256, through the copy's reused buffers. */
-export async function sha256OfFile(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  const handle = await open(file, 'r');
-  try {
-    await copyFromFile(
-      handle,
-      undefined,
-      new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-          hash.update(chunk);
-          callback();
-        },
-      }),
-    );
-  } finally {
-    await handle.close();
-  }
-  return hash.digest('hex');
+/** Feeds bytes [start, end) of an open file to `hash`, through the copy's reused buffers. */
+export async function hashFileRange(handle: FileHandle, start: number, end: number, hash: Hash) {
+  if (end <= start) return;
+  await copyFromFile(
+    handle,
+    { start, end: end - 1 },
+    new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        hash.update(chunk);
+        callback();
+      },
+    }),
+  );
 }
 
 function drained(destination: Writable): Promise<void> {

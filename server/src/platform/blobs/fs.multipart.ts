@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { type Hash, randomUUID } from 'node:crypto';
 import { link, mkdir, readdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -15,7 +15,6 @@ import { FileSink } from './file-sink.ts';
 import { createPartDigests } from './fs.part-digests.ts';
 import { markerText, parseMarker, type StoredPart } from './fs.part-markers.ts';
 import { admitWriter, seal, sealAndDrain, unseal } from './fs.part-writers.ts';
-import type { DigestThread } from './fs.running-digests.ts';
 
 /** How long completing waits for parts still being received before it gives up (the client completes again). */
 const PART_DRAIN_WAIT_MS = 30_000;
@@ -33,11 +32,8 @@ export interface FsMultipartDirs {
  * Multipart uploads in the local directory. An upload's parts go into one `data` file, each marked
  * as arrived by a marker file (fs.part-markers.ts). Completing links that file into place: no copy.
  */
-export function createFsMultipart(
-  dirs: FsMultipartDirs,
-  thread: DigestThread,
-): MultipartUploads & { close(): void } {
-  const partDigests = createPartDigests(thread);
+export function createFsMultipart(dirs: FsMultipartDirs): MultipartUploads & { close(): void } {
+  const partDigests = createPartDigests();
 
   function uploadDir(uploadId: string): string {
     if (!/^[0-9a-f-]{36}$/.test(uploadId)) throw new Error(`invalid upload id: ${uploadId}`);
@@ -105,6 +101,7 @@ export function createFsMultipart(
       partsBeingWritten.add(slot);
       const marker = path.join(dir, String(number));
       let leave: (() => Promise<void>) | undefined;
+      let streamed: Hash | undefined;
       try {
         leave = await admitWriter(dir);
         // Its bytes are about to be overwritten: until they are checked, the part hasn't arrived.
@@ -114,10 +111,17 @@ export function createFsMultipart(
           md5: expect.md5 !== undefined,
           sha256: expect.sha256 !== undefined,
         });
+        streamed = partDigests.streamFor(uploadId, number, expect.offset);
         await pipeline(
           body,
           digester,
-          new FileSink(data, { flags: 'r+', start: expect.offset, flush: 'datasync', releaseChunks }),
+          new FileSink(data, {
+            flags: 'r+',
+            start: expect.offset,
+            flush: 'datasync',
+            releaseChunks,
+            hash: streamed,
+          }),
         );
         if (digester.bytes !== expect.size) {
           throw new PartRejectedError(
@@ -132,9 +136,16 @@ export function createFsMultipart(
         }
         const etag = randomUUID();
         await writeFile(marker, markerText({ size: expect.size, etag }));
-        partDigests.stored(uploadId, data, number, { size: expect.size, etag, offset: expect.offset });
+        partDigests.stored(
+          uploadId,
+          data,
+          number,
+          { size: expect.size, etag, offset: expect.offset },
+          streamed,
+        );
         return { number, size: expect.size, etag };
       } catch (error) {
+        partDigests.failed(uploadId, data, streamed);
         if (error instanceof TooManyBytesError) {
           throw new PartRejectedError(`Part ${number} is larger than its ${expect.size} bytes.`);
         }

@@ -1,14 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { setTimeout } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/services.ts';
 import type { BlobStore } from './blob-store.ts';
 import { createFsBlobStore } from './fs.blob-store.ts';
-import { createDigestThread } from './fs.running-digests.ts';
 
 const PART = 1024 * 1024;
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -61,8 +57,7 @@ describe('local multipart uploads: the SHA-256 taken as parts arrive', () => {
     const data = randomBytes(2 * PART + 10);
     const first = randomBytes(PART);
     const { key, uploadId } = await upload(data, [{ number: 1, bytes: first }, { number: 2 }, { number: 3 }]);
-    // Time to hash the first three parts (a few MiB from the page cache) before part 1 changes.
-    await setTimeout(500);
+    // Sent one after another, the three were hashed as they passed; now part 1 changes.
     await store.multipart.putPart(key, uploadId, 1, Readable.from([partOf(data, 1)]), {
       size: PART,
       offset: 0,
@@ -81,49 +76,62 @@ describe('local multipart uploads: the SHA-256 taken as parts arrive', () => {
     expect(known).toBeUndefined();
   });
 
-  // A put's digest: the store falls back to reading the file when there is none, so these ask the
-  // thread directly, where a wrong or missing digest would otherwise go unnoticed.
-  it('hashes ranges in order, and answers only for exactly the bytes written', async () => {
-    const thread = createDigestThread();
-    try {
-      const data = randomBytes(3 * PART + 99);
-      const file = path.join(dir.path, `put-${randomUUID()}`);
-      await writeFile(file, data);
-      const ranges = [0, PART, 2 * PART, 3 * PART].map(
-        (at) => [at, Math.min(at + PART, data.length)] as const,
-      );
-      const digestOf = (sent: (readonly [number, number])[]) => {
-        const digest = thread.start();
-        for (const [start, end] of sent) digest.add(file, start, end);
-        return digest;
-      };
+  it('hashes parts sent one after another as they pass, and parts sent at once by reading them back', async () => {
+    const data = randomBytes(6 * PART + 77);
+    const key = `blobs/${randomUUID()}`;
+    const uploadId = await store.multipart.create(key);
+    const send = (number: number) => {
+      const body = partOf(data, number);
+      return store.multipart.putPart(key, uploadId, number, Readable.from([body]), {
+        size: body.length,
+        offset: (number - 1) * PART,
+      });
+    };
+    await send(1);
+    await send(2);
+    await Promise.all([send(3), send(4), send(5), send(6), send(7)]);
+    const { sha256: known, stored } = await complete(store, key, uploadId);
+    expect(stored.equals(data)).toBe(true);
+    expect(known).toBe(sha256(data));
+  });
 
-      expect(await digestOf(ranges).sha256(data.length)).toBe(sha256(data));
-      // Asked again (a completion tried a second time), the same answer.
-      const whole = digestOf(ranges);
-      expect(await whole.sha256(data.length)).toBe(sha256(data));
-      expect(await whole.sha256(data.length)).toBe(sha256(data));
-      // Small writes are gathered before they are sent, and hashed all the same.
-      const small = [...Array(100).keys()].map((i) => [i * 1000, (i + 1) * 1000] as const);
-      expect(await digestOf(small).sha256(100_000)).toBe(sha256(data.subarray(0, 100_000)));
-
-      // A range missing in the middle, or a size other than what was hashed.
-      expect(await digestOf(ranges.filter(([start]) => start !== PART)).sha256(data.length)).toBeUndefined();
-      expect(await digestOf(ranges.slice(0, 3)).sha256(data.length)).toBeUndefined();
-      expect(await digestOf(ranges).sha256(3 * PART)).toBeUndefined();
-      // A range the file doesn't hold (cut short meanwhile).
-      expect(await digestOf([[0, data.length + 1]]).sha256(data.length + 1)).toBeUndefined();
-      // Closed (a failed put), or its thread gone, it answers nothing.
-      const closed = digestOf(ranges);
-      closed.close();
-      expect(await closed.sha256(data.length)).toBeUndefined();
-      const orphaned = digestOf(ranges);
-      await thread.close();
-      expect(await orphaned.sha256(data.length)).toBeUndefined();
-      // Nothing written is the SHA-256 of nothing; the thread starts again when needed.
-      expect(await thread.start().sha256(0)).toBe(sha256(Buffer.alloc(0)));
-    } finally {
-      await thread.close();
+  it('counts nothing of a part that failed on its way, and hashes it when it is sent again', async () => {
+    const data = randomBytes(3 * PART);
+    const key = `blobs/${randomUUID()}`;
+    const uploadId = await store.multipart.create(key);
+    const expect1 = { size: PART, offset: 0 };
+    // The in-order part breaks off half way, then comes whole but wrong in size, then right.
+    const broken = Readable.from(
+      (async function* () {
+        yield randomBytes(PART / 2);
+        throw new Error('the client went away');
+      })(),
+    );
+    await expect(store.multipart.putPart(key, uploadId, 1, broken, expect1)).rejects.toThrow();
+    await expect(
+      store.multipart.putPart(key, uploadId, 1, Readable.from([randomBytes(PART - 1)]), expect1),
+    ).rejects.toThrow(/must be/);
+    for (const number of [2, 1, 3]) {
+      await store.multipart.putPart(key, uploadId, number, Readable.from([partOf(data, number)]), {
+        size: PART,
+        offset: (number - 1) * PART,
+      });
     }
+    const { sha256: known, stored } = await complete(store, key, uploadId);
+    expect(stored.equals(data)).toBe(true);
+    expect(known).toBe(sha256(data));
+  });
+
+  it('hashes the bytes a part waiting ahead was last sent with', async () => {
+    const data = randomBytes(2 * PART);
+    // Part 2 arrives twice (wrong bytes first) before part 1: it is read back only once part 1 is in.
+    const { key, uploadId } = await upload(data, [
+      { number: 2, bytes: randomBytes(PART) },
+      { number: 2 },
+      { number: 1 },
+    ]);
+    const { sha256: known, stored } = await complete(store, key, uploadId);
+    expect(stored.equals(data)).toBe(true);
+    expect(known).toBe(sha256(data));
   });
 });
