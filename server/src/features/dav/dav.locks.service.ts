@@ -113,11 +113,11 @@ export function createDavLocks({ database, clock }: Pick<Deps, 'database' | 'clo
       return removed.length > 0;
     },
 
-    /** Drops the locks on a path and under it, once what was there has been deleted or moved away. */
-    async dropUnder(userId: string, path: string) {
-      const under = (await active(userId)).filter((lock) => isUnder(lock.path, path));
+    /** Drops the locks on a path and under it, in the unit of work that deletes or moves away what was there. */
+    async dropUnder(userId: string, path: string, tx: Queryable = db) {
+      const under = (await active(userId, tx)).filter((lock) => isUnder(lock.path, path));
       for (const lock of under)
-        await db.delete(davLocks).where(and(eq(davLocks.userId, userId), eq(davLocks.token, lock.token)));
+        await tx.delete(davLocks).where(and(eq(davLocks.userId, userId), eq(davLocks.token, lock.token)));
     },
 
     /** Deletes the locks past their time (they already count for nothing); answers how many. */
