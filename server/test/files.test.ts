@@ -123,7 +123,7 @@ describe.each(driverSets())('uploads and downloads (%s)', (set) => {
     await beyond.arrayBuffer();
 
     const etag = part.headers.get('etag') ?? '';
-    expect(etag).toBe(`"${sha256(data)}"`);
+    expect(etag).toBe(`"${sha256(data).slice(0, 32)}"`);
     const cached = await api.request('GET', path, { headers: { 'if-none-match': etag } });
     expect(cached.status).toBe(304);
 

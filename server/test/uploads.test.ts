@@ -74,7 +74,14 @@ describe.each(driverSets())('resumable uploads (%s)', (set) => {
 
     await uploadAll(api, midway, data, [1, 3]);
     const node = await api.expect(201, 'POST', `/uploads/${session.id}/complete`);
-    expect((await download(api, node.id)).body.equals(data)).toBe(true);
+    const { response, body } = await download(api, node.id);
+    expect(body.equals(data)).toBe(true);
+    // Nothing declared: on S3 the file's bytes never pass through the server, so no SHA-256, and
+    // the ETag is the blob's id; either way 128 bits as 32 hex digits.
+    expect(node.sha256).toBe(set === 'services' ? null : sha256Hex(data));
+    const etag = response.headers.get('etag');
+    expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
+    if (node.sha256 !== null) expect(etag).toBe(`"${node.sha256.slice(0, 32)}"`);
   });
 
   it('refuses a corrupted part, which then counts as not arrived', async () => {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,13 +14,15 @@ describe.each(driverSets())('WebDAV at /dav/ (%s)', (set) => {
   });
   afterAll(() => server.close());
 
-  it('passes litmus basic, copymove and props', { timeout: 180_000 }, async () => {
+  it('passes litmus basic, copymove, props and http', { timeout: 180_000 }, async () => {
     const account = await davSignUp(server);
-    const { summaries, problems, stdout } = await litmus(server, account, ['basic', 'copymove', 'props']);
+    const suites = ['basic', 'copymove', 'props', 'http'];
+    const { summaries, problems, stdout } = await litmus(server, account, suites);
     expect(summaries, stdout).toEqual({
       basic: { run: 16, passed: 16, failed: 0 },
       copymove: { run: 13, passed: 13, failed: 0 },
       props: { run: 30, passed: 30, failed: 0 },
+      http: { run: 4, passed: 4, failed: 0 },
     });
     expect(problems).toEqual([]);
   });
@@ -193,6 +195,9 @@ describe.each(driverSets())('WebDAV at /dav/ (%s)', (set) => {
     expect(ranged.status).toBe(206);
     expect(await ranged.text()).toBe('second');
     expect(ranged.headers.get('etag')).toBe(replaced.headers.get('etag'));
+    expect(replaced.headers.get('etag')).toBe(
+      `"${createHash('sha256').update('second version').digest('hex').slice(0, 32)}"`,
+    );
     const props = await (await dav('PROPFIND', '/a.txt', { headers: { depth: '0' } })).text();
     expect(props).toContain(
       `<D:getetag>${replaced.headers.get('etag')?.replaceAll('"', '&quot;')}</D:getetag>`,

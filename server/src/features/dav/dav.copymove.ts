@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import type { WorkGuard } from '../nodes/nodes.service.ts';
 import type { NodeRow } from '../nodes/nodes.table.ts';
 import type { DavHandler, DavRequest } from './dav.context.ts';
 import {
@@ -41,8 +42,9 @@ const within = (inner: string[], outer: string[]) =>
   inner.length >= outer.length && outer.every((name, i) => inner[i] === name);
 
 /**
- * The source, the destination, and what Overwrite says to do with a node already there: F is a
- * 412; T (the default) sends it to the trash first. Answers whether something was replaced.
+ * The source, the destination, what the write changes (for the lock check) and whether Overwrite
+ * lets a node at the destination go: F makes one there a 412; T (the default) sends it to the
+ * trash first.
  */
 async function prepare(dav: DavRequest, moving: boolean) {
   const source = await existing(dav.services.nodes, dav.actor, dav.segments);
@@ -52,40 +54,62 @@ async function prepare(dav: DavRequest, moving: boolean) {
   if (within(target.segments, source.segments)) throw sameResource();
   if (target.node !== undefined && within(source.segments, target.segments)) throw sameResource();
   const destination = { segments: target.segments, deep: true, member: true };
-  await checkWrite(
-    dav,
-    moving ? [{ segments: source.segments, deep: true, member: true }, destination] : [destination],
-  );
+  const scopes = moving
+    ? [{ segments: source.segments, deep: true, member: true }, destination]
+    : [destination];
   const overwrite = String(dav.request.headers.overwrite ?? 'T').toUpperCase() !== 'F';
-  if (target.node !== undefined) {
-    if (!overwrite) throw destinationExists();
-    await dav.services.nodes.trash(dav.actor, target.node.id);
-  }
-  return { source: source.node, target, replaced: target.node !== undefined };
+  return { source: source.node, target, scopes, overwrite };
 }
 
-/** MOVE: a rename and/or move of the same node (its id, shares and properties stay with it). */
+/**
+ * MOVE: a rename and/or move of the same node (its id, shares and properties stay with it), in one
+ * unit of work with the lock check, the node it replaces going to the trash and the source's locks
+ * being dropped.
+ */
 export const move: DavHandler = async (dav) => {
-  const { source, target, replaced } = await prepare(dav, true);
-  await dav.services.nodes.update(dav.actor, source.id, { name: target.name, parentId: target.parent.id });
-  // Locks are on paths: what was locked at the source is not locked where it went.
-  await dav.services.davLocks.dropUnder(dav.user.id, lockPath(dav.segments));
+  const { source, target, scopes, overwrite } = await prepare(dav, true);
+  const { nodes, davLocks } = dav.services;
+  let replaced = false;
+  await nodes.update(dav.actor, source.id, { name: target.name, parentId: target.parent.id }, async (w) => {
+    await checkWrite(dav, scopes, w);
+    const there = await nodes.liveChildIn(w, target.parent.id, target.name);
+    if (there !== undefined) {
+      if (!overwrite) throw destinationExists();
+      await nodes.trashIn(w, there.id);
+      replaced = true;
+    }
+    // Locks are on paths: what was locked at the source is not locked where it went.
+    await davLocks.dropUnder(dav.user.id, lockPath(dav.segments), w.tx);
+  });
   return dav.reply.code(replaced ? 204 : 201).send();
 };
 
 /**
  * COPY: a file's content streams again through the one upload path (quota charged, SHA-256
  * taken); a folder is made anew and, at Depth infinity, everything in it copied the same way.
+ * Each of those is a unit of work of its own, and each decides on the destination's locks.
  */
 export const copy: DavHandler = async (dav) => {
   const depth = dav.request.headers.depth ?? 'infinity';
   if (depth !== '0' && depth !== 'infinity') throw invalidDepth();
-  const { source, target, replaced } = await prepare(dav, false);
-  await copyNode(dav, source, target.parent.id, target.name, depth === 'infinity');
-  return dav.reply.code(replaced ? 204 : 201).send();
+  const { source, target, scopes, overwrite } = await prepare(dav, false);
+  const guard: WorkGuard = (w) => checkWrite(dav, scopes, w);
+  if (target.node !== undefined) {
+    if (!overwrite) throw destinationExists();
+    await dav.services.nodes.trash(dav.actor, target.node.id, guard);
+  }
+  await copyNode(dav, source, target.parent.id, target.name, depth === 'infinity', guard);
+  return dav.reply.code(target.node !== undefined ? 204 : 201).send();
 };
 
-async function copyNode(dav: DavRequest, source: NodeRow, folderId: string, name: string, deep: boolean) {
+async function copyNode(
+  dav: DavRequest,
+  source: NodeRow,
+  folderId: string,
+  name: string,
+  deep: boolean,
+  guard: WorkGuard,
+) {
   const { nodes, files } = dav.services;
   const { db } = dav.deps.database;
   if (source.kind === 'file') {
@@ -101,17 +125,18 @@ async function copyNode(dav: DavRequest, source: NodeRow, folderId: string, name
       declaredSha256: source.sha256 ?? undefined,
       contentType: source.contentType ?? undefined,
       clientConnected: () => !dav.request.raw.socket.destroyed,
+      guard,
     });
     await copyProperties(db, source.id, node.id);
     return;
   }
-  const folder = await nodes.createFolder(dav.actor, folderId, name);
+  const folder = await nodes.createFolder(dav.actor, folderId, name, guard);
   await copyProperties(db, source.id, folder.id);
   if (!deep) return;
   let cursor: string | undefined;
   do {
     const page = await nodes.childRows(source.id, { limit: COPY_PAGE, sort: 'name', order: 'asc', cursor });
-    for (const child of page.items) await copyNode(dav, child, folder.id, child.name, true);
+    for (const child of page.items) await copyNode(dav, child, folder.id, child.name, true, guard);
     cursor = page.nextCursor ?? undefined;
   } while (cursor !== undefined);
 }

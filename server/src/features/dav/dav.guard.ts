@@ -1,10 +1,11 @@
 import { etagOf } from '../files/downloads.ts';
+import type { TreeWork } from '../nodes/nodes.service.ts';
 import type { DavRequest } from './dav.context.ts';
 import { davLocked, ifFailed } from './dav.errors.ts';
 import { type IfList, type IfState, ifHolds, parseIf, submittedTokens } from './dav.if.ts';
 import { covers, isUnder, lockPath } from './dav.locks.service.ts';
 import type { DavLockRow } from './dav.locks.table.ts';
-import { pathSegments, resolvePath } from './dav.paths.ts';
+import { nodeAtIn, pathSegments, resolvePath } from './dav.paths.ts';
 
 /** A path a write changes, and how: with everything under it, and/or as a member of its folder. */
 export interface WriteScope {
@@ -21,16 +22,23 @@ export const ifListsOf = (dav: DavRequest): IfList[] => {
   return typeof header === 'string' && header.trim() !== '' ? parseIf(header) : [];
 };
 
-/** A resource's state for the If header: the live locks that apply to it and its entity tag. */
+/**
+ * A resource's state for the If header: the live locks that apply to it and its entity tag, as
+ * the unit of work `w` sees it when there is one.
+ */
 async function stateAt(
   dav: DavRequest,
   locks: DavLockRow[],
   segments: string[] | undefined,
+  w: TreeWork | undefined,
 ): Promise<IfState> {
   if (segments === undefined) return { tokens: new Set(), etag: undefined };
   const path = lockPath(segments);
   const tokens = new Set(locks.filter((lock) => covers(lock, path)).map((lock) => lock.token));
-  const { node } = await resolvePath(dav.services.nodes, dav.actor, segments);
+  const node =
+    w === undefined
+      ? (await resolvePath(dav.services.nodes, dav.actor, segments)).node
+      : await nodeAtIn(dav.services.nodes, w, segments);
   return { tokens, etag: node?.kind === 'file' ? etagOf(node) : undefined };
 }
 
@@ -47,18 +55,20 @@ function taggedSegments(dav: DavRequest, tag: string): string[] | undefined {
 /**
  * The If header must hold (412 otherwise), and every lock on what the write changes must be
  * submitted in it (423 otherwise): each exclusive lock, and one of the shared locks on a path.
- * Answers the locks it read, for a handler that needs them.
+ * Decided inside the write's unit of work `w`, under the tree's lock that LOCK takes too, so a
+ * lock granted before the write commits is always seen; without `w` it is a first look, which
+ * refuses a request before its body is read but decides nothing.
  */
-export async function checkWrite(dav: DavRequest, scopes: WriteScope[]): Promise<DavLockRow[]> {
+export async function checkWrite(dav: DavRequest, scopes: WriteScope[], w?: TreeWork): Promise<void> {
   const lists = ifListsOf(dav);
-  const locks = await dav.services.davLocks.active(dav.user.id);
+  const locks = await dav.services.davLocks.active(dav.user.id, w?.tx);
   if (lists.length > 0) {
     const held = await ifHolds(lists, (tag) =>
-      stateAt(dav, locks, tag === undefined ? dav.segments : taggedSegments(dav, tag)),
+      stateAt(dav, locks, tag === undefined ? dav.segments : taggedSegments(dav, tag), w),
     );
     if (!held) throw ifFailed();
   }
-  if (locks.length === 0) return locks;
+  if (locks.length === 0) return;
   const submitted = submittedTokens(lists);
   for (const scope of scopes) {
     const path = lockPath(scope.segments);
@@ -77,5 +87,4 @@ export async function checkWrite(dav: DavRequest, scopes: WriteScope[]): Promise
       if (unsubmitted || sharedMissed) throw davLocked();
     }
   }
-  return locks;
 }

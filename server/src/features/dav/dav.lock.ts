@@ -7,7 +7,7 @@ import { ifListsOf } from './dav.guard.ts';
 import { submittedTokens } from './dav.if.ts';
 import { covers, type LockScope, lockPath, timeoutOf } from './dav.locks.service.ts';
 import type { DavLockRow } from './dav.locks.table.ts';
-import { hrefOf, resolvePath } from './dav.paths.ts';
+import { hrefOf, nodeAtIn, resolvePath } from './dav.paths.ts';
 import { childElements, escapeXml, isDav, parseDavBody, readXmlBody, serialise } from './dav.xml.ts';
 
 /** The locks this server offers, as `supportedlock` lists them. */
@@ -83,14 +83,12 @@ export const lock: DavHandler = async (dav) => {
   const target = await resolvePath(services.nodes, dav.actor, dav.segments);
   if (target.node === undefined && (target.parent === undefined || target.name === undefined))
     throw parentMissing();
-  const granted = await services.davLocks.take(dav.user.id, {
-    path: lockPath(dav.segments),
-    scope: info.scope,
-    depth,
-    owner: info.owner,
-    timeoutSeconds,
-  });
-  if (target.node !== undefined || target.parent === undefined || target.name === undefined)
+  const { lock: granted, also: mapped } = await services.davLocks.take(
+    dav.user.id,
+    { path: lockPath(dav.segments), scope: info.scope, depth, owner: info.owner, timeoutSeconds },
+    async (w) => (await nodeAtIn(services.nodes, w, dav.segments)) !== undefined,
+  );
+  if (mapped || target.parent === undefined || target.name === undefined)
     return lockAnswer(dav, 200, granted);
   // RFC 4918 7.3: locking an unmapped URL makes an empty resource there.
   try {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, gt, lte } from 'drizzle-orm';
 import type { Deps } from '../../deps.ts';
 import type { Queryable } from '../../platform/database/database.ts';
-import type { NodesService } from '../nodes/nodes.service.ts';
+import type { NodesService, TreeWork } from '../nodes/nodes.service.ts';
 import { davLocked } from './dav.errors.ts';
 import { type DavLockRow, davLocks } from './dav.locks.table.ts';
 
@@ -65,9 +65,17 @@ export function createDavLocks({ database, clock }: Pick<Deps, 'database' | 'clo
   return {
     active,
 
-    /** Grants a new lock, or a 423 when a lock already there (or one under it) conflicts with it. */
-    async take(userId: string, request: LockRequest): Promise<DavLockRow> {
-      return nodes.inTree(userId, undefined, async ({ tx }) => {
+    /**
+     * Grants a new lock, or a 423 when a lock already there (or one under it) conflicts with it.
+     * Answers too what `alsoInWork` finds in the same unit of work (whether the path is mapped).
+     */
+    async take<T>(
+      userId: string,
+      request: LockRequest,
+      alsoInWork: (w: TreeWork) => Promise<T>,
+    ): Promise<{ lock: DavLockRow; also: T }> {
+      return nodes.inTree(userId, undefined, async (w) => {
+        const { tx } = w;
         const conflicting = (await active(userId, tx)).filter(
           (lock) =>
             (covers(lock, request.path) ||
@@ -88,7 +96,7 @@ export function createDavLocks({ database, clock }: Pick<Deps, 'database' | 'clo
           })
           .returning();
         if (lock === undefined) throw new Error('the lock was not recorded');
-        return lock;
+        return { lock, also: await alsoInWork(w) };
       });
     },
 
@@ -113,11 +121,11 @@ export function createDavLocks({ database, clock }: Pick<Deps, 'database' | 'clo
       return removed.length > 0;
     },
 
-    /** Drops the locks on a path and under it, once what was there has been deleted or moved away. */
-    async dropUnder(userId: string, path: string) {
-      const under = (await active(userId)).filter((lock) => isUnder(lock.path, path));
+    /** Drops the locks on a path and under it, in the unit of work that deletes or moves away what was there. */
+    async dropUnder(userId: string, path: string, tx: Queryable = db) {
+      const under = (await active(userId, tx)).filter((lock) => isUnder(lock.path, path));
       for (const lock of under)
-        await db.delete(davLocks).where(and(eq(davLocks.userId, userId), eq(davLocks.token, lock.token)));
+        await tx.delete(davLocks).where(and(eq(davLocks.userId, userId), eq(davLocks.token, lock.token)));
     },
 
     /** Deletes the locks past their time (they already count for nothing); answers how many. */

@@ -1,7 +1,7 @@
 import { AppError } from '../../shared/errors.ts';
 import { normaliseNodeName } from '../../shared/names.ts';
 import type { Actor } from '../access/access.ts';
-import type { NodesService } from '../nodes/nodes.service.ts';
+import type { NodesService, TreeWork } from '../nodes/nodes.service.ts';
 import type { NodeRow } from '../nodes/nodes.table.ts';
 import { davNotFound, invalidPath } from './dav.errors.ts';
 
@@ -71,6 +71,14 @@ export async function resolvePath(nodes: NodesService, actor: Actor, segments: s
     current = parent === undefined ? undefined : await nodes.childNamed(actor, parent, name);
   }
   return { segments, node: current, parent, name: segments.at(-1) };
+}
+
+/** The node at these names of the work's own tree, as the unit of work sees it (walked from its top folder). */
+export async function nodeAtIn(nodes: NodesService, w: TreeWork, segments: string[]) {
+  let node: NodeRow | undefined = await nodes.rootIn(w);
+  for (const name of segments)
+    node = node?.kind === 'folder' ? await nodes.liveChildIn(w, node.id, name) : undefined;
+  return node;
 }
 
 /** The node a path must name, or a 404. */

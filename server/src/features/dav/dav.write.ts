@@ -53,7 +53,9 @@ export const put: DavHandler = async (dav) => {
   const { request, reply, services } = dav;
   const target = await resolvePath(services.nodes, dav.actor, dav.segments);
   if (target.name === undefined || target.node?.kind === 'folder') throw notAFile();
-  if (target.parent === undefined) throw parentMissing();
+  const { parent, name } = target;
+  if (parent === undefined) throw parentMissing();
+  // A first look refuses a locked file before its body is read; the unit of work decides.
   await checkWrite(dav, [{ segments: dav.segments, member: target.node === undefined }]);
   closeIfBodyUnread(request, reply);
   const body = fileBody(request);
@@ -64,12 +66,16 @@ export const put: DavHandler = async (dav) => {
   const modifiedAt = clientMtime(dav);
   const result = await services.files.upload({
     actor: dav.actor,
-    folderId: target.parent.id,
-    name: target.name,
+    folderId: parent.id,
+    name,
     onConflict: 'replace',
     ...body,
     declaredSize,
     modifiedAt,
+    guard: async (w) => {
+      const member = (await services.nodes.liveChildIn(w, parent.id, name)) === undefined;
+      await checkWrite(dav, [{ segments: dav.segments, member }], w);
+    },
   });
   if (modifiedAt !== undefined) reply.header('x-oc-mtime', 'accepted');
   return reply
@@ -87,8 +93,9 @@ export const mkcol: DavHandler = async (dav) => {
   const target = await resolvePath(dav.services.nodes, dav.actor, dav.segments);
   if (target.node !== undefined) throw alreadyExists();
   if (target.parent === undefined || target.name === undefined) throw parentMissing();
-  await checkWrite(dav, [{ segments: dav.segments, member: true }]);
-  await dav.services.nodes.createFolder(dav.actor, target.parent.id, target.name);
+  await dav.services.nodes.createFolder(dav.actor, target.parent.id, target.name, (w) =>
+    checkWrite(dav, [{ segments: dav.segments, member: true }], w),
+  );
   return dav.reply.code(201).send();
 };
 
@@ -96,9 +103,10 @@ export const mkcol: DavHandler = async (dav) => {
 export const remove: DavHandler = async (dav) => {
   const { node } = await existing(dav.services.nodes, dav.actor, dav.segments);
   if (node.parentId === null) throw rootIsFixed();
-  await checkWrite(dav, [{ segments: dav.segments, deep: true, member: true }]);
-  await dav.services.nodes.trash(dav.actor, node.id);
-  await dav.services.davLocks.dropUnder(dav.user.id, lockPath(dav.segments));
+  await dav.services.nodes.trash(dav.actor, node.id, async (w) => {
+    await checkWrite(dav, [{ segments: dav.segments, deep: true, member: true }], w);
+    await dav.services.davLocks.dropUnder(dav.user.id, lockPath(dav.segments), w.tx);
+  });
   return dav.reply.code(204).send();
 };
 
@@ -125,11 +133,13 @@ export const proppatch: DavHandler = async (dav) => {
   const { services, reply } = dav;
   const changes = propertyChanges(await readXmlBody(dav.request.raw));
   const { node, segments } = await existing(services.nodes, dav.actor, dav.segments);
-  await checkWrite(dav, [{ segments }]);
+  const scopes = [{ segments }];
   const isLive = (change: PropertyChange) => change.namespace === DAV_NS && LIVE_PROPERTIES.has(change.name);
   const elements = (list: PropertyChange[]) => list.map((change) => propertyElement(change));
   let inner: string;
   if (changes.some(isLive)) {
+    // Nothing is written; a locked resource still answers as locked.
+    await checkWrite(dav, scopes);
     inner =
       propstat(403, elements(changes.filter(isLive))) +
       (changes.some((change) => !isLive(change))
@@ -141,6 +151,7 @@ export const proppatch: DavHandler = async (dav) => {
       ownerId,
       undefined,
       async (w) => {
+        await checkWrite(dav, scopes, w);
         await services.nodes.nodeIn(w, node.id, 'write', davNotFound);
         await changeProperties(w.tx, node.id, changes);
       },

@@ -9,7 +9,13 @@ import { AppError } from '../../shared/errors.ts';
 import { normaliseNodeName } from '../../shared/names.ts';
 import { DigestCounter, TooManyBytesError } from '../../shared/streams.ts';
 import { type Actor, userActor } from '../access/access.ts';
-import type { ConflictPolicy, NodesService, RecordedFile, TreeWork } from '../nodes/nodes.service.ts';
+import type {
+  ConflictPolicy,
+  NodesService,
+  RecordedFile,
+  TreeWork,
+  WorkGuard,
+} from '../nodes/nodes.service.ts';
 import { quotaExceeded } from '../users/users.errors.ts';
 import type { UsersService } from '../users/users.service.ts';
 import { checksumMismatch, sizeMismatch, storageFull, uploadInterrupted } from './files.errors.ts';
@@ -33,6 +39,8 @@ export type SimpleUpload = Uploader & {
   sizeLimit?: { bytes: number; exceeded: () => AppError };
   /** The modification time to give the file (a client's, kept as it sent it); now otherwise. */
   modifiedAt?: Date;
+  /** Asked first in the unit of work that records the file, deciding with it (WebDAV's locks). */
+  guard?: WorkGuard;
   /** More for the unit of work that records the file to do, deciding with it (a drop counting its files). */
   alsoInWork?: (w: TreeWork, recorded: RecordedFile) => Promise<void>;
 };
@@ -155,6 +163,7 @@ export function createFilesService(
           folder.ownerId,
           name,
           async (w) => {
+            await request.guard?.(w);
             const recorded = await nodes.recordFile(w, folder.id, name, request.onConflict, content);
             await request.alsoInWork?.(w, recorded);
             return recorded;

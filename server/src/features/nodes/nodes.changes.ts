@@ -18,6 +18,12 @@ import type { Tree, TreeWork } from './nodes.tree.ts';
 
 export type ConflictPolicy = 'fail' | 'rename' | 'replace';
 
+/**
+ * A caller's own check (WebDAV's locks), made first in a change's unit of work, under the tree's
+ * lock: it decides with the change, and throwing refuses it with nothing written.
+ */
+export type WorkGuard = (w: TreeWork) => Promise<void>;
+
 /** A file's content, written to the blob store and ready to be recorded as a node. */
 export interface StoredContent {
   blobKey: string;
@@ -118,6 +124,15 @@ export function createNodeChanges(
     return inTree(ownerId, name, (w) => recordFile(w, parentId, name, onConflict, content), actor);
   }
 
+  /** Moves a node of the work's tree (and with it everything under it) to the owner's trash. */
+  async function trashIn(w: TreeWork, id: string) {
+    const node = await changeableIn(w, id);
+    const updated = await repository.updateNode(w.tx, node.id, { trashedAt: clock.now() });
+    w.changedNodes.add(node.id);
+    w.changedFolders.add(node.parentId);
+    return updated;
+  }
+
   /** Takes a node in the trash of the work's owner, and only theirs. */
   async function trashedIn(w: TreeWork, id: string): Promise<NodeRow> {
     // The unit of work is on the owner's own tree, for them: nobody else reaches it.
@@ -129,6 +144,14 @@ export function createNodeChanges(
   return {
     recordFile,
     commitFileAs,
+    trashIn,
+
+    /** The tree's top folder, as the work sees it. */
+    rootIn: (w: TreeWork) => root(w.ownerId, w.tx),
+
+    /** The live child of a folder of the work's tree called `name` (normalised), as the work sees it. */
+    liveChildIn: (w: TreeWork, folderId: string, name: string) =>
+      repository.findLiveChild(w.tx, folderId, name),
 
     /** The same, for the tree's owner (by id). */
     commitFile: (
@@ -144,13 +167,14 @@ export function createNodeChanges(
       return repository.insertNode(tx, { ownerId, parentId: null, kind: 'folder', name: '' });
     },
 
-    async createFolder(actor: Actor, parentId: string, rawName: string) {
+    async createFolder(actor: Actor, parentId: string, rawName: string, guard?: WorkGuard) {
       const name = normaliseNodeName(rawName);
       const ownerId = await ownerOf(actor, parentId, folderNotFound);
       return inTree(
         ownerId,
         name,
         async (w) => {
+          await guard?.(w);
           const { folder: parent, depth } = await liveFolderIn(w, parentId);
           if (depth + 1 > repository.MAX_TREE_DEPTH) throw treeTooDeep(repository.MAX_TREE_DEPTH);
           if ((await repository.findLiveChild(w.tx, parent.id, name)) !== undefined) throw nameTaken(name);
@@ -166,13 +190,14 @@ export function createNodeChanges(
      * ancestry check and the write happen under the tree's lock, so two opposite moves at once
      * can't both pass the check and build a cycle.
      */
-    async update(actor: Actor, id: string, changes: { name?: string; parentId?: string }) {
+    async update(actor: Actor, id: string, changes: { name?: string; parentId?: string }, guard?: WorkGuard) {
       const newName = changes.name === undefined ? undefined : normaliseNodeName(changes.name);
       const ownerId = await ownerOf(actor, id, nodeNotFound);
       return inTree(
         ownerId,
         newName,
         async (w) => {
+          await guard?.(w);
           const node = await changeableIn(w, id);
           const name = newName ?? node.name;
           let parentId = node.parentId;
@@ -205,17 +230,14 @@ export function createNodeChanges(
     },
 
     /** Moves a node (and with it everything under it) to its owner's trash. */
-    async trash(actor: Actor, id: string) {
+    async trash(actor: Actor, id: string, guard?: WorkGuard) {
       const ownerId = await ownerOf(actor, id, nodeNotFound);
       return inTree(
         ownerId,
         undefined,
         async (w) => {
-          const node = await changeableIn(w, id);
-          const updated = await repository.updateNode(w.tx, node.id, { trashedAt: clock.now() });
-          w.changedNodes.add(node.id);
-          w.changedFolders.add(node.parentId);
-          return updated;
+          await guard?.(w);
+          return trashIn(w, id);
         },
         actor,
       );

@@ -9,7 +9,7 @@ import * as defaultRepository from './nodes.repository.ts';
 import type { NodeRow } from './nodes.table.ts';
 import { createTree } from './nodes.tree.ts';
 
-export type { ConflictPolicy, RecordedFile, StoredContent } from './nodes.changes.ts';
+export type { ConflictPolicy, RecordedFile, StoredContent, WorkGuard } from './nodes.changes.ts';
 export type { PageRequest, SortField } from './nodes.pages.ts';
 export type { Reached, TreeWork } from './nodes.tree.ts';
 export type NodesRepository = typeof defaultRepository;
