@@ -1,34 +1,48 @@
 /**
  * Command-line client benchmark (`npm run bench:cli`): `fileshare put` of a large file against
  * curl's simple upload to the same API server in the same run, and `fileshare put` of a folder of
- * many small files (files/s) against curl sending them one by one. See bench/README.md.
+ * many small files (files/s) against curl sending them one by one. With BENCH_S3=1 the server keeps
+ * its blobs on S3 (Ceph RGW), the put's parts go to presigned URLs, and the bytes the API process
+ * reads during each upload are counted too. See bench/README.md.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileshare } from './cli/fileshare.ts';
+import { startS3 } from './cli/s3.ts';
 import { apiJson, startApi } from './support/api-server.ts';
 import { curlSimpleUpload, requireCurl } from './support/curl.ts';
 import { makeTestFiles, settle } from './support/files.ts';
+import { countIo, type IoCounters } from './support/process-stats.ts';
 import { makeTempDir, runBenchmark } from './support/processes.ts';
-import { fmt, machine, median, mib, printMachine, table } from './support/report.ts';
-import { positiveInt, ROUNDS } from './support/settings.ts';
+import { fmt, human, machine, median, mib, printMachine, table } from './support/report.ts';
+import { flag, positiveInt, ROUNDS, SIZE } from './support/settings.ts';
 
 const SMALL_FILES = positiveInt('BENCH_SMALL_FILES', 1000);
 const SMALL_BYTES = 4096;
+const S3 = flag('BENCH_S3');
 
 runBenchmark(async () => {
   await requireCurl();
   const dir = await makeTempDir('fileshare-bench-cli-');
-  printMachine(await machine(), 'clients: curl, and fileshare (cli/)', dir);
-  const api = await startApi(dir);
+  printMachine(
+    await machine(),
+    'clients: curl, and fileshare (cli/)',
+    dir,
+    S3 ? 'server drivers: PGlite, in-process cache, blobs on S3 (Ceph RGW, objects in memory)' : undefined,
+  );
+  const env = S3 ? await startS3(SIZE, ROUNDS) : undefined;
+  const api = await startApi(dir, env === undefined ? {} : { env });
   const { source } = makeTestFiles(dir);
   const rows: string[][] = [['client', 'what', 'median s', 'MiB/s or files/s']];
 
   const curlSeconds: number[] = [];
   const cliSeconds: number[] = [];
+  const curlIo: IoCounters[] = [];
+  const cliIo: { partsSent: IoCounters; all: IoCounters }[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     await settle();
+    const curlCount = countIo(api.pid);
     const curl = await curlSimpleUpload(
       api,
       source,
@@ -36,12 +50,30 @@ runBenchmark(async () => {
       path.join(dir, 'answer.json'),
       'curl',
     );
+    curlIo.push(curlCount());
     curlSeconds.push(curl.seconds);
     // A folder of its own each round: the same bytes already there would be skipped as unchanged.
     await apiJson(api, 'POST', '/folders', 201, { parentId: 'root', name: `round ${round}` });
     await settle();
-    cliSeconds.push(
-      await fileshare(api.origin, api.token, ['put', source.path, `/round ${round}`, '--quiet']),
+    const args = ['put', source.path, `/round ${round}`];
+    if (!S3) {
+      cliSeconds.push(await fileshare(api.origin, api.token, [...args, '--quiet']));
+      continue;
+    }
+    // With S3: the API's reads when the last part has arrived (its progress line), and in all.
+    const cliCount = countIo(api.pid);
+    let partsSent: IoCounters | undefined;
+    const seconds = await fileshare(api.origin, api.token, args, (stderr) => {
+      const sent = [...stderr.matchAll(/part \d+ of (\d+) sent/g)];
+      if (partsSent === undefined && sent.length > 0 && sent.length === Number(sent[0]?.[1]))
+        partsSent = cliCount();
+    });
+    const all = cliCount();
+    cliSeconds.push(seconds);
+    cliIo.push({ partsSent: partsSent ?? all, all });
+    console.log(
+      `  round ${round + 1}: curl ${fmt(curl.seconds, 2)} s, API read ${human(curlIo.at(-1)?.rchar ?? 0)}; ` +
+        `fileshare put ${fmt(seconds, 2)} s, API read ${human(partsSent?.rchar ?? Number.NaN)} until the last part, ${human(all.rchar)} in all`,
     );
   }
   const big = mib(source.size);
@@ -91,8 +123,36 @@ runBenchmark(async () => {
     fmt(SMALL_FILES / many),
   ]);
   console.log(table(rows));
+  if (S3) printApiReads(source.size, curlIo, cliIo);
   console.log(
     `fileshare put / curl: ${fmt(median(curlSeconds) / median(cliSeconds), 2)}× for the large file, ` +
       `${fmt(curlMany / many, 2)}× for the small files`,
   );
 });
+
+/** With S3: what the API process read (and wrote) during each large upload, medians. */
+function printApiReads(size: number, curl: IoCounters[], cli: { partsSent: IoCounters; all: IoCounters }[]) {
+  const row = (what: string, series: IoCounters[]) => {
+    const read = median(series.map((io) => io.rchar));
+    return [
+      what,
+      human(read),
+      `${fmt((100 * read) / size, 3)} %`,
+      human(median(series.map((io) => io.wchar))),
+    ];
+  };
+  console.log(
+    table([
+      ['upload of the large file', 'API read (rchar)', 'of the file', 'API wrote (wchar)'],
+      row('curl, simple upload (through the API)', curl),
+      row(
+        'fileshare put, until its last part arrived',
+        cli.map((io) => io.partsSent),
+      ),
+      row(
+        'fileshare put, in all (completing checks the SHA-256)',
+        cli.map((io) => io.all),
+      ),
+    ]),
+  );
+}

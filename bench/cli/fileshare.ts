@@ -6,8 +6,17 @@ import { BenchError, track } from '../support/processes.ts';
 
 const BIN = path.join(REPO, 'cli', 'bin', 'fileshare.js');
 
-/** Runs `fileshare …args` against the API at `url` with `token`; answers its wall-clock seconds. */
-export function fileshare(url: string, token: string, args: string[]): Promise<number> {
+/**
+ * Runs `fileshare …args` against the API at `url` with `token`; answers its wall-clock seconds.
+ * `onStderr` hears all it has written to standard error so far, as it comes (its progress lines
+ * without `--quiet`).
+ */
+export function fileshare(
+  url: string,
+  token: string,
+  args: string[],
+  onStderr?: (text: string) => void,
+): Promise<number> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = track(
@@ -19,6 +28,7 @@ export function fileshare(url: string, token: string, args: string[]): Promise<n
     let stderr = '';
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
+      onStderr?.(stderr);
     });
     child.on('error', reject);
     child.on('close', (code) => {

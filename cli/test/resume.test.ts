@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { driverSets } from '../../server/test/harness.ts';
@@ -27,6 +27,26 @@ async function killWhen(world: CliWorld, args: string[], ready: (stderr: string)
   return result;
 }
 
+/**
+ * The parts of the one open session once no more arrive: a part whose bytes were all on their way
+ * when the command was killed still lands on the server (or the store) a moment later.
+ */
+async function settledParts(world: CliWorld): Promise<number[]> {
+  const { uploads } = await (await world.api('/uploads')).json();
+  expect(uploads).toHaveLength(1);
+  let last = '';
+  for (let tries = 0; tries < 50; tries++) {
+    const session = await (await world.api(`/uploads/${uploads[0].id}`)).json();
+    const parts = session.uploadedParts
+      .map((part: { number: number }) => part.number)
+      .sort((a: number, b: number) => a - b);
+    if (JSON.stringify(parts) === last) return parts;
+    last = JSON.stringify(parts);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`parts still arriving 25 s after the kill: ${last}`);
+}
+
 describe.each(driverSets())('resuming after kill -9 (%s)', (set) => {
   const world = cliWorld(set);
   const big = { path: '', bytes: Buffer.alloc(0) };
@@ -48,12 +68,7 @@ describe.each(driverSets())('resuming after kill -9 (%s)', (set) => {
     );
     expect(killed.signal).toBe('SIGKILL');
 
-    const { uploads } = await (await world.api('/uploads')).json();
-    expect(uploads).toHaveLength(1);
-    const before = await (await world.api(`/uploads/${uploads[0].id}`)).json();
-    const arrived = before.uploadedParts
-      .map((part: { number: number }) => part.number)
-      .sort((a: number, b: number) => a - b);
+    const arrived = await settledParts(world);
     expect(arrived.length).toBeGreaterThan(0);
     expect(arrived.length).toBeLessThan(9);
 
@@ -69,6 +84,46 @@ describe.each(driverSets())('resuming after kill -9 (%s)', (set) => {
     const back = path.join(world.scratch, 'big.back');
     await world.ok(['get', '/big.bin', back]);
     expect((await readFile(back)).equals(big.bytes)).toBe(true);
+  });
+
+  test('with its saved state lost, a put finds the session by folder, name and size, and a different file of that size goes afresh', async () => {
+    const local = path.join(world.scratch, 'lost.bin');
+    const forgetState = () =>
+      rm(path.join(world.configHome, 'fileshare', 'uploads'), { recursive: true, force: true });
+    const killMidway = async (args: string[]) => {
+      const killed = await killWhen(world, args, (stderr) => /part \d+ of 9 sent/.test(stderr));
+      expect(killed.signal).toBe('SIGKILL');
+      return settledParts(world);
+    };
+
+    const first = randomBytes(SIZE);
+    await writeFile(local, first);
+    const arrived = await killMidway(['put', local, '/']);
+    await forgetState();
+    const again = await world.run(['put', local, '/']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`resuming: ${arrived.length} of 9 parts already sent`);
+    const sentNow = [...again.stderr.matchAll(/part (\d+) of 9 sent/g)].map((match) => Number(match[1]));
+    expect(sentNow.sort((a, b) => a - b)).toEqual(
+      [1, 2, 3, 4, 5, 6, 7, 8, 9].filter((n) => !arrived.includes(n)),
+    );
+
+    // Other bytes of the same size, into a folder with nothing of that name: the session found
+    // holds parts of the first file. The server refuses the joined file's SHA-256 and discards
+    // the session; the put sends this file again in a session of its own.
+    await world.ok(['mkdir', '/elsewhere']);
+    await killMidway(['put', local, '/elsewhere']);
+    await forgetState();
+    const second = randomBytes(SIZE);
+    await writeFile(local, second);
+    const replaced = await world.run(['put', local, '/elsewhere']);
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(replaced.stderr).toContain('resuming:');
+    expect([...replaced.stderr.matchAll(/part (\d+) of 9 sent/g)].length).toBeGreaterThanOrEqual(9);
+    expect((await (await world.api('/uploads')).json()).uploads).toEqual([]);
+    const back = path.join(world.scratch, 'lost.back');
+    await world.ok(['get', '/elsewhere/lost.bin', back]);
+    expect((await readFile(back)).equals(second)).toBe(true);
   });
 
   test('a get killed in its middle, run again, goes on from the bytes it had', async () => {

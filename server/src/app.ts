@@ -39,6 +39,7 @@ import { isDatabaseUnavailable } from './platform/database/database.ts';
 import { registerMetrics } from './platform/metrics/metrics.routes.ts';
 import { createServices, type RouteOptions } from './services.ts';
 import { AppError } from './shared/errors.ts';
+import { bodyOptional } from './shared/http.ts';
 import { DOCUMENTATION_CSP, SECURITY_HEADERS } from './shared/security-headers.ts';
 
 export const API_PREFIX = '/api/v1';
@@ -46,6 +47,11 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 // How long shutdown waits for requests still being worked on before it closes the backing services
 // anyway; well inside the 10 s a supervisor (docker stop, npm run cluster) gives before SIGKILL.
 const SHUTDOWN_GRACE_MS = 5_000;
+
+/** As much of an OpenAPI document as marking a request body optional needs. */
+interface OpenApiDocument {
+  paths?: Record<string, Record<string, { operationId?: string; requestBody?: { required?: boolean } }>>;
+}
 
 function sendError(
   reply: import('fastify').FastifyReply,
@@ -178,6 +184,7 @@ export async function buildApp(openedDeps: Deps, appOptions: AppOptions = {}): P
 
   await app.register(helmet, SECURITY_HEADERS);
   await app.register(cookie);
+  const optionalBodies = new Set<string>();
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -200,7 +207,18 @@ export async function buildApp(openedDeps: Deps, appOptions: AppOptions = {}): P
     },
     transform: ({ schema, url, route }) => {
       const publicRoute = (route.config as { access?: string } | undefined)?.access === 'public';
+      if (route.preValidation === bodyOptional && schema.operationId !== undefined)
+        optionalBodies.add(schema.operationId);
       return { schema: publicRoute ? { ...schema, security: [] } : schema, url };
+    },
+    // The plugin marks every body required; a route that takes none as `{}` says so.
+    transformObject: (document) => {
+      const { openapiObject } = document as { openapiObject: OpenApiDocument };
+      for (const operations of Object.values(openapiObject.paths ?? {}))
+        for (const operation of Object.values(operations ?? {}))
+          if (operation.requestBody !== undefined && optionalBodies.has(operation.operationId ?? ''))
+            operation.requestBody.required = false;
+      return openapiObject;
     },
   });
   await app.register(async (docs) => {

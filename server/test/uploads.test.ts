@@ -129,6 +129,41 @@ describe.each(driverSets())('resumable uploads (%s)', (set) => {
     expect([me.usedBytes, me.reservedBytes]).toEqual([0, 0]);
   });
 
+  it('takes the SHA-256 at completion instead, and checks it the same', async () => {
+    const { api } = await signUp(server, uniqueName());
+    const before = await countBlobs(server);
+    const data = randomBytes(9 * MIB + 17);
+    const lie = await startUpload(api, { name: 'late-lie.bin', size: data.length });
+    await uploadAll(api, lie, data);
+    const refused = await api.expect(422, 'POST', `/uploads/${lie.id}/complete`, {
+      json: { sha256: 'cd'.repeat(32) },
+    });
+    expect(refused.error.code).toBe('content_mismatch');
+    expect(await countBlobs(server)).toBe(before);
+
+    const declared = await startUpload(api, { name: 'both.bin', size: data.length, sha256: sha256Hex(data) });
+    await uploadAll(api, declared, data);
+    const differs = await api.expect(409, 'POST', `/uploads/${declared.id}/complete`, {
+      json: { sha256: 'ef'.repeat(32) },
+    });
+    expect(differs.error.code).toBe('sha256_conflict');
+    // Nothing changed: the session completes with the SHA-256 it declared.
+    const both = await api.expect(201, 'POST', `/uploads/${declared.id}/complete`, {
+      json: { sha256: sha256Hex(data).toUpperCase() },
+    });
+    expect(both.sha256).toBe(sha256Hex(data));
+
+    const late = await startUpload(api, { name: 'late.bin', size: data.length });
+    await uploadAll(api, late, data);
+    const node = await api.expect(201, 'POST', `/uploads/${late.id}/complete`, {
+      json: { sha256: sha256Hex(data) },
+    });
+    expect(node.sha256).toBe(sha256Hex(data));
+    expect((await download(api, node.id)).body.equals(data)).toBe(true);
+    const me = await api.expect(200, 'GET', '/me');
+    expect([me.usedBytes, me.reservedBytes]).toEqual([2 * data.length, 0]);
+  });
+
   it('rolls back when recording the file fails, and completes when tried again', async () => {
     const { api } = await signUp(server, uniqueName());
     const { db } = server.deps.database;

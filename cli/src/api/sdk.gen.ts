@@ -447,7 +447,9 @@ export const getUpload = <ThrowOnError extends boolean = false>(options: Options
 });
 
 /**
- * Join the parts and record the file (no body needed); answers the file
+ * Join the parts and record the file; answers the file
+ *
+ * No body needed; `{"sha256": …}` declares the file’s SHA-256 here if the upload did not at its start, and it is checked the same.
  */
 export const completeUpload = <ThrowOnError extends boolean = false>(options: Options<CompleteUploadData, ThrowOnError>) => (options.client ?? client).post<CompleteUploadResponses, CompleteUploadErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {
@@ -456,7 +458,11 @@ export const completeUpload = <ThrowOnError extends boolean = false>(options: Op
             type: 'apiKey'
         }],
     url: '/api/v1/uploads/{id}/complete',
-    ...options
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**

@@ -2977,7 +2977,7 @@ export type CreateUploadData = {
         storedSize?: number;
         contentType?: string;
         /**
-         * Hex SHA-256 of the file; verified before it appears.
+         * Hex SHA-256 of the file; verified before it appears. May be given at completion instead.
          */
         sha256?: string;
         /**
@@ -3454,7 +3454,12 @@ export type GetUploadResponses = {
 export type GetUploadResponse = GetUploadResponses[keyof GetUploadResponses];
 
 export type CompleteUploadData = {
-    body?: never;
+    body?: {
+        /**
+         * Hex SHA-256 of the file, verified before it appears; must equal the one declared at the start, if any.
+         */
+        sha256?: string;
+    };
     path: {
         id: string;
     };
@@ -5655,7 +5660,7 @@ export type StartDropUploadData = {
         size: number;
         contentType?: string;
         /**
-         * Hex SHA-256 of the file; verified before it appears.
+         * Hex SHA-256 of the file; verified before it appears. May be given at completion instead.
          */
         sha256?: string;
     };

@@ -3,9 +3,10 @@ import { abortUpload, completeUpload, createUpload, getUpload, listUploads } fro
 import { serverUrl, unwrap } from '../connection.ts';
 import { CliError, ExitCode } from '../errors.ts';
 import type { RemoteNode } from '../remote-paths.ts';
+import { digestFile } from './file-digests.ts';
 import { fileSha256 } from './file-hash.ts';
 import { putWhole, WHOLE_FILE_LIMIT } from './put-whole.ts';
-import { sendMissingParts, type UploadSession } from './send-parts.ts';
+import { missingParts, partAlgorithm, sendMissingParts, type UploadSession } from './send-parts.ts';
 import { forgetUploadState, type LocalFile, readUploadState, saveUploadState } from './upload-state.ts';
 
 export type OnConflict = 'fail' | 'rename' | 'replace';
@@ -22,19 +23,14 @@ export interface PutResult {
 }
 
 export interface PutProgress {
-  /** The file's bytes are being hashed (before anything is sent). */
+  /** The file's bytes are being hashed before anything is sent (a small file, or maybe the same bytes). */
   onHashing?: () => void;
   onStart?: (size: number, session: UploadSession, resumed: boolean) => void;
   onSent?: (bytes: number) => void;
   onPart?: (number: number, session: UploadSession) => void;
 }
 
-/**
- * Uploads one local file into a folder as `name` through an upload session, resuming the session
- * an earlier run left (its saved state, or an open session of the same name, size and SHA-256)
- * and sending only the parts it lacks.
- */
-export async function putFile(target: {
+interface PutTarget {
   file: LocalFile;
   folder: RemoteNode;
   name: string;
@@ -44,86 +40,149 @@ export async function putFile(target: {
   /** My open upload sessions, as listed when the command started. */
   openSessions: OpenSession[];
   progress?: PutProgress;
-}): Promise<PutResult> {
-  const { file, folder, name, onConflict, existing } = target;
-  const progress = target.progress ?? {};
-  const whole = file.size <= WHOLE_FILE_LIMIT;
-  const state = whole ? {} : await readUploadState(file);
-  const sameServer = state.server === serverUrl();
-  progress.onHashing?.();
-  const sha256 = sameServer && state.sha256 ? state.sha256 : await fileSha256(file.path);
-  if (!whole)
-    await saveUploadState(file, {
-      server: serverUrl(),
-      sha256,
-      sessionId: sameServer ? state.sessionId : undefined,
-    });
+}
 
+/**
+ * Uploads one local file into a folder as `name`: a small one in one request, a large one through
+ * an upload session, resuming the session an earlier run left (its saved state, or an open session
+ * of the same folder, name and size) and sending only the parts it lacks. A large file is read
+ * once for its digests while its parts go (its SHA-256 is declared when the session completes),
+ * and once more as the parts are sent.
+ */
+export async function putFile(target: PutTarget): Promise<PutResult> {
+  const { file, existing } = target;
+  const progress = target.progress ?? {};
+  if (file.size <= WHOLE_FILE_LIMIT) {
+    progress.onHashing?.();
+    const sha256 = await fileSha256(file.path);
+    const settled = alreadySettled(target, sha256);
+    if (settled !== undefined) return settled;
+    const node = await putWhole({ ...target, path: file.path, sha256 });
+    progress.onSent?.(file.size);
+    return { local: file.path, name: node.name, outcome: 'uploaded', node, partsSent: 1, partCount: 1 };
+  }
+
+  const state = await readUploadState(file);
+  const savedId = state.server === serverUrl() ? state.sessionId : undefined;
+  // Only a file of this size already there must be hashed first: it may hold these very bytes.
+  let known: string | undefined;
+  if (existing?.kind === 'file' && existing.size === file.size && existing.sha256) {
+    progress.onHashing?.();
+    known = await fileSha256(file.path);
+  }
   const fits = (session: OpenSession) =>
     session.status === 'open' &&
-    session.parentId === folder.id &&
-    session.name === name &&
+    session.parentId === target.folder.id &&
+    session.name === target.name &&
     session.size === file.size &&
     session.storedSize === file.size &&
     session.encoding === 'identity' &&
-    session.sha256 === sha256;
-  let session = whole
-    ? null
-    : await reopenSession(sameServer ? state.sessionId : undefined, target.openSessions, fits);
+    (session.sha256 === null || session.sha256 === known);
+  let session = await reopenSession(savedId, target.openSessions, fits);
   const resumed = session !== null;
   if (session === null) {
-    if (existing?.kind === 'file' && existing.size === file.size && existing.sha256 === sha256) {
+    const settled = alreadySettled(target, known);
+    if (settled !== undefined) {
       await forgetUploadState(file);
-      return {
-        local: file.path,
-        name: existing.name,
-        outcome: 'unchanged',
-        node: existing,
-        partsSent: 0,
-        partCount: 0,
-      };
-    }
-    if (existing !== undefined && onConflict === 'fail')
-      throw new CliError(
-        `${name}: already exists (use --on-conflict rename or replace)`,
-        ExitCode.conflict,
-        'name_taken',
-        409,
-      );
-    if (whole) {
-      const node = await putWhole({ path: file.path, folder, name, onConflict, sha256 });
-      progress.onSent?.(file.size);
-      return { local: file.path, name: node.name, outcome: 'uploaded', node, partsSent: 1, partCount: 1 };
+      return settled;
     }
     session = await unwrap(
-      createUpload({ body: { parentId: folder.id, name, size: file.size, sha256, onConflict } }),
+      createUpload({
+        body: {
+          parentId: target.folder.id,
+          name: target.name,
+          size: file.size,
+          onConflict: target.onConflict,
+          ...(known === undefined ? {} : { sha256: known }),
+        },
+      }),
     );
-    await saveUploadState(file, { server: serverUrl(), sha256, sessionId: session.id });
+    await saveUploadState(file, { server: serverUrl(), sessionId: session.id });
   }
-  const current = session;
-  progress.onStart?.(file.size, current, resumed);
-  const partsSent = await sendMissingParts({
+  try {
+    return await sendAndComplete(file, session, resumed, progress);
+  } catch (error) {
+    // The session resumed held another file's parts (same name and size, its state lost): the
+    // server checked the SHA-256 and discarded it; this file goes again in a session of its own.
+    if (resumed && error instanceof CliError && error.code === 'content_mismatch')
+      return putFile({ ...target, openSessions: [] });
+    throw error;
+  }
+}
+
+/** Sends the parts a session lacks while the file is hashed, then completes it with the SHA-256. */
+async function sendAndComplete(
+  file: LocalFile,
+  session: UploadSession,
+  resumed: boolean,
+  progress: PutProgress,
+): Promise<PutResult> {
+  progress.onStart?.(file.size, session, resumed);
+  const digests = digestFile({
     filePath: file.path,
-    session: current,
-    onSent: (bytes) => progress.onSent?.(bytes),
-    onPart: (number) => progress.onPart?.(number, current),
+    size: file.size,
+    partSize: session.partSize,
+    partAlgorithm: partAlgorithm(session),
+    parts: missingParts(session),
   });
-  const node = await unwrap(completeUpload({ path: { id: current.id } }));
-  await forgetUploadState(file);
-  return {
-    local: file.path,
-    name: node.name,
-    outcome: resumed ? 'resumed' : 'uploaded',
-    node,
-    partsSent,
-    partCount: current.partCount,
-  };
+  try {
+    const partsSent = await sendMissingParts({
+      filePath: file.path,
+      session,
+      checksumOf: (number) => digests.part(number),
+      onSent: (bytes) => progress.onSent?.(bytes),
+      onPart: (number) => progress.onPart?.(number, session),
+    });
+    const sha256 = await digests.sha256;
+    const node = await unwrap(completeUpload({ path: { id: session.id }, body: { sha256 } }));
+    await forgetUploadState(file);
+    return {
+      local: file.path,
+      name: node.name,
+      outcome: resumed ? 'resumed' : 'uploaded',
+      node,
+      partsSent,
+      partCount: session.partCount,
+    };
+  } finally {
+    await digests.stop();
+  }
+}
+
+/**
+ * Before anything is sent: the same bytes already there under the name (unchanged), or a name
+ * taken that must not be (fails). `sha256` undefined: not known, so not the same bytes.
+ */
+function alreadySettled(target: PutTarget, sha256: string | undefined): PutResult | undefined {
+  const { existing, file } = target;
+  if (
+    sha256 !== undefined &&
+    existing?.kind === 'file' &&
+    existing.size === file.size &&
+    existing.sha256 === sha256
+  )
+    return {
+      local: file.path,
+      name: existing.name,
+      outcome: 'unchanged',
+      node: existing,
+      partsSent: 0,
+      partCount: 0,
+    };
+  if (existing !== undefined && target.onConflict === 'fail')
+    throw new CliError(
+      `${target.name}: already exists (use --on-conflict rename or replace)`,
+      ExitCode.conflict,
+      'name_taken',
+      409,
+    );
+  return undefined;
 }
 
 /**
  * The open session to continue: the one this file's saved state names, else one for the same
- * folder, name, size and SHA-256 (a run whose state was lost). A saved session that no longer
- * fits is aborted, so its reservation is given back.
+ * folder, name and size (a run whose state was lost) that declared no other SHA-256. A saved
+ * session that no longer fits is aborted, so its reservation is given back.
  */
 async function reopenSession(
   savedId: string | undefined,

@@ -5,7 +5,6 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { refusal } from '../connection.ts';
 import { CliError, ExitCode } from '../errors.ts';
-import { hashRange } from './file-hash.ts';
 
 /** A part that makes no progress for this long (a dead connection, a hung server) is given up. */
 const STALL_MS = 120_000;
@@ -17,32 +16,23 @@ export interface PartToPut {
   size: number;
   /** Sent to the API's own part URLs only; a presigned store URL must go without it. */
   authorization: string | undefined;
+  /** The part's checksum header (Content-MD5 or x-amz-checksum-sha256) and its base64 value. */
+  checksum: { header: string; value: string };
   onProgress: (sentBytes: number) => void;
 }
 
 /**
  * PUTs bytes `start`…`start + size` of a file to a part URL, streamed from the disk, with their
- * Content-MD5 (which the store and the API both check) and, to the API, their SHA-256 as well.
- * The part is read twice: once to hash it, since the checksums go ahead of the body.
+ * checksum, which the store or the API checks before it keeps the part.
  */
 export async function putPart(part: PartToPut): Promise<void> {
   const end = part.start + part.size;
-  const onTheApi = part.authorization !== undefined;
-  const [md5, sha256] = await hashRange(
-    part.filePath,
-    onTheApi ? ['md5', 'sha256'] : ['md5'],
-    part.start,
-    end,
-  );
   const headers: Record<string, string> = {
     'content-length': String(part.size),
     'content-type': 'application/octet-stream',
-    'content-md5': (md5 as Buffer).toString('base64'),
+    [part.checksum.header]: part.checksum.value,
   };
-  if (onTheApi) {
-    headers.authorization = part.authorization as string;
-    headers['x-amz-checksum-sha256'] = (sha256 as Buffer).toString('base64');
-  }
+  if (part.authorization !== undefined) headers.authorization = part.authorization;
   const url = new URL(part.url);
   const transport = url.protocol === 'https:' ? https : http;
   const request = transport.request(url, { method: 'PUT', headers });

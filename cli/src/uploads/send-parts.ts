@@ -18,8 +18,20 @@ const isRetriable = (status: number) =>
 
 export const sumSizes = (parts: { size: number }[]) => parts.reduce((sum, part) => sum + part.size, 0);
 
+/** The numbers of the parts a session lacks, in order. */
+export function missingParts(session: UploadSession): number[] {
+  const arrived = new Set(session.uploadedParts.map((part) => part.number));
+  return session.parts.filter((part) => !arrived.has(part.number)).map((part) => part.number);
+}
+
+/** The checksum header a part's destination checks: S3 checks Content-MD5; the API either, SHA-256 costs less. */
+export const partAlgorithm = (session: UploadSession) => (session.partsNeedCredentials ? 'sha256' : 'md5');
+const checksumHeader = (session: UploadSession) =>
+  session.partsNeedCredentials ? 'x-amz-checksum-sha256' : 'content-md5';
+
 /**
- * Sends the parts of a file that its session doesn't have yet, four at a time. A part that fails
+ * Sends the parts of a file that its session doesn't have yet, four at a time, each once its
+ * checksum (`checksumOf`, base64, of the algorithm `partAlgorithm` names) is known. A part that fails
  * for a reason that may pass is tried again after a back-off, with fresh part URLs. `onSent`
  * hears the bytes sent so far, the parts that had already arrived included; `onPart` each part
  * that arrived. Answers how many parts it sent.
@@ -29,10 +41,10 @@ export async function sendMissingParts(options: {
   session: UploadSession;
   onSent: (bytes: number) => void;
   onPart?: (number: number) => void;
+  checksumOf: (number: number) => Promise<string>;
 }): Promise<number> {
   let session = options.session;
-  const arrived = new Set(session.uploadedParts.map((part) => part.number));
-  const pending = session.parts.filter((part) => !arrived.has(part.number)).map((part) => part.number);
+  const pending = missingParts(session);
   const partsToSend = pending.length;
   let doneBytes = sumSizes(session.uploadedParts);
   const inFlight = new Map<number, number>();
@@ -47,6 +59,7 @@ export async function sendMissingParts(options: {
     for (let attempt = 1; ; attempt++) {
       const part = session.parts.find((candidate) => candidate.number === number);
       if (part === undefined) throw new CliError(`the server did not hand out part ${number}`);
+      const checksum = { header: checksumHeader(session), value: await options.checksumOf(number) };
       try {
         await putPart({
           url: part.url,
@@ -54,6 +67,7 @@ export async function sendMissingParts(options: {
           start: (number - 1) * session.partSize,
           size: part.size,
           authorization: session.partsNeedCredentials ? authorizationHeader() : undefined,
+          checksum,
           onProgress: (loaded) => {
             inFlight.set(number, loaded);
             report();

@@ -4,13 +4,11 @@ import path from 'node:path';
 import { configDir } from '../settings.ts';
 
 /**
- * What an upload left behind for the next run: its session, and the file's SHA-256 (a large file
- * isn't hashed again). Keyed by the file's absolute path, size and modification time, so a file
- * that changed starts afresh.
+ * What an upload left behind for the next run: its session, on which server. Keyed by the file's
+ * absolute path, size and modification time, so a file that changed starts afresh.
  */
 export interface UploadState {
   sessionId: string;
-  sha256: string;
   server: string;
 }
 

@@ -27,6 +27,14 @@ export function declaredLength(request: FastifyRequest): number | undefined {
   return length;
 }
 
+/**
+ * For a route whose JSON body is optional: a request without one is validated as `{}`, since a
+ * body schema refuses an absent body.
+ */
+export async function bodyOptional(request: FastifyRequest) {
+  if (request.body === undefined || request.body === null) request.body = {};
+}
+
 /** The origin this site is reached at: `PUBLIC_URL`'s when set, else the request's own. */
 export function siteOrigin(request: FastifyRequest, publicUrl: string | undefined): string {
   return publicUrl !== undefined ? new URL(publicUrl).origin : `${request.protocol}://${request.host}`;

@@ -22,6 +22,7 @@ import {
   contentMismatch,
   missingParts,
   partsInFlight,
+  sha256Differs,
   uploadCompleting,
   uploadExpired,
   uploadNotFound,
@@ -44,6 +45,8 @@ export interface CompletionHelpers {
 export interface CompletionOptions {
   /** More for the unit of work that records the file to do, deciding with it (a drop counting its files). */
   alsoInWork?: (w: TreeWork, recorded: RecordedFile) => Promise<void>;
+  /** The file's hex SHA-256, if the session did not declare one when it started: checked the same. */
+  sha256?: string | undefined;
 }
 
 /**
@@ -222,7 +225,13 @@ export function createUploadCompletion(
         created: false,
       };
     }
-    const session = outcome.claimed;
+    const given = options.sha256?.toLowerCase();
+    if (given !== undefined && outcome.claimed.sha256 !== null && given !== outcome.claimed.sha256) {
+      await repository.releaseClaim(db, id, completionId);
+      throw sha256Differs();
+    }
+    // Checked and recorded as if it had been declared at the start.
+    const session = given === undefined ? outcome.claimed : { ...outcome.claimed, sha256: given };
     if (session.parentId === null) {
       await helpers.abortSession(session);
       throw new AppError(

@@ -41,6 +41,12 @@ export const storedSizeMismatch = () =>
   new AppError(400, 'invalid_request', 'Without compression, storedSize must equal size.');
 export const contentMismatch = (message: string) =>
   new AppError(422, 'content_mismatch', `${message} The upload was discarded.`);
+export const sha256Differs = () =>
+  new AppError(
+    409,
+    'sha256_conflict',
+    'This SHA-256 differs from the one declared when the upload started; nothing was changed.',
+  );
 export const commitFailed = () =>
   new AppError(
     503,

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { RouteOptions } from '../../services.ts';
 import {
+  bodyOptional,
   closeIfBodyUnread,
   declaredLength,
   errors,
@@ -13,7 +14,13 @@ import {
 import { currentActor, currentUser } from '../auth/auth.hooks.ts';
 import { Node, toApiNode } from '../nodes/nodes.schemas.ts';
 import { partChecksums } from './part-checksums.ts';
-import { CreateUploadBody, PartParams, UploadParams, UploadSession } from './uploads.schemas.ts';
+import {
+  CompleteUploadBody,
+  CreateUploadBody,
+  PartParams,
+  UploadParams,
+  UploadSession,
+} from './uploads.schemas.ts';
 
 export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deps, services }) => {
   const { uploads } = services;
@@ -76,13 +83,19 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
       schema: {
         operationId: 'completeUpload',
         tags: ['uploads'],
-        summary: 'Join the parts and record the file (no body needed); answers the file',
+        summary: 'Join the parts and record the file; answers the file',
+        description:
+          'No body needed; `{"sha256": …}` declares the file’s SHA-256 here if the upload did not at its start, and it is checked the same.',
         params: UploadParams,
+        body: CompleteUploadBody,
         response: { 200: Node, 201: Node, ...errors(401, 403, 404, 409, 410, 413, 422, 503) },
       },
+      preValidation: bodyOptional,
     },
     async (request, reply) => {
-      const result = await uploads.complete(currentActor(request), request.params.id);
+      const result = await uploads.complete(currentActor(request), request.params.id, {
+        sha256: request.body.sha256,
+      });
       return reply.code(result.created ? 201 : 200).send(toApiNode(result.node));
     },
   );

@@ -2,6 +2,9 @@ import { Type } from 'typebox';
 import { ByteCount, Nullable } from '../../shared/schemas.ts';
 import { FolderId, NodeName } from '../nodes/nodes.schemas.ts';
 
+const Sha256Hex = (options: { description: string }) =>
+  Type.String({ pattern: '^[0-9a-fA-F]{64}$', ...options });
+
 export const CreateUploadBody = Type.Object(
   {
     parentId: FolderId,
@@ -12,9 +15,9 @@ export const CreateUploadBody = Type.Object(
     ),
     contentType: Type.Optional(Type.String({ maxLength: 255 })),
     sha256: Type.Optional(
-      Type.String({
-        pattern: '^[0-9a-fA-F]{64}$',
-        description: 'Hex SHA-256 of the file; verified before it appears.',
+      Sha256Hex({
+        description:
+          'Hex SHA-256 of the file; verified before it appears. May be given at completion instead.',
       }),
     ),
     encoding: Type.Optional(
@@ -62,6 +65,19 @@ export const UploadSession = Type.Object(
     uploadedParts: Type.Array(Type.Object({ number: Type.Integer(), size: Type.Integer() })),
   },
   { title: 'UploadSession' },
+);
+
+/** Optional: a client that hashes the file while it sends the parts knows its SHA-256 only now. */
+export const CompleteUploadBody = Type.Object(
+  {
+    sha256: Type.Optional(
+      Sha256Hex({
+        description:
+          'Hex SHA-256 of the file, verified before it appears; must equal the one declared at the start, if any.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
 );
 
 export const UploadParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
