@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Deps } from '../../deps.ts';
 import { newBlobKey } from '../../platform/blobs/blob-keys.ts';
 import { type ByteRange, StorageFullError } from '../../platform/blobs/blob-store.ts';
-import { isDatabaseUnavailable } from '../../platform/database/database.ts';
+import { CommitOutcomeUnknownError } from '../../platform/database/database.ts';
 import { contentTypeFor } from '../../shared/content-types.ts';
 import { AppError } from '../../shared/errors.ts';
 import { normaliseNodeName } from '../../shared/names.ts';
@@ -174,9 +174,9 @@ export function createFilesService(
         return result;
       } catch (error) {
         // The rollback of blob-first, metadata-last: no row points at this blob, so it goes. Unless
-        // the database went away: the row may have been committed without the answer arriving, and
-        // the garbage collector takes the blob later if no row points at it.
-        if (!isDatabaseUnavailable(error)) await discardBlob(blobKey);
+        // the database went away at the commit: the row may be there, and the garbage collector
+        // takes the blob later if no row points at it.
+        if (!(error instanceof CommitOutcomeUnknownError)) await discardBlob(blobKey);
         throw error;
       }
     },

@@ -1,5 +1,7 @@
 import type { Deps } from '../../deps.ts';
 import {
+  CommitOutcomeUnknownError,
+  isDatabaseUnavailable,
   type Queryable,
   sqlState,
   type Transaction,
@@ -80,14 +82,19 @@ export function createTree(
       storageChanged: false,
     };
     let result: T;
+    let workDone = false;
     try {
       result = await db.transaction(async (tx) => {
         await lockTree(tx, ownerId);
         const facts = databaseFacts(tx);
-        return work(Object.assign(changes, { tx: tx as Transaction, ownerId, actor, facts }));
+        const done = await work(Object.assign(changes, { tx: tx as Transaction, ownerId, actor, facts }));
+        workDone = true;
+        return done;
       });
     } catch (error) {
       if (name !== undefined && sqlState(error) === UNIQUE_VIOLATION) throw nameTaken(name);
+      // Failing before its COMMIT, the work was rolled back; failing at it, nobody knows.
+      if (workDone && isDatabaseUnavailable(error)) throw new CommitOutcomeUnknownError(error);
       throw error;
     }
     await cached.forgetNodes(changes.changedNodes);

@@ -173,8 +173,21 @@ export function sqlState(error: unknown): string | undefined {
 
 export const UNIQUE_VIOLATION = '23505';
 
+/**
+ * A unit of work whose every statement ran, and whose COMMIT got no answer: the database went away
+ * in between, so whether it committed is not known. Whatever the work was written for (a blob it
+ * points at) must be kept; the database unavailable to the client (503).
+ */
+export class CommitOutcomeUnknownError extends Error {
+  constructor(cause: unknown) {
+    super('the database went away before answering a commit', { cause });
+    this.name = 'CommitOutcomeUnknownError';
+  }
+}
+
 /** True when the error means the database could not be reached, rather than a query being wrong. */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  if (error instanceof CommitOutcomeUnknownError) return true;
   const state = sqlState(error);
   if (state !== undefined) return state.startsWith('08') || state.startsWith('57P');
   for (let current = error; current instanceof Error; current = current.cause) {
