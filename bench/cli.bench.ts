@@ -3,13 +3,11 @@
  * curl's simple upload to the same API server in the same run, and `fileshare put` of a folder of
  * many small files (files/s) against curl sending them one by one. See bench/README.md.
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileshare } from './cli/fileshare.ts';
 import { apiJson, startApi } from './support/api-server.ts';
 import { curlSimpleUpload, requireCurl } from './support/curl.ts';
-import { makeTestFiles, settle } from './support/files.ts';
+import { makeSmallFiles, makeTestFiles, settle } from './support/files.ts';
 import { makeTempDir, runBenchmark } from './support/processes.ts';
 import { fmt, machine, median, mib, printMachine, table } from './support/report.ts';
 import { positiveInt, ROUNDS } from './support/settings.ts';
@@ -58,14 +56,7 @@ runBenchmark(async () => {
     fmt(big / median(cliSeconds)),
   ]);
 
-  const small = path.join(dir, 'small');
-  mkdirSync(small);
-  const smallFiles = Array.from({ length: SMALL_FILES }, (_, i) => {
-    const file = path.join(small, `file-${String(i).padStart(5, '0')}.txt`);
-    const content = Buffer.alloc(SMALL_BYTES, i % 251);
-    writeFileSync(file, content);
-    return { path: file, size: SMALL_BYTES, sha256: createHash('sha256').update(content).digest('hex') };
-  });
+  const { folder: small, files: smallFiles } = makeSmallFiles(dir, SMALL_FILES, SMALL_BYTES);
   await settle();
   const many = await fileshare(api.origin, api.token, ['put', small, '/', '--quiet']);
   const started = performance.now();
