@@ -5,14 +5,12 @@
  * its blobs on S3 (Ceph RGW), the put's parts go to presigned URLs, and the bytes the API process
  * reads during each upload are counted too. See bench/README.md.
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileshare } from './cli/fileshare.ts';
 import { startS3 } from './cli/s3.ts';
 import { apiJson, startApi } from './support/api-server.ts';
 import { curlSimpleUpload, requireCurl } from './support/curl.ts';
-import { makeTestFiles, settle } from './support/files.ts';
+import { makeSmallFiles, makeTestFiles, settle } from './support/files.ts';
 import { countIo, type IoCounters } from './support/process-stats.ts';
 import { makeTempDir, runBenchmark } from './support/processes.ts';
 import { fmt, human, machine, median, mib, printMachine, table } from './support/report.ts';
@@ -90,14 +88,7 @@ runBenchmark(async () => {
     fmt(big / median(cliSeconds)),
   ]);
 
-  const small = path.join(dir, 'small');
-  mkdirSync(small);
-  const smallFiles = Array.from({ length: SMALL_FILES }, (_, i) => {
-    const file = path.join(small, `file-${String(i).padStart(5, '0')}.txt`);
-    const content = Buffer.alloc(SMALL_BYTES, i % 251);
-    writeFileSync(file, content);
-    return { path: file, size: SMALL_BYTES, sha256: createHash('sha256').update(content).digest('hex') };
-  });
+  const { folder: small, files: smallFiles } = makeSmallFiles(dir, SMALL_FILES, SMALL_BYTES);
   await settle();
   const many = await fileshare(api.origin, api.token, ['put', small, '/', '--quiet']);
   const started = performance.now();

@@ -8,7 +8,8 @@
  * time windows that bench/results/transfer-latest.json recorded (same run): `upload` the simple
  * uploads, `session` the session uploads, `parts` and `complete` the two steps of those, `download`
  * the downloads, `zip` the zip downloads. The load benchmark's workloads (`listing`, `page`, `metadata`, `login`) are sliced
- * by the measured runs in bench/results/load-latest.json.
+ * by the measured runs in bench/results/load-latest.json, the WebDAV benchmark's copies into /dav/
+ * (`dav-small`, `dav-large`) by bench/results/webdav-latest.json.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -29,7 +30,8 @@ interface Profile {
 
 const TRANSFER_SLICES = ['upload', 'session', 'parts', 'complete', 'download', 'zip'];
 const LOAD_SLICES = ['listing', 'page', 'metadata', 'login'];
-const SLICES = [...TRANSFER_SLICES, ...LOAD_SLICES];
+const WEBDAV_SLICES = ['dav-small', 'dav-large'];
+const SLICES = [...TRANSFER_SLICES, ...LOAD_SLICES, ...WEBDAV_SLICES];
 const [file, countArg, op] = process.argv.slice(2);
 if (file === undefined || (op !== undefined && !SLICES.includes(op))) {
   console.error(`usage: node bench/cpuprofile-top.ts <file.cpuprofile> [count] [${SLICES.join('|')}]`);
@@ -49,6 +51,12 @@ if (op !== undefined && LOAD_SLICES.includes(op)) {
       ? [{ startedUs: row.startedUs, endedUs: row.endedUs }]
       : [],
   );
+} else if (op !== undefined && WEBDAV_SLICES.includes(op)) {
+  const results = path.join(import.meta.dirname, 'results', 'webdav-latest.json');
+  const report = JSON.parse(readFileSync(results, 'utf8')) as {
+    copies: { side: string; what: string; startedUs: number; endedUs: number }[];
+  };
+  windows = report.copies.filter((c) => c.side === 'fileshare' && `dav-${c.what}` === op);
 } else if (op !== undefined) {
   const results = path.join(import.meta.dirname, 'results', 'transfer-latest.json');
   const report = JSON.parse(readFileSync(results, 'utf8')) as {
@@ -141,6 +149,8 @@ if (windows !== undefined) {
     page: 'load runs of page',
     metadata: 'load runs of metadata',
     login: 'load runs of login',
+    'dav-small': 'rclone copies of small files into /dav/',
+    'dav-large': 'rclone copies of the large file into /dav/',
   };
   console.log(
     `only the API's ${what[op ?? ''] ?? op} (${windows.length}): ${kept} samples, ${(sampled / 1e6).toFixed(1)} s`,

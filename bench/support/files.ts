@@ -1,6 +1,6 @@
 /** The benchmarks' files: random bytes of a known SHA-256, and the disk flushed between transfers. */
 import { createHash, randomFillSync } from 'node:crypto';
-import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { run } from './processes.ts';
@@ -47,6 +47,23 @@ export function makeTestFiles(dir: string): { source: TestFile; warm: TestFile }
   const files = { source: make('source.bin', SIZE), warm: make('warm.bin', WARM_SIZE) };
   console.log(`${((performance.now() - started) / 1000).toFixed(1)} s`);
   return files;
+}
+
+/** A folder `<dir>/small` of `count` files of `bytes` each (`file-00000.txt`, …), each of one repeated byte. */
+export function makeSmallFiles(
+  dir: string,
+  count: number,
+  bytes: number,
+): { folder: string; files: TestFile[] } {
+  const folder = path.join(dir, 'small');
+  mkdirSync(folder);
+  const files = Array.from({ length: count }, (_, i) => {
+    const file = path.join(folder, `file-${String(i).padStart(5, '0')}.txt`);
+    const content = Buffer.alloc(bytes, i % 251);
+    writeFileSync(file, content);
+    return { path: file, size: bytes, sha256: createHash('sha256').update(content).digest('hex') };
+  });
+  return { folder, files };
 }
 
 export async function sha256Of(file: string): Promise<string> {

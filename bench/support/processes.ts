@@ -103,10 +103,12 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs a command to completion (asynchronously, so the RSS sampler keeps ticking). */
-export function run(command: string, args: string[]): Promise<RunResult> {
+/** Runs a command to completion (asynchronously, so the RSS sampler keeps ticking); `env` is added to this process's. */
+export function run(command: string, args: string[], env: Record<string, string> = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = track(spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const child = track(
+      spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } }),
+    );
     let stdout = '';
     let stderr = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {

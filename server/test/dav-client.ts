@@ -1,6 +1,7 @@
 // The tests' WebDAV client: accounts with app passwords, requests with HTTP Basic, litmus.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { parseLitmus } from '../../tools/litmus.ts';
 import { type SignedUp, signUp, uniqueName } from './client.ts';
 import type { TestServer } from './harness.ts';
 
@@ -45,12 +46,5 @@ export async function litmus(server: TestServer, account: DavAccount, suites: st
       timeout: 120_000,
     },
   ).catch((error: { stdout: string }) => ({ stdout: error.stdout }));
-  const summaries = Object.fromEntries(
-    [...stdout.matchAll(/summary for `(\w+)': of (\d+) tests run: (\d+) passed, (\d+) failed/g)].map((m) => [
-      m[1],
-      { run: Number(m[2]), passed: Number(m[3]), failed: Number(m[4]) },
-    ]),
-  );
-  const problems = stdout.split('\n').filter((line) => /FAIL|WARNING|SKIPPED/.test(line));
-  return { summaries, problems, stdout };
+  return { ...parseLitmus(stdout), stdout };
 }

@@ -185,6 +185,27 @@ describe.each(driverSets())('WebDAV at /dav/ (%s)', (set) => {
     expect((await asAlice('GET', `/private/${encodeURIComponent('café.txt')}`)).status).toBe(200);
   });
 
+  it('walks a deep path to what is live there: not through a file, nor through the trash', async () => {
+    const account = await davSignUp(server);
+    const dav = davClient(server, account);
+    for (const folder of ['/a', '/a/b', '/a/b/c']) expect((await dav('MKCOL', folder)).status).toBe(201);
+    expect((await dav('PUT', '/a/b/c/d.txt', { body: 'deep' })).status).toBe(201);
+    expect(await (await dav('GET', '/a/b/c/d.txt')).text()).toBe('deep');
+    // A name below a file, or below a name that isn't there, has no folder to be in.
+    expect((await dav('PUT', '/a/b/c/d.txt/e.txt', { body: 'x' })).status).toBe(409);
+    expect((await dav('PUT', '/a/missing/e.txt', { body: 'x' })).status).toBe(409);
+    expect((await dav('PROPFIND', '/a/missing/e.txt', { headers: { depth: '0' } })).status).toBe(404);
+    // Once b is in the trash, nothing under it is at a path, and the name is free for a new b.
+    expect((await dav('DELETE', '/a/b')).status).toBe(204);
+    expect((await dav('GET', '/a/b/c/d.txt')).status).toBe(404);
+    expect((await dav('PUT', '/a/b/c/d.txt', { body: 'x' })).status).toBe(409);
+    expect((await dav('MKCOL', '/a/b')).status).toBe(201);
+    expect((await dav('PUT', '/a/b/new.txt', { body: 'new' })).status).toBe(201);
+    const listing = await (await dav('PROPFIND', '/a/b/', { headers: { depth: '1' } })).text();
+    expect(listing).toContain('/dav/a/b/new.txt');
+    expect(listing).not.toContain('/dav/a/b/c');
+  });
+
   it('answers PUT 201 then 204, GET with Range and the download ETag, and refuses Depth infinity', async () => {
     const account = await davSignUp(server);
     const dav = davClient(server, account);

@@ -62,15 +62,13 @@ export interface Resolved {
  * reaches in their own tree is ever found: another user's node is never at any path (404).
  */
 export async function resolvePath(nodes: NodesService, actor: Actor, segments: string[]): Promise<Resolved> {
-  const root = await nodes.reached(actor, 'root');
-  if (root === undefined) throw davNotFound();
-  let current: NodeRow | undefined = root.node;
-  let parent: NodeRow | undefined;
-  for (const name of segments) {
-    parent = current?.kind === 'folder' ? current : undefined;
-    current = parent === undefined ? undefined : await nodes.childNamed(actor, parent, name);
-  }
-  return { segments, node: current, parent, name: segments.at(-1) };
+  const walked = await nodes.pathFromRoot(actor, segments);
+  if (walked[0] === undefined) throw davNotFound();
+  // The walk stops at the first name that isn't there: what follows has no node, nor a folder above.
+  const node = walked.length === segments.length + 1 ? walked.at(-1) : undefined;
+  const above = walked.length >= segments.length ? walked[segments.length - 1] : undefined;
+  const parent = segments.length > 0 && above?.kind === 'folder' ? above : undefined;
+  return { segments, node, parent, name: segments.at(-1) };
 }
 
 /** The node at these names of the work's own tree, as the unit of work sees it (walked from its top folder). */

@@ -80,13 +80,18 @@ export function createNodeReads(
     lineage: (id: string, tx: Queryable = db) => repository.ancestry(tx, id),
 
     /**
-     * The live child of a folder the actor reached, by its (normalised) name, when the actor
-     * reaches it too: a path walked name by name from a root goes through here.
+     * The nodes a path of names walks from the actor's own root (the root first, then the live
+     * child each name is in the one before), as far as the path goes and the actor reaches: one
+     * read for the whole path.
      */
-    async childNamed(actor: Actor, folder: NodeRow, name: string): Promise<NodeRow | undefined> {
-      const child = await repository.findLiveChild(db, folder.id, name);
-      if (child === undefined || (await tree.reach(actor, child, facts, db)) === undefined) return undefined;
-      return child;
+    async pathFromRoot(actor: Actor, names: string[]): Promise<NodeRow[]> {
+      if (actor.kind !== 'user') return [];
+      const walked: NodeRow[] = [];
+      for (const node of await repository.livePath(db, actor.userId, names)) {
+        if ((await tree.reach(actor, node, facts, db)) === undefined) break;
+        walked.push(node);
+      }
+      return walked;
     },
 
     /** A page of a folder's live children as rows, uncached (the caller reached the folder). */

@@ -51,6 +51,36 @@ export async function findLiveChild(
   return row;
 }
 
+/**
+ * The owner's root and, name by name, the live child each name is in the node before: the nodes a
+ * path walks, from the root down, as far as it goes (one query, however deep the path).
+ */
+export async function livePath(db: Queryable, ownerId: string, names: string[]): Promise<NodeRow[]> {
+  const path = sql`array[${sql.join(
+    names.map((name) => sql`${name}::text`),
+    sql`, `,
+  )}]::text[]`;
+  const rows = await db
+    .select()
+    .from(nodes)
+    .where(
+      sql`${nodes.id} in (
+        with recursive walk(id, depth) as (
+          select id, 0 from ${nodes} where owner_id = ${ownerId} and parent_id is null
+          union all
+          select n.id, walk.depth + 1 from walk join ${nodes} n
+            on n.parent_id = walk.id and n.name = (${path})[walk.depth + 1] and n.trashed_at is null
+          where walk.depth < ${names.length}
+        )
+        select id from walk)`,
+    );
+  // Each node is the parent of the next: put them in the path's order.
+  const byParent = new Map(rows.map((row) => [row.parentId, row]));
+  const chain: NodeRow[] = [];
+  for (let node = byParent.get(null); node !== undefined; node = byParent.get(node.id)) chain.push(node);
+  return chain;
+}
+
 /** Names in use in a folder that start with `prefix`, for choosing "name (n)". */
 export async function liveNamesStartingWith(
   db: Queryable,
