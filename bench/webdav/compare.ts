@@ -144,6 +144,11 @@ export async function compareWithRcloneServe() {
     ]);
   }
   console.log(`\n${table(rows)}`);
+  // rclone's client can be the limit for small files on both sides: the CPU each server spends says more.
+  const perFile = (side: Side) => fmt((1000 * medianOf(side, 'small', 'serverCpuSeconds')) / SMALL_FILES, 1);
+  console.log(
+    `server CPU per small file (median copy): fileshare ${perFile('fileshare')} ms, rclone serve ${perFile('rclone serve')} ms`,
+  );
   const loadAverageAtEnd = Number((os.loadavg()[0] ?? 0).toFixed(2));
   console.log(
     `load average (1 min): ${info.loadAverage1mAtStart} at the start, ${loadAverageAtEnd} at the end`,
