@@ -11,7 +11,7 @@
  *
  *   node bench/support/bare-node-server.ts <directory> <port>
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
@@ -62,27 +62,61 @@ async function writeAll(handle: FileHandle, buffers: Buffer[], position: number)
   return written;
 }
 
+/**
+ * The body's chunks as they come ('data' events: an async iterator would join the chunks it finds
+ * buffered into new memory, a copy per read), written in batches, one write at a time; the next
+ * batch gathers meanwhile, and the body is paused only when it is full before the write is done.
+ */
+function writeBody(request: IncomingMessage, handle: FileHandle, hash: Hash): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    let position = 0;
+    let writing: Promise<void> | undefined;
+    let ended = false;
+    const fail = (error: Error) => {
+      request.destroy();
+      reject(error);
+    };
+    const write = () => {
+      const buffers = batch;
+      const at = position;
+      position += batchBytes;
+      batch = [];
+      batchBytes = 0;
+      writing = writeAll(handle, buffers, at).then(() => {
+        for (const chunk of buffers) release(chunk);
+        writing = undefined;
+        if (batchBytes >= BATCH || (ended && batchBytes > 0)) write();
+        else if (ended) resolve(position);
+        else request.resume();
+      }, fail);
+    };
+    request.on('data', (chunk: Buffer) => {
+      hash.update(chunk);
+      batch.push(chunk);
+      batchBytes += chunk.length;
+      if (batchBytes < BATCH) return;
+      if (writing === undefined) write();
+      else request.pause();
+    });
+    request.on('end', () => {
+      ended = true;
+      if (writing !== undefined) return;
+      if (batchBytes > 0) write();
+      else resolve(position);
+    });
+    request.on('error', fail);
+  });
+}
+
 async function receive(request: IncomingMessage, response: ServerResponse, file: string) {
   const temporary = `${file}.${process.pid}.incoming`;
   const handle = await open(temporary, 'wx');
   const hash = createHash('sha256');
-  let size = 0;
+  let size: number;
   try {
-    let batch: Buffer[] = [];
-    let batchBytes = 0;
-    const flush = async () => {
-      size += await writeAll(handle, batch, size);
-      for (const chunk of batch) release(chunk);
-      batch = [];
-      batchBytes = 0;
-    };
-    for await (const chunk of request as AsyncIterable<Buffer>) {
-      hash.update(chunk);
-      batch.push(chunk);
-      batchBytes += chunk.length;
-      if (batchBytes >= BATCH) await flush();
-    }
-    await flush();
+    size = await writeBody(request, handle, hash);
     await handle.sync();
   } catch (error) {
     await handle.close();
