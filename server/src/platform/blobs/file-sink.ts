@@ -2,10 +2,14 @@ import type { Hash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 
-// Incoming bodies arrive in 64 KiB chunks. They are gathered into writes of at least this much (one
-// writev each), and as much again may queue while a write is in flight: a system call, a trip
-// through the thread pool and a promise per 2 MiB instead of per chunk.
-const WRITE_BATCH = 2 * 1024 * 1024;
+// Incoming bodies arrive in chunks of up to 64 KiB. They are gathered into writes of at least this
+// much (one writev each), and as much again may queue while a write is in flight: a system call, a
+// trip through the thread pool and a promise per 512 KiB instead of per chunk. Not more: with
+// batches of 2 MiB, a session upload's 4 parts in flight held up to 16 MiB at a time and cost about
+// 0.45 s more CPU per GiB, in the thread pool (most likely the copy into the page cache reading bytes
+// that had left the CPU's cache) and in full garbage collections; a single upload cost the same
+// either way, and batches of 256 KiB cost more (docs/benchmarks.md, Transfer).
+const WRITE_BATCH = 512 * 1024;
 
 export interface FileSinkOptions {
   /** `fs.open` flags: `wx` for a new file, `r+` to write into an existing one. */
