@@ -2939,6 +2939,9 @@ export type ListUploadsResponses = {
             storedSize: number;
             encoding: 'identity' | 'gzip';
             contentType: string;
+            /**
+             * Declared at the start; once completed, the one verified against the content (null if it was never hashed).
+             */
             sha256: string | null;
             onConflict: 'fail' | 'rename' | 'replace';
             partSize: number;
@@ -3171,6 +3174,9 @@ export type CreateUploadResponses = {
         storedSize: number;
         encoding: 'identity' | 'gzip';
         contentType: string;
+        /**
+         * Declared at the start; once completed, the one verified against the content (null if it was never hashed).
+         */
         sha256: string | null;
         onConflict: 'fail' | 'rename' | 'replace';
         partSize: number;
@@ -3418,6 +3424,9 @@ export type GetUploadResponses = {
         storedSize: number;
         encoding: 'identity' | 'gzip';
         contentType: string;
+        /**
+         * Declared at the start; once completed, the one verified against the content (null if it was never hashed).
+         */
         sha256: string | null;
         onConflict: 'fail' | 'rename' | 'replace';
         partSize: number;
@@ -5803,6 +5812,9 @@ export type StartDropUploadResponses = {
         size: number;
         storedSize: number;
         contentType: string;
+        /**
+         * Declared at the start; once completed, the one verified against the content (null if it was never hashed).
+         */
         sha256: string | null;
         partSize: number;
         partCount: number;
@@ -6025,6 +6037,9 @@ export type GetDropUploadResponses = {
         size: number;
         storedSize: number;
         contentType: string;
+        /**
+         * Declared at the start; once completed, the one verified against the content (null if it was never hashed).
+         */
         sha256: string | null;
         partSize: number;
         partCount: number;
@@ -6059,7 +6074,12 @@ export type GetDropUploadResponses = {
 export type GetDropUploadResponse = GetDropUploadResponses[keyof GetDropUploadResponses];
 
 export type CompleteDropUploadData = {
-    body?: never;
+    body?: {
+        /**
+         * Hex SHA-256 of the file, verified before it appears; must equal the one declared at the start, if any.
+         */
+        sha256?: string;
+    };
     path: {
         token: string;
         id: string;
