@@ -3482,6 +3482,29 @@ export type CompleteUploadErrors = {
      *
      * Default Response
      */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    /**
+     * Error
+     *
+     * Default Response
+     */
     401: {
         error: {
             /**
@@ -6089,6 +6112,29 @@ export type CompleteDropUploadData = {
 };
 
 export type CompleteDropUploadErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
     /**
      * Error
      *

@@ -75,7 +75,7 @@ export const dropRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
         description: COMPLETE_UPLOAD_DESCRIPTION,
         params: SessionParams,
         body: CompleteUploadBody,
-        response: { 200: DroppedFile, 201: DroppedFile, ...errors(401, 404, 409, 410, 422, 503) },
+        response: { 200: DroppedFile, 201: DroppedFile, ...errors(400, 401, 404, 409, 410, 422, 503) },
       },
       preValidation: bodyOptional,
     },

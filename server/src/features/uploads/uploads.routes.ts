@@ -88,7 +88,7 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
         description: COMPLETE_UPLOAD_DESCRIPTION,
         params: UploadParams,
         body: CompleteUploadBody,
-        response: { 200: Node, 201: Node, ...errors(401, 403, 404, 409, 410, 413, 422, 503) },
+        response: { 200: Node, 201: Node, ...errors(400, 401, 403, 404, 409, 410, 413, 422, 503) },
       },
       preValidation: bodyOptional,
     },
