@@ -32,7 +32,7 @@ export const TARGETS = {
   /** Trash, restore and move of a folder with the big folder's number of descendants. */
   treeChangeMs: 1_000,
   /** A PROPFIND Depth 1 of the big folder: all of it answered, and the server's RSS growth meanwhile. */
-  propfindSeconds: 5,
+  propfindSeconds: 10,
   propfindRssGrowthMiB: 50,
 };
 
