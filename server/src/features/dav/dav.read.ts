@@ -12,8 +12,8 @@ import { davErrorBody, MULTISTATUS_CLOSE, MULTISTATUS_OPEN, parseDavBody, readXm
 // answered as it is read, never held whole.
 const PROPFIND_PAGE = 100;
 
-async function storageOf({ services, user }: DavRequest): Promise<Storage> {
-  const fresh = (await services.users.getUser(user.id)) ?? user;
+/** The user's storage, from the row the request was authenticated with (read for it, not again). */
+function storageOf({ user: fresh }: DavRequest): Storage {
   const availableBytes =
     fresh.quotaBytes === null
       ? undefined
@@ -40,7 +40,7 @@ export const propfind: DavHandler = async (dav) => {
   if (depth !== '0' && depth !== '1') throw invalidDepth();
   const asked = propfindRequest(parseDavBody(await readXmlBody(request.raw), 'propfind'));
   const { node, segments } = await existing(services.nodes, dav.actor, dav.segments);
-  const storage = await storageOf(dav);
+  const storage = storageOf(dav);
   const locks = needsLocks(asked) ? await services.davLocks.active(dav.user.id) : [];
   const unlocked = { storage, locks: [] };
   const live = (names: string[]) =>
