@@ -54,9 +54,17 @@ export function defaultTemplateFile(): string {
   return path.join(nodeModules, '.cache', 'fileshare-pglite', version, `${migrationsKey()}.tar`);
 }
 
-/** The template as PGlite loads it (`loadDataDir`), or undefined when there is none. */
+/**
+ * The template as PGlite loads it (`loadDataDir`), or undefined when there is none. It is checked to
+ * be a whole tar file first: PGlite takes anything else for gzip, and its error then ends the process.
+ */
 export async function templateBlob(file: string): Promise<Blob | undefined> {
-  return existsSync(file) ? openAsBlob(file) : undefined;
+  if (!existsSync(file)) return undefined;
+  const blob = await openAsBlob(file);
+  const header = Buffer.from(await blob.slice(0, 512).arrayBuffer());
+  if (blob.size % 512 !== 0 || header.toString('latin1', 257, 262) !== 'ustar')
+    throw new Error(`the PGlite template ${file} is not a whole tar file`);
+  return blob;
 }
 
 /**
@@ -70,21 +78,12 @@ export async function copyTemplate(file: string, dataDir: string): Promise<boole
   await mkdir(partial, { recursive: true, mode: 0o700 });
   try {
     const extract = tar.extract();
-    const reading = pipeline((await openAsBlob(file)).stream(), extract);
-    for await (const entry of extract) {
-      const name = path.normalize(entry.header.name.replace(/^\/+/, ''));
-      if (name === '.' || name.startsWith('..') || path.isAbsolute(name))
-        throw new Error(`the PGlite template names a path outside its folder: ${entry.header.name}`);
-      const target = path.join(partial, name);
-      if (entry.header.type === 'directory') {
-        await mkdir(target, { recursive: true, mode: 0o700 });
-        entry.resume();
-      } else if (entry.header.type === 'file') {
-        await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
-        await pipeline(entry, createWriteStream(target, { mode: 0o600 }));
-      } else throw new Error(`the PGlite template holds a ${entry.header.type} entry: ${entry.header.name}`);
-    }
-    await reading;
+    // Both settle before this goes on (a damaged file fails the reading, and with it the writing).
+    const settled = await Promise.allSettled([
+      pipeline((await openAsBlob(file)).stream(), extract),
+      writeEntries(extract, partial),
+    ]);
+    for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
     if (!existsSync(path.join(partial, 'PG_VERSION')))
       throw new Error('the PGlite template is not a cluster');
     await rename(partial, dataDir);
@@ -92,6 +91,22 @@ export async function copyTemplate(file: string, dataDir: string): Promise<boole
   } catch (error) {
     await rm(partial, { recursive: true, force: true });
     throw error;
+  }
+}
+
+async function writeEntries(extract: tar.Extract, folder: string) {
+  for await (const entry of extract) {
+    const name = path.normalize(entry.header.name.replace(/^\/+/, ''));
+    if (name === '.' || name.startsWith('..') || path.isAbsolute(name))
+      throw new Error(`the PGlite template names a path outside its folder: ${entry.header.name}`);
+    const target = path.join(folder, name);
+    if (entry.header.type === 'directory') {
+      await mkdir(target, { recursive: true, mode: 0o700 });
+      entry.resume();
+    } else if (entry.header.type === 'file') {
+      await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+      await pipeline(entry, createWriteStream(target, { mode: 0o600 }));
+    } else throw new Error(`the PGlite template holds a ${entry.header.type} entry: ${entry.header.name}`);
   }
 }
 
