@@ -154,6 +154,15 @@ describe.runIf(driverSets().includes('embedded'))('PGlite template', () => {
     }
   });
 
+  it('loads the installed template (made again by the test setup) into every in-memory database', async () => {
+    const database = await openPglite(undefined);
+    try {
+      expect(database.pgliteStart).toEqual({ from: 'template' });
+    } finally {
+      await database.close();
+    }
+  });
+
   it('loads the template into an in-memory database, and runs initdb in memory for a damaged one', async () => {
     const fromTemplate = await openPglite(undefined, { template });
     try {

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, openAsBlob, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +18,7 @@ const migrationsFolder = fileURLToPath(new URL('../../../drizzle', import.meta.u
 
 /** The folder of an installed package, found from where Node resolves its entry point. */
 function packageFolder(name: string): string {
-  const entry = fileURLToPath(import.meta.resolve(name));
+  const entry = createRequire(import.meta.url).resolve(name);
   const marker = `${path.sep}node_modules${path.sep}${name.split('/').join(path.sep)}${path.sep}`;
   const at = entry.lastIndexOf(marker);
   if (at < 0) throw new Error(`${name} is not installed under a node_modules folder`);
