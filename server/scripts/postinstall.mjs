@@ -15,10 +15,14 @@ if (!existsSync(node)) {
     'fileshare: no Node 24 to make the PGlite template with; new data directories will run initdb',
   );
 } else {
-  const made = spawnSync(node, ['--liftoff-only', 'src/platform/database/pglite-template.cli.ts'], {
-    cwd: server,
-    stdio: 'inherit',
-  });
+  const made = spawnSync(
+    node,
+    ['--liftoff-only', '--max-semi-space-size=2', 'src/platform/database/pglite-template.cli.ts'],
+    {
+      cwd: server,
+      stdio: 'inherit',
+    },
+  );
   if (made.status !== 0)
     console.warn('fileshare: the PGlite template was not made; new data directories will run initdb');
 }
