@@ -5,7 +5,7 @@
  */
 
 import { printTables } from './scale/report.ts';
-import { type RunResult, runOn } from './scale/run.ts';
+import { propfindReferences, type RunResult, runOn } from './scale/run.ts';
 import { DRIVERS, NODES, PGLITE_NODES, shapeOf } from './scale/settings.ts';
 import { makeTempDir, runBenchmark } from './support/processes.ts';
 import { machine, printMachine, writeReport } from './support/report.ts';
@@ -20,8 +20,9 @@ runBenchmark(async () => {
     'server drivers: per run below, cache off',
   );
   const runs: RunResult[] = [];
+  const references = propfindReferences(dir);
   for (const driver of DRIVERS) {
-    runs.push(await runOn(driver, dir, shapeOf(driver === 'pglite' ? PGLITE_NODES : NODES)));
+    runs.push(await runOn(driver, dir, shapeOf(driver === 'pglite' ? PGLITE_NODES : NODES), references));
   }
   printTables(runs);
   await writeReport('scale', { machine: info, runs });

@@ -1,5 +1,7 @@
 /** The scale benchmark's tables: the tree, searches, listings, tree changes and the name index. */
 import { fmt, human, median, table, verdict } from '../support/report.ts';
+import { MiB } from '../support/settings.ts';
+import type { PropfindSide } from './propfind.ts';
 import type { RunResult } from './run.ts';
 import { TARGETS } from './settings.ts';
 
@@ -40,6 +42,8 @@ export function printTables(runs: RunResult[]) {
   console.log(
     table([['database', 'request', 'items', 'p50', 'p99', 'max', 'target p99', 'verdict'], ...latencyRows]),
   );
+
+  printPropfinds(runs);
 
   console.log('\n## Changes to a subtree of the big folder’s size (ms)\n');
   console.log(
@@ -93,4 +97,49 @@ export function printTables(runs: RunResult[]) {
       `${driver}: ${indexCost.sizes.map((entry) => `${entry.name} ${human(entry.bytes)}`).join(', ')}`,
     );
   }
+}
+
+/** The PROPFIND of the big folder: medians of the timed rounds, the highest RSS growth of any. */
+function printPropfinds(runs: RunResult[]) {
+  console.log('\n## PROPFIND Depth 1 (allprop) of the big folder, /dav/ against rclone serve webdav\n');
+  const rows = [
+    [
+      'database',
+      'server',
+      'responses',
+      'first byte ms',
+      'total ms',
+      'MiB',
+      'RSS before MiB',
+      'RSS growth MiB (max)',
+      'ours / rclone serve (total)',
+      'target',
+      'verdict',
+    ],
+  ];
+  for (const run of runs) {
+    const of = (side: PropfindSide) => run.propfinds.filter((answer) => answer.side === side);
+    const timed = (side: PropfindSide) => of(side).filter((answer) => answer.round >= 0);
+    const total = (side: PropfindSide) => median(timed(side).map((answer) => answer.totalMs));
+    for (const side of ['fileshare', 'rclone serve'] as const) {
+      const growth = Math.max(...of(side).map((answer) => answer.rssPeakMiB - answer.rssBeforeMiB));
+      const ours = side === 'fileshare';
+      rows.push([
+        run.driver,
+        side,
+        count(of(side)[0]?.responses ?? 0),
+        fmt(median(timed(side).map((answer) => answer.firstByteMs))),
+        fmt(total(side)),
+        fmt(median(timed(side).map((answer) => answer.bytes / MiB))),
+        fmt(median(of(side).map((answer) => answer.rssBeforeMiB))),
+        fmt(growth),
+        ours ? `${fmt(total('fileshare') / total('rclone serve'), 2)}×` : '',
+        ours ? `< ${TARGETS.propfindSeconds} s, < ${TARGETS.propfindRssGrowthMiB} MiB` : '',
+        ours
+          ? verdict(total(side) < TARGETS.propfindSeconds * 1000 && growth < TARGETS.propfindRssGrowthMiB)
+          : '',
+      ]);
+    }
+  }
+  console.log(table(rows));
 }

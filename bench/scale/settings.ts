@@ -18,6 +18,10 @@ export const POSTGRES = list('BENCH_POSTGRES', 'local', ['local', 'private'] as 
 export const REQUESTS = positiveInt('BENCH_REQUESTS', 200);
 /** Rounds of trash-and-restore and of move-and-back. */
 export const MOVE_ROUNDS = positiveInt('BENCH_MOVE_ROUNDS', 3);
+/** Timed WebDAV PROPFINDs of the big folder on each side (after one untimed). */
+export const PROPFIND_ROUNDS = positiveInt('BENCH_PROPFIND_ROUNDS', 3);
+/** Files in the big folder (and descendants of the moved subtree); by default a tenth of the nodes, at most 100,000. */
+const BIG_FOLDER = positiveInt('BENCH_BIG_FOLDER', 0);
 
 /** Folders nest this deep under the root. */
 export const DEPTH = 8;
@@ -27,11 +31,14 @@ export const TARGETS = {
   listingP99Ms: 20,
   /** Trash, restore and move of a folder with the big folder's number of descendants. */
   treeChangeMs: 1_000,
+  /** A PROPFIND Depth 1 of the big folder: all of it answered, and the server's RSS growth meanwhile. */
+  propfindSeconds: 10,
+  propfindRssGrowthMiB: 50,
 };
 
 /** The shape of a tree of `nodes` nodes: the big flat folder and the moved subtree take a tenth each. */
 export function shapeOf(nodes: number) {
-  const bigFolder = Math.max(10, Math.min(100_000, Math.floor(nodes / 10)));
+  const bigFolder = BIG_FOLDER || Math.max(10, Math.min(100_000, Math.floor(nodes / 10)));
   return { nodes, bigFolder, movedSubtree: bigFolder };
 }
 export type Shape = ReturnType<typeof shapeOf>;

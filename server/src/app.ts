@@ -37,6 +37,7 @@ import { isStoreUnavailable } from './platform/blobs/blob-store.ts';
 import { countedCache } from './platform/cache/counted.cache.ts';
 import { isDatabaseUnavailable } from './platform/database/database.ts';
 import { registerMetrics } from './platform/metrics/metrics.routes.ts';
+import { lazySerializers, lazyValidators } from './route-compilers.ts';
 import { createServices, type RouteOptions } from './services.ts';
 import { AppError } from './shared/errors.ts';
 import { bodyOptional } from './shared/http.ts';
@@ -142,7 +143,12 @@ export async function buildApp(openedDeps: Deps, appOptions: AppOptions = {}): P
       return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true },
-    schemaController: { compilersFactory: { buildValidator: buildExactBodyValidator } },
+    schemaController: {
+      compilersFactory: {
+        buildValidator: lazyValidators(buildExactBodyValidator),
+        buildSerializer: lazySerializers(),
+      },
+    },
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();

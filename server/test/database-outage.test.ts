@@ -5,7 +5,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countBlobs, signUp, uniqueName } from './client.ts';
 import { driverSets, startServer, type TestServer } from './harness.ts';
-import { startTcpProxy, type TcpProxy } from './services.ts';
+import { startTcpProxy, type TcpProxy, throughProxy } from './services.ts';
 
 // Part of the `services` driver set (TEST_DRIVERS=embedded,services), which CI runs.
 describe.runIf(driverSets().includes('services'))('PostgreSQL going away (PostgreSQL + Redis + S3)', () => {
@@ -15,12 +15,7 @@ describe.runIf(driverSets().includes('services'))('PostgreSQL going away (Postgr
   beforeAll(async () => {
     proxy = await startTcpProxy('127.0.0.1', 5432);
     server = await startServer('services', {
-      routeDatabase: (url) => {
-        const routed = new URL(url);
-        routed.hostname = '127.0.0.1';
-        routed.port = String(proxy.port);
-        return routed.toString();
-      },
+      routeDatabase: throughProxy(proxy.port),
     });
   });
   afterAll(async () => {

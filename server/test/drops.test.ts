@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, countBlobs, type SignedUp, signUp, uniqueName } from './client.ts';
 import { driverSets, startServer, type TestServer } from './harness.ts';
-import { partOf, type Session, sendPartWith } from './uploads-client.ts';
+import { partOf, type Session, sendPartWith, sha256Hex } from './uploads-client.ts';
 
 const MIB = 1024 * 1024;
 
@@ -245,6 +245,59 @@ describe.each(driverSets())('file drops (%s)', (set) => {
     expect((await contentOf(owner, file?.id ?? '')).equals(data)).toBe(true);
     const me = await owner.api.expect(200, 'GET', '/me');
     expect([me.usedBytes, me.reservedBytes]).toEqual([data.length + 5, 0]);
+  });
+
+  it('takes the SHA-256 at completion of a resumable drop, and checks it as the owner’s route does', async () => {
+    const { owner, folder, token } = await dropBox();
+    const before = await countBlobs(server);
+    const data = randomBytes(8 * MIB + 99);
+    const start = async (name: string, body: Record<string, unknown> = {}) => {
+      const created = await anyone()('POST', `/public/${token}/uploads`, {
+        json: { name, size: data.length, ...body },
+      });
+      expect(created.status).toBe(201);
+      const session = (await created.json()) as Session & { sha256: string | null };
+      for (const part of session.parts) {
+        const response = await sendPartWith(session, part.number, partOf(session, data, part.number));
+        expect(response.status, await response.clone().text()).toBe(200);
+      }
+      return session;
+    };
+    const complete = (session: Session, json?: unknown) =>
+      anyone()('POST', `/public/${token}/uploads/${session.id}/complete`, json === undefined ? {} : { json });
+
+    const lie = await start('lie.bin');
+    const refused = await complete(lie, { sha256: 'cd'.repeat(32) });
+    expect(refused.status).toBe(422);
+    expect((await refused.json()).error.code).toBe('content_mismatch');
+    expect(await countBlobs(server)).toBe(before);
+    expect((await complete(lie)).status).toBe(404);
+
+    const declared = await start('declared.bin', { sha256: sha256Hex(data) });
+    const differs = await complete(declared, { sha256: 'ef'.repeat(32) });
+    expect(differs.status).toBe(409);
+    expect((await differs.json()).error.code).toBe('sha256_conflict');
+    expect((await complete(declared, { sha256: sha256Hex(data) })).status).toBe(201);
+
+    const late = await start('late.bin');
+    const completed = await complete(late, { sha256: sha256Hex(data).toUpperCase() });
+    expect(completed.status).toBe(201);
+    expect(await completed.json()).toEqual({ name: 'late.bin', size: data.length });
+    const again = await complete(late, { sha256: 'ab'.repeat(32) });
+    expect(again.status).toBe(409);
+    expect((await again.json()).error.code).toBe('sha256_conflict');
+    expect((await complete(late, { sha256: sha256Hex(data) })).status).toBe(200);
+    const invalid = await complete(late, { sha256: 'not hex' });
+    expect(invalid.status).toBe(400);
+
+    const files = await children(owner, folder.id);
+    expect(files.map((child) => child.name).sort()).toEqual(['declared.bin', 'late.bin']);
+    for (const file of files) {
+      expect((await owner.api.expect(200, 'GET', `/files/${file.id}`)).sha256).toBe(sha256Hex(data));
+      expect((await contentOf(owner, file.id)).equals(data)).toBe(true);
+    }
+    const me = await owner.api.expect(200, 'GET', '/me');
+    expect([me.usedBytes, me.reservedBytes]).toEqual([2 * data.length, 0]);
   });
 
   it('aborts the sessions started through a drop when it is revoked', async () => {

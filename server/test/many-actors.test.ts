@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockTree } from '../src/platform/database/locks.ts';
-import { Api, signUp, uniqueName } from './client.ts';
+import { Api, countBlobs, signUp, uniqueName } from './client.ts';
 import { driverSets, startServer, type TestServer } from './harness.ts';
 import { sendPart, sendPartWith, sha256Hex, startUpload } from './uploads-client.ts';
 
@@ -189,6 +189,130 @@ describe.each(driverSets())('many requests on one tree at once (%s)', (set) => {
     }
     const me = await api.expect(200, 'GET', '/me');
     expect(me.reservedBytes).toBe(0);
+  });
+
+  it('lets one of racing completions with the right, a wrong or no SHA-256 decide, and never makes a file of a wrong one', async () => {
+    const { api, user } = await signUp(server, uniqueName());
+    type Digest = 'right' | 'wrong' | 'none';
+    const kinds: Digest[] = ['right', 'wrong', 'none', 'right', 'wrong', 'none'];
+    // Who goes first: nobody (all at once), or one kind given a head start until the session is claimed.
+    const rounds: (Digest | undefined)[] = [
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      'wrong',
+      'right',
+      'none',
+    ];
+    let files = 0;
+    let charged = 0;
+    for (const [round, first] of rounds.entries()) {
+      const name = `digest${round}.bin`;
+      const data = randomBytes(200_000 + round);
+      const session = await startUpload(api, { name, size: data.length });
+      expect((await sendPart(api, session, 1, data)).status).toBe(200);
+      const [{ blob_key: blobKey } = { blob_key: '' }] = await rows<{ blob_key: string }>(
+        sql`select blob_key from uploads where id = ${session.id}`,
+      );
+      const blobsBefore = await countBlobs(server);
+      const order = kinds.map((_, i) => kinds[(i + round) % kinds.length] as Digest);
+      const complete = (kind: Digest, i: number) => {
+        const sha256 =
+          kind === 'right' ? sha256Hex(data) : kind === 'wrong' ? sha256Hex(randomBytes(8)) : undefined;
+        return (i % 2 ? onPeer(api) : api)
+          .request(
+            'POST',
+            `/uploads/${session.id}/complete`,
+            sha256 === undefined ? {} : { json: { sha256 } },
+          )
+          .then(async (response) => ({ kind, status: response.status, body: await response.json() }));
+      };
+      const answers = [];
+      if (first !== undefined) {
+        const leading = complete(first, 0);
+        // Claimed (or already decided) before any other completion is sent.
+        while (
+          (await rows<{ status: string }>(sql`select status from uploads where id = ${session.id}`))[0]
+            ?.status === 'open'
+        )
+          await sleep(1);
+        answers.push(...(await Promise.all([leading, ...order.map((kind, i) => complete(kind, i + 1))])));
+      } else {
+        answers.push(...(await Promise.all(order.map((kind, i) => complete(kind, i)))));
+      }
+      const summary = answers.map((a) => `${a.kind}:${a.status}:${a.body.error?.code ?? ''}`).join(' ');
+      // Exactly one completion decides: it records the file (201), or, its SHA-256 wrong, discards the session (422).
+      const deciders = answers.filter((a) => a.status === 201 || a.status === 422);
+      expect(deciders, summary).toHaveLength(1);
+      const decider = deciders[0] as (typeof answers)[number];
+      if (first !== undefined) expect(decider.kind, summary).toBe(first);
+      for (const answer of answers) {
+        if (answer === decider) continue;
+        // The others: the same file, or a clear refusal; a wrong SHA-256 never gets a file.
+        const allowed =
+          answer.kind === 'wrong'
+            ? ['409:upload_completing', '409:sha256_conflict', '404:not_found']
+            : ['200:', '409:upload_completing', '409:sha256_conflict', '404:not_found'];
+        expect(allowed, summary).toContain(`${answer.status}:${answer.body.error?.code ?? ''}`);
+        if (answer.status === 200) expect(answer.body.id).toBe(decider.body.id);
+        if (answer.status === 409 && answer.body.error.code === 'sha256_conflict' && answer.kind !== 'wrong')
+          // The right SHA-256 conflicts only with a completion that hashed nothing: parts straight to S3.
+          expect([set, decider.kind]).toEqual(['services', 'none']);
+      }
+      if (decider.kind === 'wrong') expect(decider.status, summary).toBe(422);
+      if (decider.kind !== 'wrong') expect(decider.status, summary).toBe(201);
+      if (answers.some((a) => a.status === 404)) expect(decider.status, summary).toBe(422);
+
+      // Once it is decided, completing again (both instances, every kind at once) answers what was decided.
+      for (const again of await Promise.all(kinds.map((kind, i) => complete(kind, i)))) {
+        const expected =
+          decider.status === 422
+            ? '404:not_found'
+            : again.kind === 'wrong' ||
+                (again.kind === 'right' && set === 'services' && decider.kind === 'none')
+              ? '409:sha256_conflict'
+              : '200:';
+        expect(`${again.status}:${again.body.error?.code ?? ''}`, `${again.kind} after ${summary}`).toBe(
+          expected,
+        );
+        if (again.status === 200) expect(again.body.id).toBe(decider.body.id);
+      }
+
+      const listing = await api.expect(200, 'GET', '/folders/root');
+      const named = listing.children.filter((child: { name: string }) => child.name === name);
+      const [row] = await rows<{ status: string; sha256: string | null }>(
+        sql`select status, sha256 from uploads where id = ${session.id}`,
+      );
+      if (decider.status === 201) {
+        files += 1;
+        charged += data.length;
+        expect(named).toHaveLength(1);
+        const node = named[0];
+        expect(node.id).toBe(decider.body.id);
+        const content = Buffer.from(
+          await (await api.request('GET', `/files/${node.id}/content`)).arrayBuffer(),
+        );
+        expect(content.equals(data)).toBe(true);
+        const hashed = set === 'embedded' || decider.kind === 'right';
+        expect(node.sha256).toBe(hashed ? sha256Hex(data) : null);
+        expect(row).toEqual({ status: 'completed', sha256: node.sha256 });
+        expect(await countBlobs(server)).toBe(blobsBefore + 1);
+      } else {
+        expect(named).toEqual([]);
+        expect(row?.status).toBe('aborted');
+        expect((await api.request('GET', `/uploads/${session.id}`)).status).toBe(404);
+        expect(await countBlobs(server)).toBe(blobsBefore);
+      }
+      // The store keeps nothing of the session's parts either way.
+      for await (const upload of server.deps.blobs.multipart.list()) expect(upload.key).not.toBe(blobKey);
+      // Charged once for the file, the reservation gone.
+      const me = await api.expect(200, 'GET', '/me');
+      expect([me.usedBytes, me.reservedBytes]).toEqual([charged, 0]);
+      expect(await usedBytesInDatabase(user.id)).toEqual({ used: charged, files: charged });
+    }
+    // The rounds with a head start for a right or no SHA-256 made a file at least.
+    expect(files).toBeGreaterThanOrEqual(2);
   });
 
   /** alice shares a folder with bob as `role`; bob's client is on the other instance. */

@@ -115,6 +115,38 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
+/**
+ * The connection to `target` for a proxy's `client`, both kept in `sockets` while open: when one
+ * side fails, both go.
+ */
+export function connectPair(
+  client: net.Socket,
+  targetHost: string,
+  targetPort: number,
+  sockets: Set<net.Socket>,
+) {
+  const upstream = net.connect(targetPort, targetHost);
+  for (const socket of [client, upstream]) {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {
+      client.destroy();
+      upstream.destroy();
+    });
+  }
+  return upstream;
+}
+
+/** A database URL that reaches the database through a proxy listening on `port` of this machine. */
+export function throughProxy(port: number) {
+  return (url: string) => {
+    const routed = new URL(url);
+    routed.hostname = '127.0.0.1';
+    routed.port = String(port);
+    return routed.toString();
+  };
+}
+
 /** A TCP proxy on a free port in front of `target`, which a test can cut to simulate an outage. */
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
@@ -124,15 +156,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       client.destroy();
       return;
     }
-    const upstream = net.connect(targetPort, targetHost);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
+    const upstream = connectPair(client, targetHost, targetPort, sockets);
     client.pipe(upstream).pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -164,6 +164,51 @@ describe.each(driverSets())('resumable uploads (%s)', (set) => {
     expect([me.usedBytes, me.reservedBytes]).toEqual([2 * data.length, 0]);
   });
 
+  it('keeps the SHA-256 it verified, and holds a later completion that gives one to it', async () => {
+    const { api } = await signUp(server, uniqueName());
+    const data = randomBytes(9 * MIB + 5);
+    const late = await startUpload(api, { name: 'verified.bin', size: data.length });
+    await uploadAll(api, late, data);
+    const node = await api.expect(201, 'POST', `/uploads/${late.id}/complete`, {
+      json: { sha256: sha256Hex(data) },
+    });
+    // The session tells what its completion verified, like the file.
+    expect((await api.expect(200, 'GET', `/uploads/${late.id}`)).sha256).toBe(sha256Hex(data));
+    expect((await api.expect(200, 'GET', `/files/${node.id}`)).sha256).toBe(sha256Hex(data));
+    const wrong = await api.expect(409, 'POST', `/uploads/${late.id}/complete`, {
+      json: { sha256: 'ab'.repeat(32) },
+    });
+    expect(wrong.error.code).toBe('sha256_conflict');
+    const same = await api.expect(200, 'POST', `/uploads/${late.id}/complete`, {
+      json: { sha256: sha256Hex(data).toUpperCase() },
+    });
+    expect(same.id).toBe(node.id);
+    expect((await api.expect(200, 'POST', `/uploads/${late.id}/complete`)).id).toBe(node.id);
+
+    // Completed with nothing declared: the local directory hashed the content anyway; parts sent
+    // straight to S3 were never read, so there is nothing to hold a SHA-256 given later to.
+    const plain = await startUpload(api, { name: 'plain.bin', size: data.length });
+    await uploadAll(api, plain, data);
+    const plainNode = await api.expect(201, 'POST', `/uploads/${plain.id}/complete`);
+    const hashed = set === 'embedded';
+    expect((await api.expect(200, 'GET', `/uploads/${plain.id}`)).sha256).toBe(
+      hashed ? sha256Hex(data) : null,
+    );
+    const right = await api.request('POST', `/uploads/${plain.id}/complete`, {
+      json: { sha256: sha256Hex(data) },
+    });
+    expect(right.status).toBe(hashed ? 200 : 409);
+    const answer = await right.json();
+    if (hashed) expect(answer.id).toBe(plainNode.id);
+    else expect(answer.error.code).toBe('sha256_conflict');
+    const lie = await api.expect(409, 'POST', `/uploads/${plain.id}/complete`, {
+      json: { sha256: 'cd'.repeat(32) },
+    });
+    expect(lie.error.code).toBe('sha256_conflict');
+    const me = await api.expect(200, 'GET', '/me');
+    expect([me.usedBytes, me.reservedBytes]).toEqual([2 * data.length, 0]);
+  });
+
   it('rolls back when recording the file fails, and completes when tried again', async () => {
     const { api } = await signUp(server, uniqueName());
     const { db } = server.deps.database;

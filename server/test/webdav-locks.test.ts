@@ -140,6 +140,25 @@ describe.each(driverSets())('WebDAV locks (%s)', (set) => {
           method,
         ).toEqual([locked?.token]);
       }
+      // A Depth 0 lock on a folder, granted first, refuses a new file in it (a change of its
+      // members, looked at in the write's unit of work) but not new bytes for a file already there.
+      expect((await onA('MKCOL', '/members')).status).toBe(201);
+      expect((await onA('PUT', '/members/there.txt', { body: 'original' })).status).toBe(201);
+      let locking: ReturnType<typeof lock> | undefined;
+      let adding: Promise<Response> | undefined;
+      await db.transaction(async (tx) => {
+        await lockTree(tx, account.user.id);
+        locking = lock(onA, '/members/', { depth: '0' });
+        await untilWaiting(1);
+        adding = onB('PUT', '/members/new.txt', { body: 'new' });
+        await untilWaiting(2);
+      });
+      const [locked, added] = await Promise.all([locking, adding]);
+      expect(locked?.status).toBe(200);
+      expect(added?.status).toBe(423);
+      expect((await onA('GET', '/members/new.txt')).status).toBe(404);
+      expect((await onB('PUT', '/members/there.txt', { body: 'replaced' })).status).toBe(204);
+      expect((await onB('PUT', '/members/new.txt', { body: 'new' })).status).toBe(423);
     });
 
   it('ignores an expired lock, and the garbage collector sweeps it', async () => {

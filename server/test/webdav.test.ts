@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { DOMParser, MIME_TYPE } from '@xmldom/xmldom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { davClient, davSignUp, litmus, run } from './dav-client.ts';
 import { driverSets, startServer, type TestServer } from './harness.ts';
@@ -278,17 +279,64 @@ describe.each(driverSets())('WebDAV at /dav/ (%s)', (set) => {
     expect(trash.items.map((node: { name: string }) => node.name)).toEqual(['twelve.bin']);
   });
 
-  it('lists a folder larger than a page, every child once', { timeout: 120_000 }, async () => {
+  it('lists a folder of thousands, folders and files, every child once in well-formed XML', {
+    timeout: 300_000,
+  }, async () => {
     const account = await davSignUp(server);
     const dav = davClient(server, account);
     await dav('MKCOL', '/many');
-    const names = Array.from({ length: 520 }, (_, i) => `f${String(i).padStart(4, '0')}`);
+    // Names that need escaping in a URL and in XML, and that differ only in case (ordered by both).
+    const name = (i: number) => [`F ${i} & <b>`, `f ${i} é`, `g${i}`][i % 3] ?? '';
+    const folders = Array.from({ length: 1600 }, (_, i) => name(i));
+    const files = Array.from({ length: 400 }, (_, i) => `${name(i)}.txt`);
     // Ten at a time, as a sync client would: each request's Basic sign-in counts while it is checked.
-    for (let i = 0; i < names.length; i += 10)
-      await Promise.all(names.slice(i, i + 10).map((name) => dav('MKCOL', `/many/${name}`)));
-    const body = await (await dav('PROPFIND', '/many/', { headers: { depth: '1' } })).text();
-    const hrefs = [...body.matchAll(/<D:href>([^<]*)<\/D:href>/g)].map((m) => m[1]);
-    expect(hrefs).toEqual(['/dav/many/', ...names.map((name) => `/dav/many/${name}/`)]);
+    const put = async (child: string, folder: boolean) => {
+      const response = await dav(folder ? 'MKCOL' : 'PUT', `/many/${encodeURIComponent(child)}`, {
+        ...(folder ? {} : { body: child }),
+      });
+      expect(response.status).toBe(201);
+    };
+    const all = [
+      ...folders.map((child) => [child, true] as const),
+      ...files.map((child) => [child, false] as const),
+    ];
+    for (let i = 0; i < all.length; i += 10)
+      await Promise.all(all.slice(i, i + 10).map(([child, folder]) => put(child, folder)));
+    // A few children with a dead property, on and around the pages' edges.
+    const marked = [folders[99], folders[100], folders[1599], files[0], files[399]] as string[];
+    for (const child of marked) {
+      const patch = await dav('PROPPATCH', `/many/${encodeURIComponent(child)}`, {
+        body: '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:z"><D:set><D:prop><Z:mark>yes</Z:mark></D:prop></D:set></D:propertyupdate>',
+      });
+      expect(patch.status).toBe(207);
+    }
+
+    const response = await dav('PROPFIND', '/many/', { headers: { depth: '1' } });
+    expect(response.status).toBe(207);
+    const body = await response.text();
+    const document = new DOMParser({
+      onError: (level, message) => {
+        throw new Error(`${level}: ${message}`);
+      },
+    }).parseFromString(body, MIME_TYPE.XML_APPLICATION);
+    const answers = Array.from(document.getElementsByTagNameNS('DAV:', 'response')).map((element) => ({
+      href: element.getElementsByTagNameNS('DAV:', 'href')[0]?.textContent ?? '',
+      marked: element.getElementsByTagNameNS('urn:z', 'mark').length,
+      collection: element.getElementsByTagNameNS('DAV:', 'collection').length === 1,
+    }));
+    const hrefOf = (child: string, folder: boolean) =>
+      `/dav/many/${encodeURIComponent(child)}${folder ? '/' : ''}`;
+    expect(answers[0]).toEqual({ href: '/dav/many/', marked: 0, collection: true });
+    const children = answers.slice(1);
+    expect(children).toHaveLength(folders.length + files.length);
+    const expected = all.map(([child, folder]) => ({
+      href: hrefOf(child, folder),
+      marked: marked.includes(child) ? 1 : 0,
+      collection: folder,
+    }));
+    const byHref = (a: { href: string }, b: { href: string }) =>
+      a.href < b.href ? -1 : a.href > b.href ? 1 : 0;
+    expect([...children].sort(byHref)).toEqual([...expected].sort(byHref));
   });
 
   it('keeps dead properties through MOVE and COPY', async () => {

@@ -449,7 +449,7 @@ export const getUpload = <ThrowOnError extends boolean = false>(options: Options
 /**
  * Join the parts and record the file; answers the file
  *
- * No body needed; `{"sha256": …}` declares the file’s SHA-256 here if the upload did not at its start, and it is checked the same.
+ * No body needed. `{"sha256": …}` declares the file’s SHA-256 here if the upload did not at its start (409 `sha256_conflict` if it did, with another): the server reads the joined content back and checks it, and a mismatch discards the upload (422 `content_mismatch`). The file records the SHA-256 the server computed, never one taken on trust. Completing a completed upload answers its file (200); with a `sha256`, only if it equals the one verified then (409 `sha256_conflict` otherwise, also when nothing was hashed: parts sent to presigned store URLs with no SHA-256 declared). While another request completes it: 409 `upload_completing`, retry after a moment.
  */
 export const completeUpload = <ThrowOnError extends boolean = false>(options: Options<CompleteUploadData, ThrowOnError>) => (options.client ?? client).post<CompleteUploadResponses, CompleteUploadErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {
@@ -743,8 +743,17 @@ export const getDropUpload = <ThrowOnError extends boolean = false>(options: Opt
 
 /**
  * Join the parts and store the file in the drop; answers the name it was stored under
+ *
+ * No body needed. `{"sha256": …}` declares the file’s SHA-256 here if the upload did not at its start (409 `sha256_conflict` if it did, with another): the server reads the joined content back and checks it, and a mismatch discards the upload (422 `content_mismatch`). The file records the SHA-256 the server computed, never one taken on trust. Completing a completed upload answers its file (200); with a `sha256`, only if it equals the one verified then (409 `sha256_conflict` otherwise, also when nothing was hashed: parts sent to presigned store URLs with no SHA-256 declared). While another request completes it: 409 `upload_completing`, retry after a moment.
  */
-export const completeDropUpload = <ThrowOnError extends boolean = false>(options: Options<CompleteDropUploadData, ThrowOnError>) => (options.client ?? client).post<CompleteDropUploadResponses, CompleteDropUploadErrors, ThrowOnError>({ url: '/api/v1/public/{token}/uploads/{id}/complete', ...options });
+export const completeDropUpload = <ThrowOnError extends boolean = false>(options: Options<CompleteDropUploadData, ThrowOnError>) => (options.client ?? client).post<CompleteDropUploadResponses, CompleteDropUploadErrors, ThrowOnError>({
+    url: '/api/v1/public/{token}/uploads/{id}/complete',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
 
 /**
  * Drop a file: the request body is the file, stored under "name (2)" when the name is taken

@@ -2939,6 +2939,9 @@ export type ListUploadsResponses = {
             storedSize: number;
             encoding: 'identity' | 'gzip';
             contentType: string;
+            /**
+             * Declared at the start; once completed, the one verified against the content (null if it was never hashed).
+             */
             sha256: string | null;
             onConflict: 'fail' | 'rename' | 'replace';
             partSize: number;
@@ -3171,6 +3174,9 @@ export type CreateUploadResponses = {
         storedSize: number;
         encoding: 'identity' | 'gzip';
         contentType: string;
+        /**
+         * Declared at the start; once completed, the one verified against the content (null if it was never hashed).
+         */
         sha256: string | null;
         onConflict: 'fail' | 'rename' | 'replace';
         partSize: number;
@@ -3418,6 +3424,9 @@ export type GetUploadResponses = {
         storedSize: number;
         encoding: 'identity' | 'gzip';
         contentType: string;
+        /**
+         * Declared at the start; once completed, the one verified against the content (null if it was never hashed).
+         */
         sha256: string | null;
         onConflict: 'fail' | 'rename' | 'replace';
         partSize: number;
@@ -3468,6 +3477,29 @@ export type CompleteUploadData = {
 };
 
 export type CompleteUploadErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
     /**
      * Error
      *
@@ -5803,6 +5835,9 @@ export type StartDropUploadResponses = {
         size: number;
         storedSize: number;
         contentType: string;
+        /**
+         * Declared at the start; once completed, the one verified against the content (null if it was never hashed).
+         */
         sha256: string | null;
         partSize: number;
         partCount: number;
@@ -6025,6 +6060,9 @@ export type GetDropUploadResponses = {
         size: number;
         storedSize: number;
         contentType: string;
+        /**
+         * Declared at the start; once completed, the one verified against the content (null if it was never hashed).
+         */
         sha256: string | null;
         partSize: number;
         partCount: number;
@@ -6059,7 +6097,12 @@ export type GetDropUploadResponses = {
 export type GetDropUploadResponse = GetDropUploadResponses[keyof GetDropUploadResponses];
 
 export type CompleteDropUploadData = {
-    body?: never;
+    body?: {
+        /**
+         * Hex SHA-256 of the file, verified before it appears; must equal the one declared at the start, if any.
+         */
+        sha256?: string;
+    };
     path: {
         token: string;
         id: string;
@@ -6069,6 +6112,29 @@ export type CompleteDropUploadData = {
 };
 
 export type CompleteDropUploadErrors = {
+    /**
+     * Error
+     *
+     * Default Response
+     */
+    400: {
+        error: {
+            /**
+             * Stable, snake_case; safe to branch on.
+             */
+            code: string;
+            /**
+             * For people; may change.
+             */
+            message: string;
+            /**
+             * Specifics, for some codes.
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+    };
     /**
      * Error
      *

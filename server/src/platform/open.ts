@@ -49,6 +49,11 @@ export type DepsOverrides = Partial<Pick<Deps, 'database' | 'blobs' | 'clock'>>;
  */
 export async function openDeps(config: Config, logger: Logger, overrides: DepsOverrides = {}): Promise<Deps> {
   const database = overrides.database ?? (await openDatabase(config));
+  if (database.pgliteStart?.from === 'initdb')
+    logger.warn(
+      { err: database.pgliteStart.error },
+      'no PGlite template to start the new database from (npm run pglite-template -w server makes it); ran initdb',
+    );
   await database.migrate();
   const redis = config.redisUrl === undefined ? undefined : await openRedis(config.redisUrl);
   const cache = !config.cacheEnabled

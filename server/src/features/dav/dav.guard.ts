@@ -12,8 +12,11 @@ export interface WriteScope {
   segments: string[];
   /** The change reaches what is under the path (a folder deleted or moved). */
   deep?: boolean;
-  /** The change adds or removes the path from its folder (a depth-0 lock there protects that). */
-  member?: boolean;
+  /**
+   * The change adds or removes the path from its folder (a depth-0 lock there protects that); a
+   * function is asked only when a lock is on the folder.
+   */
+  member?: boolean | (() => Promise<boolean>);
 }
 
 /** The If header of a request, read; none: no lists. */
@@ -73,11 +76,15 @@ export async function checkWrite(dav: DavRequest, scopes: WriteScope[], w?: Tree
   for (const scope of scopes) {
     const path = lockPath(scope.segments);
     const folder = scope.segments.length > 0 ? lockPath(scope.segments.slice(0, -1)) : undefined;
+    const member =
+      typeof scope.member === 'function'
+        ? locks.some((lock) => lock.path === folder) && (await scope.member())
+        : scope.member === true;
     const applying = locks.filter(
       (lock) =>
         covers(lock, path) ||
         (scope.deep === true && isUnder(lock.path, path)) ||
-        (scope.member === true && lock.path === folder),
+        (member && lock.path === folder),
     );
     for (const lockedPath of new Set(applying.map((lock) => lock.path))) {
       const onPath = applying.filter((lock) => lock.path === lockedPath);

@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Queryable } from '../../platform/database/database.ts';
+import { type Queryable, rowsOf } from '../../platform/database/database.ts';
+import { nodes } from '../nodes/nodes.table.ts';
 import { type DavPropertyRow, davProperties } from './dav.properties.table.ts';
 import type { PropertyName } from './dav.xml.ts';
 
@@ -13,6 +14,17 @@ export async function propertiesOf(db: Queryable, nodeIds: string[]): Promise<Ma
   const rows = await db.select().from(davProperties).where(inArray(davProperties.nodeId, nodeIds));
   for (const row of rows) byNode.set(row.nodeId, [...(byNode.get(row.nodeId) ?? []), row]);
   return byNode;
+}
+
+/**
+ * Whether any child of the folder has dead properties: looked at once, so that listing a folder
+ * whose children have none (the usual case) reads no properties page by page.
+ */
+export async function childrenHaveProperties(db: Queryable, folderId: string): Promise<boolean> {
+  const result = await db.execute(sql`select exists (
+    select 1 from ${davProperties} join ${nodes} on ${nodes.id} = ${davProperties.nodeId}
+    where ${nodes.parentId} = ${folderId}) as found`);
+  return rowsOf<{ found: boolean }>(result)[0]?.found === true;
 }
 
 /** Applies the changes in order (the last one to a property wins), inside the caller's transaction. */

@@ -108,6 +108,8 @@ function liveValue(node: NodeRow, name: string, { storage, locks }: LiveContext)
   }
 }
 
+const NO_DEAD = new Map<string, string>();
+
 /** One resource's `<D:response>` to a PROPFIND. */
 export function propfindResponse(
   href: string,
@@ -116,7 +118,7 @@ export function propfindResponse(
   dead: DavPropertyRow[],
   live: LiveContext,
 ): string {
-  const deadByKey = new Map(dead.map((row) => [propertyKey(row), row.value]));
+  const deadByKey = dead.length === 0 ? NO_DEAD : new Map(dead.map((row) => [propertyKey(row), row.value]));
   if (request.kind === 'propname') {
     const present = [...ALLPROP, ...QUOTA].filter((name) => liveValue(node, name, live) !== undefined);
     const names = [

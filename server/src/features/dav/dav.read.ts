@@ -3,16 +3,17 @@ import type { DavHandler, DavRequest } from './dav.context.ts';
 import { invalidDepth } from './dav.errors.ts';
 import { covers, lockPath } from './dav.locks.service.ts';
 import { existing, hrefOf } from './dav.paths.ts';
-import { propertiesOf } from './dav.properties.ts';
+import type { DavPropertyRow } from './dav.properties.table.ts';
+import { childrenHaveProperties, propertiesOf } from './dav.properties.ts';
 import { type PropfindRequest, propfindRequest, propfindResponse, type Storage } from './dav.propfind.ts';
 import { davErrorBody, MULTISTATUS_CLOSE, MULTISTATUS_OPEN, parseDavBody, readXmlBody } from './dav.xml.ts';
 
 // Children are read, and their answers written, this many at a time: a folder of any size is
 // answered as it is read, never held whole.
-const PROPFIND_PAGE = 500;
+const PROPFIND_PAGE = 100;
 
-async function storageOf({ services, user }: DavRequest): Promise<Storage> {
-  const fresh = (await services.users.getUser(user.id)) ?? user;
+/** The user's storage, from the row the request was authenticated with (read for it, not again). */
+function storageOf({ user: fresh }: DavRequest): Storage {
   const availableBytes =
     fresh.quotaBytes === null
       ? undefined
@@ -39,12 +40,11 @@ export const propfind: DavHandler = async (dav) => {
   if (depth !== '0' && depth !== '1') throw invalidDepth();
   const asked = propfindRequest(parseDavBody(await readXmlBody(request.raw), 'propfind'));
   const { node, segments } = await existing(services.nodes, dav.actor, dav.segments);
-  const storage = await storageOf(dav);
+  const storage = storageOf(dav);
   const locks = needsLocks(asked) ? await services.davLocks.active(dav.user.id) : [];
-  const live = (names: string[]) => ({
-    storage,
-    locks: locks.filter((lock) => covers(lock, lockPath(names))),
-  });
+  const unlocked = { storage, locks: [] };
+  const live = (names: string[]) =>
+    locks.length === 0 ? unlocked : { storage, locks: locks.filter((lock) => covers(lock, lockPath(names))) };
   const { db } = deps.database;
   const dead = async (ids: string[]) => (needsDeadProperties(asked) ? propertiesOf(db, ids) : new Map());
   async function* multistatus(): AsyncGenerator<string> {
@@ -61,6 +61,11 @@ export const propfind: DavHandler = async (dav) => {
       yield MULTISTATUS_CLOSE;
       return;
     }
+    const childrenDead =
+      needsDeadProperties(asked) && (await childrenHaveProperties(db, node.id))
+        ? propertiesOf
+        : async () => new Map<string, DavPropertyRow[]>();
+    const folderHref = hrefOf(segments, true);
     let cursor: string | undefined;
     do {
       const page = await services.nodes.childRows(node.id, {
@@ -69,23 +74,30 @@ export const propfind: DavHandler = async (dav) => {
         order: 'asc',
         cursor,
       });
-      const properties = await dead(page.items.map((child) => child.id));
-      yield page.items
-        .map((child) =>
-          propfindResponse(
-            hrefOf([...segments, child.name], child.kind === 'folder'),
-            child,
-            asked,
-            properties.get(child.id) ?? [],
-            live([...segments, child.name]),
-          ),
-        )
-        .join('');
+      const properties = await childrenDead(
+        db,
+        page.items.map((child) => child.id),
+      );
+      let answers = '';
+      for (const child of page.items) {
+        answers += propfindResponse(
+          `${folderHref}${encodeURIComponent(child.name)}${child.kind === 'folder' ? '/' : ''}`,
+          child,
+          asked,
+          properties.get(child.id) ?? [],
+          live(locks.length === 0 ? segments : [...segments, child.name]),
+        );
+      }
+      yield answers;
       cursor = page.nextCursor ?? undefined;
     } while (cursor !== undefined);
     yield MULTISTATUS_CLOSE;
   }
-  return reply.code(207).type('application/xml; charset=utf-8').send(Readable.from(multistatus()));
+  // One page waits at most while the client reads the one before: memory stays that of a page.
+  return reply
+    .code(207)
+    .type('application/xml; charset=utf-8')
+    .send(Readable.from(multistatus(), { highWaterMark: 1 }));
 };
 
 /** GET and HEAD of a file, through the one way content is answered; a folder has no content. */

@@ -67,15 +67,24 @@ export const put: DavHandler = async (dav) => {
   const result = await services.files.upload({
     actor: dav.actor,
     folderId: parent.id,
+    reachedFolder: parent,
     name,
     onConflict: 'replace',
     ...body,
     declaredSize,
     modifiedAt,
-    guard: async (w) => {
-      const member = (await services.nodes.liveChildIn(w, parent.id, name)) === undefined;
-      await checkWrite(dav, [{ segments: dav.segments, member }], w);
-    },
+    // Whether the file is new (a lock on the folder then applies) is read only when there is one.
+    guard: (w) =>
+      checkWrite(
+        dav,
+        [
+          {
+            segments: dav.segments,
+            member: async () => (await services.nodes.liveChildIn(w, parent.id, name)) === undefined,
+          },
+        ],
+        w,
+      ),
   });
   if (modifiedAt !== undefined) reply.header('x-oc-mtime', 'accepted');
   return reply

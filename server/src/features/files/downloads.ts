@@ -3,7 +3,6 @@ import { pipeline, Readable, Writable } from 'node:stream';
 import { pipeline as pipelinePromise } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import negotiate from '@fastify/accept-negotiator';
-import { ZipArchive } from 'archiver';
 import { create as contentDisposition } from 'content-disposition';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import parseRange from 'range-parser';
@@ -220,14 +219,18 @@ export function createDownloads(files: FilesService, metrics: Pick<Metrics, 'dow
     return sendCopy(request, reply, copy, hooks);
   }
 
-  /** Streams these entries as one zip (stored, not compressed: most files are compressed already). */
-  function sendZip(
+  /**
+   * Streams these entries as one zip (stored, not compressed: most files are compressed already).
+   * The zip library is loaded by the first zip asked for: it is 4 MiB of a server's memory otherwise.
+   */
+  async function sendZip(
     request: FastifyRequest,
     reply: FastifyReply,
     archived: ArchiveEntry[],
     requestedName: string | undefined,
   ) {
     const entries = safeZipEntries(archived);
+    const { ZipArchive } = await import('archiver');
     const archive = new ZipArchive({ store: true });
     for (const entry of entries) {
       if (entry.kind === 'folder') {

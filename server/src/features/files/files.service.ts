@@ -16,6 +16,7 @@ import type {
   TreeWork,
   WorkGuard,
 } from '../nodes/nodes.service.ts';
+import type { NodeRow } from '../nodes/nodes.table.ts';
 import { quotaExceeded } from '../users/users.errors.ts';
 import type { UsersService } from '../users/users.service.ts';
 import { checksumMismatch, sizeMismatch, storageFull, uploadInterrupted } from './files.errors.ts';
@@ -25,6 +26,11 @@ type Uploader = { ownerId: string; actor?: undefined } | { actor: Actor; ownerId
 
 export type SimpleUpload = Uploader & {
   folderId: string;
+  /**
+   * The folder `folderId` names when the caller has just reached it, live and the actor's to write
+   * in (WebDAV's path walk): the first look is not made again. The unit of work decides either way.
+   */
+  reachedFolder?: NodeRow;
   name: string;
   onConflict: ConflictPolicy;
   /** The request body: nothing else reads its chunks, so the store may free them as it writes. */
@@ -93,7 +99,10 @@ export function createFilesService(
     async upload(request: SimpleUpload) {
       const actor = request.actor === undefined ? userActor(request.ownerId) : request.actor;
       const name = normaliseNodeName(request.name);
-      const folder = await nodes.liveFolder(actor, request.folderId, 'write');
+      const folder =
+        request.reachedFolder?.id === request.folderId
+          ? request.reachedFolder
+          : await nodes.liveFolder(actor, request.folderId, 'write');
       if (request.onConflict === 'fail') await nodes.assertNameFree(folder.id, name);
       // Refused before the body is read when it says it won't fit in the tree owner's quota; cut off as soon as it doesn't.
       const { sizeLimit } = request;

@@ -1,4 +1,4 @@
-import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { type Queryable, rowsOf } from '../../platform/database/database.ts';
 import { type NodeRow, nodes } from './nodes.table.ts';
@@ -85,74 +85,84 @@ const nodeJson = sql`(select row_to_json(api) from (select
   ${isoTime(nodes.trashedAt)} as "trashedAt") api)`;
 
 /**
- * One page of nodes matching `where`, ordered by `keys` (the last key must be unique), after the
- * row whose key values are `after`, as the API answers it: the nodes' JSON objects joined by
- * commas, ready to go between the brackets of an array. PostgreSQL writes the JSON and joins the
- * page in one row, so a page of a thousand nodes costs the API one string instead of a thousand
- * rows to parse, map and serialise.
+ * Every column of a node, camel-cased as NodeRow names them and with its times as toISOString
+ * writes them, as compact JSON: what a page of rows is read as.
  */
-export const pageOfNodesAsJson: PageReader<string> = async (db, where, keys, after, limit) => {
-  const keyValues = sql.join(
-    keys.map((key, i) => sql`${key.expression} as k${sql.raw(String(i))}`),
-    sql`, `,
-  );
-  const columns = sql`${nodeJson}::text as node, ${keyValues}`;
-  // The keys again, by the names the rows carry them under.
-  const named = keys.map((key, i) => ({ ...key, expression: sql.raw(`k${i}`) }));
-  const order = orderBy(named);
-  const keysJson = sql.join(
-    named.map((key) => sql`(${key.expression})::text`),
-    sql`, `,
-  );
-  // The window numbers the rows in the page's order, so that the aggregates below keep it.
-  const result = await db.execute(sql`
-    with page as (
-      select node, json_build_array(${keysJson})::text as keys, row_number() over (order by ${order}) as position
-      from (${pageRows(where, keys, after, limit + 1, columns)}) rows
-      order by ${order}
-      limit ${limit + 1}
-    )
-    select
-      coalesce(string_agg(node, ',' order by position) filter (where position <= ${limit}), '') as json,
-      count(*) > ${limit} as more,
-      max(keys) filter (where position = ${limit}) as last
-    from page`);
-  const [row] = rowsOf<{ json: string; more: boolean; last: string | null }>(result);
-  return {
-    items: row?.json ?? '',
-    last: row?.last == null ? undefined : (JSON.parse(row.last) as string[]),
-    more: row?.more ?? false,
+const rowJson = sql`(select row_to_json(node) from (select
+  ${nodes.id} as "id", ${nodes.ownerId} as "ownerId", ${nodes.parentId} as "parentId", ${nodes.kind} as "kind",
+  ${nodes.name} as "name", ${nodes.size} as "size", ${nodes.storedSize} as "storedSize",
+  ${nodes.contentType} as "contentType", ${nodes.blobKey} as "blobKey", ${nodes.sha256} as "sha256",
+  ${nodes.encoding} as "encoding", ${isoTime(nodes.createdAt)} as "createdAt",
+  ${isoTime(nodes.updatedAt)} as "updatedAt", ${isoTime(nodes.trashedAt)} as "trashedAt") node)`;
+
+/**
+ * One page of nodes matching `where`, ordered by `keys` (the last key must be unique), after the
+ * row whose key values are `after`, each node as `json` makes it: the objects joined by commas,
+ * ready to go between the brackets of an array. PostgreSQL writes the JSON and joins the page in
+ * one row, so a page of a thousand nodes costs one string instead of a thousand rows to parse.
+ */
+const pageAsJson =
+  (json: SQL): PageReader<string> =>
+  async (db, where, keys, after, limit) => {
+    const keyValues = sql.join(
+      keys.map((key, i) => sql`${key.expression} as k${sql.raw(String(i))}`),
+      sql`, `,
+    );
+    const columns = sql`${json}::text as node, ${keyValues}`;
+    // The keys again, by the names the rows carry them under.
+    const named = keys.map((key, i) => ({ ...key, expression: sql.raw(`k${i}`) }));
+    const order = orderBy(named);
+    const keysJson = sql.join(
+      named.map((key) => sql`(${key.expression})::text`),
+      sql`, `,
+    );
+    // The window numbers the rows in the page's order, so that the aggregates below keep it.
+    const result = await db.execute(sql`
+      with page as (
+        select node, json_build_array(${keysJson})::text as keys, row_number() over (order by ${order}) as position
+        from (${pageRows(where, keys, after, limit + 1, columns)}) rows
+        order by ${order}
+        limit ${limit + 1}
+      )
+      select
+        coalesce(string_agg(node, ',' order by position) filter (where position <= ${limit}), '') as json,
+        count(*) > ${limit} as more,
+        max(keys) filter (where position = ${limit}) as last
+      from page`);
+    const [row] = rowsOf<{ json: string; more: boolean; last: string | null }>(result);
+    return {
+      items: row?.json ?? '',
+      last: row?.last == null ? undefined : (JSON.parse(row.last) as string[]),
+      more: row?.more ?? false,
+    };
   };
+
+/** A page of nodes as the API answers them (the Node schema's JSON), joined by commas. */
+export const pageOfNodesAsJson = pageAsJson(nodeJson);
+
+const pageOfRowsAsJson = pageAsJson(rowJson);
+
+type RowFromJson = Omit<NodeRow, 'createdAt' | 'updatedAt' | 'trashedAt'> & {
+  createdAt: string;
+  updatedAt: string;
+  trashedAt: string | null;
 };
 
 /**
- * One page of nodes matching `where`, as rows (for answers the API's JSON doesn't fit, WebDAV's):
- * the page's ids and keys in order, then the rows of those ids.
+ * One page of nodes matching `where`, as rows (for answers the API's JSON doesn't fit: WebDAV's),
+ * in one query: the page comes as one JSON string, parsed at once, its times made dates.
  */
 export const pageOfNodes: PageReader<NodeRow[]> = async (db, where, keys, after, limit) => {
-  const keyValues = sql.join(
-    keys.map((key, i) => sql`${key.expression} as k${sql.raw(String(i))}`),
-    sql`, `,
-  );
-  const named = keys.map((key, i) => ({ ...key, expression: sql.raw(`k${i}`) }));
-  const keysJson = sql.join(
-    named.map((key) => sql`(${key.expression})::text`),
-    sql`, `,
-  );
-  const result = await db.execute(sql`
-    select id, json_build_array(${keysJson})::text as keys
-    from (${pageRows(where, keys, after, limit + 1, sql`${nodes.id} as id, ${keyValues}`)}) rows
-    order by ${orderBy(named)}
-    limit ${limit + 1}`);
-  const page = rowsOf<{ id: string; keys: string }>(result);
-  const ids = page.slice(0, limit).map((row) => row.id);
-  const rows = ids.length === 0 ? [] : await db.select().from(nodes).where(inArray(nodes.id, ids));
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  const last = page[ids.length - 1];
+  const page = await pageOfRowsAsJson(db, where, keys, after, limit);
+  const rows = JSON.parse(`[${page.items}]`) as RowFromJson[];
   return {
-    items: ids.flatMap((id) => byId.get(id) ?? []),
-    last: last === undefined ? undefined : (JSON.parse(last.keys) as string[]),
-    more: page.length > limit,
+    ...page,
+    items: rows.map((row) => ({
+      ...row,
+      createdAt: new Date(row.createdAt),
+      updatedAt: new Date(row.updatedAt),
+      trashedAt: row.trashedAt === null ? null : new Date(row.trashedAt),
+    })),
   };
 };
 

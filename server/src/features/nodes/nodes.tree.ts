@@ -93,15 +93,25 @@ export function createTree(
       });
     } catch (error) {
       if (name !== undefined && sqlState(error) === UNIQUE_VIOLATION) throw nameTaken(name);
-      // Failing before its COMMIT, the work was rolled back; failing at it, nobody knows.
-      if (workDone && isDatabaseUnavailable(error)) throw new CommitOutcomeUnknownError(error);
+      // Failing before its COMMIT, the work was rolled back; failing at it, nobody knows, so what
+      // it changed is forgotten as if it had committed (forgetting more than needed costs a read).
+      if (workDone && isDatabaseUnavailable(error)) {
+        // The error to tell is that one: the caller keeps what a committed change points at.
+        await forget(ownerId, changes).catch(() => {});
+        throw new CommitOutcomeUnknownError(error);
+      }
       throw error;
     }
+    await forget(ownerId, changes);
+    return result;
+  }
+
+  /** Drops from the cache what a unit of work changed. */
+  async function forget(ownerId: string, changes: Omit<TreeWork, 'tx' | 'ownerId' | 'actor' | 'facts'>) {
     await cached.forgetNodes(changes.changedNodes);
     await cached.forgetChildren(changes.changedFolders);
     await memberships.forget(changes.changedMembers);
     if (changes.storageChanged) await users.forgetUser(ownerId);
-    return result;
   }
 
   /** How deep a live node is (0 for the root), or undefined when it or a folder above it is in the trash. */

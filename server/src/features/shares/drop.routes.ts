@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { RouteOptions } from '../../services.ts';
 import {
+  bodyOptional,
   closeIfBodyUnread,
   declaredLength,
   errors,
@@ -13,7 +14,12 @@ import {
 import { fileBody } from '../files/file-bodies.ts';
 import { NodeName } from '../nodes/nodes.schemas.ts';
 import { partChecksums } from '../uploads/part-checksums.ts';
-import { PartParams, UploadParams } from '../uploads/uploads.schemas.ts';
+import {
+  COMPLETE_UPLOAD_DESCRIPTION,
+  CompleteUploadBody,
+  PartParams,
+  UploadParams,
+} from '../uploads/uploads.schemas.ts';
 import { CreateDropUploadBody, DroppedFile, DropUploadSession } from './drop.schemas.ts';
 import { grantOf, TokenParams } from './public.routes.ts';
 
@@ -66,12 +72,17 @@ export const dropRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
         operationId: 'completeDropUpload',
         tags: ['public'],
         summary: 'Join the parts and store the file in the drop; answers the name it was stored under',
+        description: COMPLETE_UPLOAD_DESCRIPTION,
         params: SessionParams,
-        response: { 200: DroppedFile, 201: DroppedFile, ...errors(401, 404, 409, 410, 422, 503) },
+        body: CompleteUploadBody,
+        response: { 200: DroppedFile, 201: DroppedFile, ...errors(400, 401, 404, 409, 410, 422, 503) },
       },
+      preValidation: bodyOptional,
     },
     async (request, reply) => {
-      const result = await drops.completeUpload(await link(request), request.params.id, request.ip);
+      const result = await drops.completeUpload(await link(request), request.params.id, request.ip, {
+        sha256: request.body.sha256,
+      });
       return reply.code(result.created ? 201 : 200).send({ name: result.name, size: result.size });
     },
   );

@@ -9,6 +9,7 @@ import type { FileBody } from '../files/file-bodies.ts';
 import type { FilesService } from '../files/files.service.ts';
 import type { RecordedFile, TreeWork } from '../nodes/nodes.service.ts';
 import type { NodeRow } from '../nodes/nodes.table.ts';
+import type { CompletionOptions } from '../uploads/upload-completion.ts';
 import type { NewUploadRequest, UploadsService } from '../uploads/uploads.service.ts';
 import type { UploadRow } from '../uploads/uploads.table.ts';
 import { countDroppedFile } from './drop.repository.ts';
@@ -20,6 +21,9 @@ import type { LiveLink, SharesService } from './shares.service.ts';
 export type DroppedBody = FileBody & { name: string };
 
 export type NewDropUpload = Pick<NewUploadRequest, 'name' | 'size' | 'sha256' | 'contentType'>;
+
+/** What a dropper may say when completing: the file's SHA-256, checked as the owner's would be. */
+export type CompletionDigest = Pick<CompletionOptions, 'sha256'>;
 
 export type DropService = ReturnType<typeof createDropService>;
 
@@ -140,11 +144,12 @@ export function createDropService(
      * Joins the parts and records the file like a simple drop. Refused because the drop was spent
      * meanwhile, the session can't be completed any more, so it is aborted.
      */
-    async completeUpload(link: LiveLink, id: string, address: string) {
+    async completeUpload(link: LiveLink, id: string, address: string, given: CompletionDigest = {}) {
       await dropFolder(link);
       const spentSessions: UploadRow[] = [];
       try {
         const result = await uploads.complete(link.actor, id, {
+          ...given,
           alsoInWork: countAndLog(link, address, spentSessions),
         });
         await uploads.discardParts(spentSessions);

@@ -23,6 +23,7 @@ import {
   missingParts,
   partsInFlight,
   sha256Differs,
+  sha256Unverified,
   uploadCompleting,
   uploadExpired,
   uploadNotFound,
@@ -64,9 +65,12 @@ export function createUploadCompletion(
 ) {
   const { db } = database;
 
-  /** Takes the claim, or says why not: completed (answer its file), being completed, gone. */
-  async function claim(actor: Actor, id: string, completionId: string) {
-    const found = await helpers.owned(actor, id);
+  /**
+   * Takes the claim, or says why not: completed (answer its file), being completed, gone. A SHA-256
+   * given now that differs from the one declared, or verified by the completion, changes nothing.
+   */
+  async function claim(actor: Actor, id: string, completionId: string, given: string | undefined) {
+    const found = agreeing(await helpers.owned(actor, id), given);
     if (found.status === 'completed') return { done: found };
     const now = clock.now();
     if (found.status === 'open' && found.expiresAt <= now) throw uploadExpired();
@@ -77,9 +81,20 @@ export function createUploadCompletion(
       expiresAt: new Date(now.getTime() + ttlMs),
     });
     if (claimed !== undefined) return { claimed };
-    const again = await helpers.owned(actor, id);
+    const again = agreeing(await helpers.owned(actor, id), given);
     if (again.status === 'completed') return { done: again };
     throw uploadCompleting();
+  }
+
+  /**
+   * The session, if the SHA-256 given at completion may be what it becomes. A completed session
+   * holds the SHA-256 its completion verified, none when the store joined the parts unread.
+   */
+  function agreeing(session: UploadRow, given: string | undefined): UploadRow {
+    if (given === undefined || given === session.sha256) return session;
+    if (session.sha256 !== null) throw sha256Differs();
+    if (session.status === 'completed') throw sha256Unverified();
+    return session;
   }
 
   /** The parts to join, in order; a missing or wrongly sized one is the client's to send again. */
@@ -199,7 +214,12 @@ export function createUploadCompletion(
         encoding: session.encoding,
       });
       await options.alsoInWork?.(w, result);
-      await repository.updateUpload(w.tx, session.id, { status: 'completed', nodeId: result.node.id });
+      // With the SHA-256 verified, which a later completion giving one is held to.
+      await repository.updateUpload(w.tx, session.id, {
+        status: 'completed',
+        nodeId: result.node.id,
+        sha256,
+      });
       return result;
     };
     return nodes.inTree(session.ownerId, session.name, recording, asRecorder(actor, session));
@@ -217,18 +237,14 @@ export function createUploadCompletion(
     options: CompletionOptions = {},
   ): Promise<{ node: NodeRow; created: boolean }> {
     const completionId = randomUUID();
-    const outcome = await claim(actor, id, completionId);
+    const given = options.sha256?.toLowerCase();
+    const outcome = await claim(actor, id, completionId, given);
     if (outcome.done !== undefined) {
       if (outcome.done.nodeId === null) throw uploadNotFound();
       return {
         node: await nodes.getNode(asRecorder(actor, outcome.done), outcome.done.nodeId),
         created: false,
       };
-    }
-    const given = options.sha256?.toLowerCase();
-    if (given !== undefined && outcome.claimed.sha256 !== null && given !== outcome.claimed.sha256) {
-      await repository.releaseClaim(db, id, completionId);
-      throw sha256Differs();
     }
     // Checked and recorded as if it had been declared at the start.
     const session = given === undefined ? outcome.claimed : { ...outcome.claimed, sha256: given };

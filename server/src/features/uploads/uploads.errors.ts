@@ -45,7 +45,13 @@ export const sha256Differs = () =>
   new AppError(
     409,
     'sha256_conflict',
-    'This SHA-256 differs from the one declared when the upload started; nothing was changed.',
+    'This SHA-256 differs from the one declared when the upload started, or verified when it completed; nothing was changed.',
+  );
+export const sha256Unverified = () =>
+  new AppError(
+    409,
+    'sha256_conflict',
+    'This upload was completed without a SHA-256, so its content was not hashed and this one cannot be checked; nothing was changed.',
   );
 export const commitFailed = () =>
   new AppError(

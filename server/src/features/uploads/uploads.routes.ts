@@ -15,6 +15,7 @@ import { currentActor, currentUser } from '../auth/auth.hooks.ts';
 import { Node, toApiNode } from '../nodes/nodes.schemas.ts';
 import { partChecksums } from './part-checksums.ts';
 import {
+  COMPLETE_UPLOAD_DESCRIPTION,
   CompleteUploadBody,
   CreateUploadBody,
   PartParams,
@@ -84,11 +85,10 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
         operationId: 'completeUpload',
         tags: ['uploads'],
         summary: 'Join the parts and record the file; answers the file',
-        description:
-          'No body needed; `{"sha256": …}` declares the file’s SHA-256 here if the upload did not at its start, and it is checked the same.',
+        description: COMPLETE_UPLOAD_DESCRIPTION,
         params: UploadParams,
         body: CompleteUploadBody,
-        response: { 200: Node, 201: Node, ...errors(401, 403, 404, 409, 410, 413, 422, 503) },
+        response: { 200: Node, 201: Node, ...errors(400, 401, 403, 404, 409, 410, 413, 422, 503) },
       },
       preValidation: bodyOptional,
     },

@@ -47,7 +47,12 @@ export const UploadSession = Type.Object(
     storedSize: Type.Integer(),
     encoding: Type.Union([Type.Literal('identity'), Type.Literal('gzip')]),
     contentType: Type.String(),
-    sha256: Nullable(Type.String()),
+    sha256: Nullable(
+      Type.String({
+        description:
+          'Declared at the start; once completed, the one verified against the content (null if it was never hashed).',
+      }),
+    ),
     onConflict: Type.Union([Type.Literal('fail'), Type.Literal('rename'), Type.Literal('replace')]),
     partSize: Type.Integer(),
     partCount: Type.Integer(),
@@ -79,6 +84,16 @@ export const CompleteUploadBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** The completion routes' contract, the owner's and a drop link's alike. */
+export const COMPLETE_UPLOAD_DESCRIPTION =
+  'No body needed. `{"sha256": …}` declares the file’s SHA-256 here if the upload did not at its start ' +
+  '(409 `sha256_conflict` if it did, with another): the server reads the joined content back and ' +
+  'checks it, and a mismatch discards the upload (422 `content_mismatch`). The file records the ' +
+  'SHA-256 the server computed, never one taken on trust. Completing a completed upload answers its ' +
+  'file (200); with a `sha256`, only if it equals the one verified then (409 `sha256_conflict` ' +
+  'otherwise, also when nothing was hashed: parts sent to presigned store URLs with no SHA-256 ' +
+  'declared). While another request completes it: 409 `upload_completing`, retry after a moment.';
 
 export const UploadParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 export const PartParams = Type.Object({
