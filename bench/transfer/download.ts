@@ -3,17 +3,17 @@ import { curlDownload } from '../support/curl.ts';
 import { BenchError } from '../support/processes.ts';
 import type { Servers } from './servers.ts';
 
-/** Downloads `id` (a node id on the API, a file name on nginx) and checks the byte count. */
+/** Downloads `id` (a node id on the API, a file name on nginx and the bare Node server) and checks the byte count. */
 export async function download(
   servers: Servers,
-  side: 'api' | 'nginx',
+  side: 'api' | 'nginx' | 'node',
   id: string,
   size: number,
   what: string,
 ) {
   const result =
-    side === 'nginx'
-      ? await curlDownload(`${servers.nginx.url}/${id}`, [], what)
+    side !== 'api'
+      ? await curlDownload(`${servers[side].url}/${id}`, [], what)
       : await curlDownload(
           `${servers.api.url}/files/${id}/content`,
           [`Authorization: Bearer ${servers.api.token}`],

@@ -13,7 +13,7 @@ import {
   type RssSampler,
 } from '../support/process-stats.ts';
 import { fmt, mib } from '../support/report.ts';
-import type { Side } from './servers.ts';
+import { isReference, type Side } from './servers.ts';
 import type { SessionPhases } from './session-upload.ts';
 
 export type Op = 'upload' | 'download';
@@ -45,11 +45,12 @@ export interface Transfer {
 export interface Watched {
   apiPid: number;
   nginxPids: number[];
+  nodePid: number;
   sampler: RssSampler;
 }
 
 function describe(t: Transfer): string {
-  const api = t.side !== 'nginx';
+  const api = !isReference(t.side);
   const p = t.session;
   return (
     `  round ${t.round} ${t.op.padEnd(8)} ${t.side.padEnd(7)} ${fmt(t.mibPerSecond).padStart(7)} MiB/s` +
@@ -75,8 +76,8 @@ export async function measureTransfer(
   transfer: () => Promise<{ bytes: number; seconds: number; phases?: SessionPhases }>,
 ): Promise<Transfer> {
   const { apiPid, sampler } = watched;
-  const isApi = side !== 'nginx';
-  const pids = isApi ? [apiPid] : watched.nginxPids;
+  const isApi = !isReference(side);
+  const pids = isApi ? [apiPid] : side === 'node' ? [watched.nodePid] : watched.nginxPids;
   sampler.window();
   const cpuBefore = cpuSeconds(pids);
   const mainBefore = mainThreadCpuSeconds(apiPid);

@@ -1,11 +1,13 @@
 /**
- * The transfer benchmark against nginx: in each round the file goes up three ways (the API's simple
- * upload, a session upload, nginx's PUT) and comes down three ways (the API's download, a zip of it,
- * nginx's), every time by curl, while the API server's RSS is sampled; results.ts summarises.
+ * The transfer benchmark against nginx: in each round the file goes up four ways (the API's simple
+ * upload, a session upload, nginx's PUT, the bare Node server's PUT) and comes down four ways (the
+ * API's download, a zip of it, nginx's, the bare Node server's), every time by curl, while the API
+ * server's RSS is sampled; results.ts summarises.
  */
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startApi } from '../support/api-server.ts';
+import { startBareNode } from '../support/bare-node.ts';
 import { requireCurl } from '../support/curl.ts';
 import { makeTestFiles, settle, type TestFile } from '../support/files.ts';
 import { nginxVersion, requireNginx, startNginx } from '../support/nginx.ts';
@@ -32,11 +34,14 @@ export async function compareWithNginx() {
   const { source, warm } = makeTestFiles(dir);
 
   const nginx = await startNginx(path.join(dir, 'nginx'));
+  const node = await startBareNode(path.join(dir, 'bare-node'));
   const api = await startApi(dir, { cpuProfDir: CPU_PROF_DIR });
   const pid = api.pid;
   const nginxPids = withChildren(nginx.child.pid);
-  console.log(`nginx on ${nginx.url} (pids ${nginxPids.join(', ')}), API on ${api.url} (pid ${pid})`);
-  const servers: Servers = { api, nginx, responseFile: path.join(dir, 'response.json') };
+  console.log(
+    `nginx on ${nginx.url} (pids ${nginxPids.join(', ')}), bare Node on ${node.url} (pid ${node.pid}), API on ${api.url} (pid ${pid})`,
+  );
+  const servers: Servers = { api, nginx, node, responseFile: path.join(dir, 'response.json') };
 
   const uploadSession = (file: TestFile, name: string, what: string) =>
     sessionUpload(api, file, name, dir, what, { parallel: PARALLEL, serverCpu: () => cpuSeconds([pid]) });
@@ -46,7 +51,7 @@ export async function compareWithNginx() {
   await prepareParts(api, source.path, source.size, dir);
 
   // Warm-up: a few small uploads and downloads on each side, so that routes, JIT and caches are warm.
-  for (const side of ['api', 'nginx'] as const) {
+  for (const side of ['api', 'nginx', 'node'] as const) {
     for (let i = 0; i < 3; i++) {
       const { id } = await simpleUpload(servers, side, warm, 'warm.bin', `warm-up ${side} upload`);
       await download(servers, side, id, warm.size, `warm-up ${side} download`);
@@ -66,7 +71,7 @@ export async function compareWithNginx() {
     `API server RSS after warm-up: ${fmt(mib(baseline))} MiB (VmHWM since start ${fmt(mib(hwmSinceStart))} MiB${hwmReset ? ', reset' : ''})`,
   );
 
-  const watched = { apiPid: pid, nginxPids, sampler };
+  const watched = { apiPid: pid, nginxPids, nodePid: node.pid, sampler };
   const transfers: Transfer[] = [];
   const started = performance.now();
   // Rotate which transfer goes first, so none always gets the warmer (or cooler) machine.
@@ -75,8 +80,11 @@ export async function compareWithNginx() {
     return [...sides.slice(shift), ...sides.slice(0, shift)];
   };
   for (let round = 1; round <= ROUNDS; round++) {
-    const uploadOrder = rotated<'api' | 'session' | 'nginx'>(['api', 'session', 'nginx'], round);
-    const downloadOrder = rotated<'api' | 'zip' | 'nginx'>(['api', 'zip', 'nginx'], round);
+    const uploadOrder = rotated<'api' | 'session' | 'nginx' | 'node'>(
+      ['api', 'session', 'nginx', 'node'],
+      round,
+    );
+    const downloadOrder = rotated<'api' | 'zip' | 'nginx' | 'node'>(['api', 'zip', 'nginx', 'node'], round);
     const ids = new Map<Side, string>();
     for (const side of uploadOrder) {
       const what = `round ${round} ${side} upload`;
@@ -106,6 +114,7 @@ export async function compareWithNginx() {
   // Stop the server gracefully (so --cpu-prof can write its profile), then nginx.
   await stopChild(api.child, 'SIGTERM');
   await stopChild(nginx.child, 'SIGQUIT');
+  await stopChild(node.child, 'SIGTERM');
   await printResults({
     info,
     transfers,

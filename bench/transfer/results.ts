@@ -8,7 +8,13 @@ import { fmt, type Machine, median, mib, table, verdict, writeReport } from '../
 import { CPU_PROF_DIR, GiB, ROUNDS, SIZE_MIB } from '../support/settings.ts';
 import type { Op, Transfer } from './measure.ts';
 import type { Side } from './servers.ts';
-import { PARALLEL, SAMPLE_INTERVAL_MS, TARGET_RATIO, TARGET_RSS_GROWTH_MIB } from './settings.ts';
+import {
+  PARALLEL,
+  SAMPLE_INTERVAL_MS,
+  TARGET_CPU_RATIO,
+  TARGET_RATIO,
+  TARGET_RSS_GROWTH_MIB,
+} from './settings.ts';
 
 interface Run {
   info: Machine & { nginx: string };
@@ -62,6 +68,30 @@ function summarise({ transfers, memory }: Run) {
     nginxMiBpsIncludingSync: withSync(op, 'nginx'),
     ratioIncludingSync: withSync(op, side) / withSync(op, 'nginx'),
   }));
+  // CPU per GiB against both references: nginx (the targets) and the bare Node server, which does
+  // the same work as the API (SHA-256 and fsync on uploads) with nothing but node:http: the floor
+  // for a Node server on this machine.
+  const cpuOf = (op: Op, side: Side) => perGiB(op, side, (t) => t.serverCpuSeconds);
+  const cpu = COMPARED.filter(({ side }) => side !== 'zip').map(({ transfer, op, side }) => {
+    const api = cpuOf(op, side);
+    const target =
+      side === 'session'
+        ? { against: 'simple upload', ratio: api / cpuOf('upload', 'api'), most: 1 }
+        : { against: 'nginx', ratio: api / cpuOf(op, 'nginx'), most: TARGET_CPU_RATIO[op] };
+    return {
+      transfer,
+      op,
+      side,
+      apiCpuSecondsPerGiB: api,
+      bareNodeCpuSecondsPerGiB: cpuOf(op, 'node'),
+      nginxCpuSecondsPerGiB: cpuOf(op, 'nginx'),
+      apiToBareNode: api / cpuOf(op, 'node'),
+      bareNodeToNginx: cpuOf(op, 'node') / cpuOf(op, 'nginx'),
+      bareNodeMiBps: medianOf(op, 'node'),
+      target,
+      pass: target.ratio <= target.most,
+    };
+  });
   // The two upload paths side by side: the steps of a session, and what the server read and wrote.
   const sessions = seriesOf('upload', 'session');
   const phase = (pick: (p: NonNullable<Transfer['session']>) => number) =>
@@ -104,11 +134,11 @@ function summarise({ transfers, memory }: Run) {
     samples: memory.samples,
     sampleIntervalMs: SAMPLE_INTERVAL_MS,
   };
-  return { throughput, context, session, rss };
+  return { throughput, context, cpu, session, rss };
 }
 
 export async function printResults(run: Run) {
-  const { throughput, context, session, rss } = summarise(run);
+  const { throughput, context, cpu, session, rss } = summarise(run);
   console.log(
     `\nResults: ${SIZE_MIB} MiB file, ${ROUNDS} rounds, medians (${fmt(run.elapsed, 0)} s of transfers)\n`,
   );
@@ -149,6 +179,36 @@ export async function printResults(run: Run) {
         `${fmt(c.ratioIncludingSync, 2)}×`,
       ]),
     ]),
+  );
+  console.log(
+    '\nCPU per GiB (medians) against nginx and a bare Node server doing the same work (SHA-256 and fsync on uploads)\n',
+  );
+  console.log(
+    table([
+      [
+        'transfer',
+        'API s/GiB',
+        'bare Node s/GiB',
+        'nginx s/GiB',
+        'API/bare Node',
+        'bare Node/nginx',
+        'target',
+        'result',
+      ],
+      ...cpu.map((c) => [
+        c.transfer,
+        fmt(c.apiCpuSecondsPerGiB, 2),
+        fmt(c.bareNodeCpuSecondsPerGiB, 2),
+        fmt(c.nginxCpuSecondsPerGiB, 2),
+        `${fmt(c.apiToBareNode, 2)}×`,
+        `${fmt(c.bareNodeToNginx, 2)}×`,
+        `${fmt(c.target.ratio, 2)}× of ${c.target.against} ≤ ${fmt(c.target.most, 1)}×`,
+        verdict(c.pass),
+      ]),
+    ]),
+  );
+  console.log(
+    `bare Node MiB/s: upload ${fmt(cpu[0]?.bareNodeMiBps ?? Number.NaN)}, download ${fmt(cpu[2]?.bareNodeMiBps ?? Number.NaN)}`,
   );
   console.log(
     `\nUpload through a session: ${session.partCount} parts of ${fmt(mib(session.partSize), 0)} MiB,` +
@@ -217,6 +277,7 @@ export async function printResults(run: Run) {
     },
     throughput,
     context,
+    cpu,
     session,
     rss,
     transfers: run.transfers,

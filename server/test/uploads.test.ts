@@ -369,6 +369,41 @@ describe.each(driverSets())('resumable uploads (%s)', (set) => {
     server.clock.advance(-(server.deps.config.uploads.sessionTtlSeconds * 1000 + 120_000));
   });
 
+  it('keeps a session in use alive past its first expiry, writing the new expiry at most once a minute', async () => {
+    const { api } = await signUp(server, uniqueName());
+    const data = randomBytes(1000);
+    const session = await startUpload(api, { name: 'kept-alive.bin', size: data.length });
+    const ttlMs = server.deps.config.uploads.sessionTtlSeconds * 1000;
+    const expiry = async () => Date.parse((await api.expect(200, 'GET', `/uploads/${session.id}`)).expiresAt);
+    let advanced = 0;
+    const advance = (ms: number) => {
+      server.clock.advance(ms);
+      advanced += ms;
+    };
+    try {
+      const first = await expiry();
+      advance(10_000);
+      // Used within the minute: the expiry stays where it was.
+      expect(await expiry()).toBe(first);
+      // Used shortly before it expires: it gets the whole ttl again.
+      advance(ttlMs - 20_000);
+      const before = server.clock.now().getTime();
+      const moved = await expiry();
+      expect(moved).toBeGreaterThanOrEqual(before + ttlMs);
+      expect(moved).toBeLessThanOrEqual(server.clock.now().getTime() + ttlMs);
+      // Past the first expiry, the session is open: its part and its completion go through.
+      advance(30_000);
+      expect(server.clock.now().getTime()).toBeGreaterThan(first);
+      expect(await expiry()).toBe(moved);
+      const response = await sendPart(api, session, 1, data);
+      expect(response.status).toBe(200);
+      const node = await api.expect(201, 'POST', `/uploads/${session.id}/complete`);
+      expect(node.size).toBe(data.length);
+    } finally {
+      server.clock.advance(-advanced);
+    }
+  });
+
   it('answers 404 for another user’s upload on every route', async () => {
     const owner = await signUp(server, uniqueName());
     const stranger = await signUp(server, uniqueName());

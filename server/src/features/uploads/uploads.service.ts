@@ -56,6 +56,9 @@ export function createUploadsService(
 ) {
   const { db } = database;
   const ttlMs = config.uploads.sessionTtlSeconds * 1000;
+  // A session's expiry moves only when it is this far behind now + ttl: one write a minute (or a
+  // tenth of the ttl, when that is shorter) instead of one for every part of an upload.
+  const keepAliveStepMs = Math.min(60_000, ttlMs / 10);
 
   /** The session if the actor started it: only its starter sees, resumes, completes or aborts it. */
   async function owned(actor: Actor, id: string): Promise<UploadRow> {
@@ -65,7 +68,10 @@ export function createUploadsService(
     return session;
   }
 
-  /** An open session that is still within its time; using it keeps it alive. */
+  /**
+   * An open session that is still within its time; using it keeps it alive, for the ttl from now
+   * (give or take keepAliveStepMs).
+   */
   async function open(actor: Actor, id: string): Promise<UploadRow> {
     const session = await owned(actor, id);
     if (session.status === 'completed') throw uploadCompleted();
@@ -74,6 +80,7 @@ export function createUploadsService(
     const now = clock.now();
     if (session.expiresAt <= now) throw uploadExpired();
     const expiresAt = new Date(now.getTime() + ttlMs);
+    if (expiresAt.getTime() - session.expiresAt.getTime() < keepAliveStepMs) return session;
     await repository.updateUpload(db, session.id, { expiresAt });
     return { ...session, expiresAt };
   }

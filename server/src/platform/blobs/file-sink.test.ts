@@ -48,6 +48,33 @@ describe('file sink', () => {
     expect(chunks.every((chunk) => chunk.length === 0)).toBe(true);
   });
 
+  it('writes in smaller batches when told to, side by side with another sink into the same file', async () => {
+    const file = path.join(dir.path, 'parts');
+    const part = 3 * 1024 * 1024 + 17;
+    await writeFile(file, '');
+    const halves = [randomBytes(part), randomBytes(part)];
+    // 1,000-byte chunks, so that a batch ends inside a chunk's run, never on a round number.
+    const chunksOf = (data: Buffer) =>
+      Array.from({ length: Math.ceil(data.length / 1000) }, (_, i) =>
+        data.subarray(i * 1000, (i + 1) * 1000),
+      );
+    await Promise.all(
+      halves.map((data, i) =>
+        pipeline(
+          Readable.from(chunksOf(data)),
+          new FileSink(file, {
+            flags: 'r+',
+            start: i * part,
+            flush: 'datasync',
+            batchBytes: 64 * 1024,
+            releaseChunks: false,
+          }),
+        ),
+      ),
+    );
+    expect((await readFile(file)).equals(Buffer.concat(halves))).toBe(true);
+  });
+
   it('writes at an offset into an existing file, refuses to overwrite with wx, and keeps chunks when told to', async () => {
     const file = path.join(dir.path, 'existing');
     await writeFile(file, Buffer.alloc(10, 0));

@@ -2,9 +2,9 @@ import type { Hash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 
-// Incoming bodies arrive in 64 KiB chunks. They are gathered into writes of at least this much (one
-// writev each), and as much again may queue while a write is in flight: a system call, a trip
-// through the thread pool and a promise per 2 MiB instead of per chunk.
+// Incoming bodies arrive in chunks of up to 64 KiB. They are gathered into writes of at least
+// `batchBytes` (one writev each), and as much again may queue while a write is in flight: a system
+// call, a trip through the thread pool and a promise per batch instead of per chunk.
 const WRITE_BATCH = 2 * 1024 * 1024;
 
 export interface FileSinkOptions {
@@ -14,6 +14,14 @@ export interface FileSinkOptions {
   start?: number;
   /** What makes the bytes durable before the sink finishes: all metadata (`sync`) or the data (`datasync`). */
   flush: 'sync' | 'datasync';
+  /**
+   * The least a write takes, 2 MiB unless said. Sinks that run side by side (a session's parts in
+   * flight) take less: with 2 MiB each, 4 parts held up to 16 MiB at a time and cost about 0.45 s
+   * per GiB more than with 512 KiB (docs/benchmarks.md, Transfer), in the thread pool (most likely
+   * the copy into the page cache reading bytes that had left the CPU's cache) and in full garbage
+   * collections; a single upload costs about 0.15 s per GiB more on its main thread with 512 KiB.
+   */
+  batchBytes?: number;
   /** Free each chunk's memory once it is written; see `releaseChunk`. */
   releaseChunks: boolean;
   /**
@@ -60,7 +68,7 @@ function unwritten(buffers: Buffer[], written: number): Buffer[] {
 }
 
 /**
- * Writes a stream into a file: chunks are gathered into writes of WRITE_BATCH bytes or more, each
+ * Writes a stream into a file: chunks are gathered into writes of `batchBytes` or more, each
  * one `writev`, and the file is flushed to disk before the sink finishes, so "finished" means durable.
  */
 export class FileSink extends Writable {
@@ -69,11 +77,14 @@ export class FileSink extends Writable {
   /** Taken, not yet written. */
   private batch: Buffer[] = [];
   private batchBytes = 0;
+  private readonly batchLimit: number;
   private readonly file: string;
   private readonly options: FileSinkOptions;
 
   constructor(file: string, options: FileSinkOptions) {
-    super({ highWaterMark: WRITE_BATCH });
+    const batchBytes = options.batchBytes ?? WRITE_BATCH;
+    super({ highWaterMark: batchBytes });
+    this.batchLimit = batchBytes;
     this.file = file;
     this.options = options;
     this.position = options.start ?? 0;
@@ -122,7 +133,7 @@ export class FileSink extends Writable {
 
   /** Asks for more until a batch is full; then writes it, and asks for more once it is written. */
   private writeFullBatch(callback: Callback) {
-    if (this.batchBytes < WRITE_BATCH) callback();
+    if (this.batchBytes < this.batchLimit) callback();
     else this.writeBatch().then(() => callback(), callback);
   }
 

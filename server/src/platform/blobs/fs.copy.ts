@@ -5,16 +5,38 @@ import type { ByteRange } from './blob-store.ts';
 
 const COPY_BUFFER = 1024 * 1024;
 
+/** Copies that finished give their buffers back here, for the next copy; a few are kept, no more. */
+const spareBuffers: Buffer[] = [];
+const SPARE_BUFFERS = 4;
+
+/**
+ * A buffer of COPY_BUFFER bytes, or of `size` when that is less (a small file gets a small one, and
+ * it is not kept). A copy's buffers live outside V8's heap; made anew for every copy, they pile up
+ * until a full garbage collection frees them, and a session upload reading its parts back (one copy
+ * each) ran one every few hundred milliseconds.
+ */
+function takeBuffer(size: number): Buffer {
+  if (size < COPY_BUFFER) return Buffer.allocUnsafe(Math.max(size, 1));
+  return spareBuffers.pop() ?? Buffer.allocUnsafe(COPY_BUFFER);
+}
+
+function giveBack(buffers: Buffer[]) {
+  for (const buffer of buffers) {
+    if (buffer.length === COPY_BUFFER && spareBuffers.length < SPARE_BUFFERS) spareBuffers.push(buffer);
+  }
+}
+
 /**
  * Copies a file (or a range of it) to `destination` through two buffers used in turn: one is read
  * into while the other is being written, and a buffer is reused only once its write completed.
  * A stream would allocate a new buffer for every read; at disk speed that garbage costs more CPU
- * than the copying.
+ * than the copying. The buffers go back to a small pool once every write of them completed; a
+ * copy that failed keeps them (a write may still hold one).
  */
 export async function copyFromFile(handle: FileHandle, range: ByteRange | undefined, destination: Writable) {
   const end = range === undefined ? (await handle.stat()).size : range.end + 1;
   let position = range?.start ?? 0;
-  const buffers = [Buffer.allocUnsafe(COPY_BUFFER), Buffer.allocUnsafe(COPY_BUFFER)];
+  const buffers = [takeBuffer(end - position), takeBuffer(end - position - COPY_BUFFER)];
   const writes: (Promise<void> | undefined)[] = [undefined, undefined];
   for (let turn = 0; position < end; turn ^= 1) {
     await writes[turn];
@@ -33,6 +55,7 @@ export async function copyFromFile(handle: FileHandle, range: ByteRange | undefi
     if (destination.writableNeedDrain) await drained(destination);
   }
   await Promise.all(writes);
+  giveBack(buffers);
 }
 
 /** Feeds bytes [start, end) of an open file to `hash`, through the copy's reused buffers. */

@@ -18,6 +18,8 @@ import { admitWriter, seal, sealAndDrain, unseal } from './fs.part-writers.ts';
 
 /** How long completing waits for parts still being received before it gives up (the client completes again). */
 const PART_DRAIN_WAIT_MS = 30_000;
+/** A part's writes: smaller than a single upload's, see FileSinkOptions.batchBytes. */
+const PART_WRITE_BATCH = 512 * 1024;
 
 export interface FsMultipartDirs {
   /** One directory per upload: its parts' `data` file, their markers, and a `key` file. */
@@ -119,6 +121,8 @@ export function createFsMultipart(dirs: FsMultipartDirs): MultipartUploads & { c
             flags: 'r+',
             start: expect.offset,
             flush: 'datasync',
+            // Other parts of the upload are usually being written at the same time.
+            batchBytes: PART_WRITE_BATCH,
             releaseChunks,
             hash: streamed,
           }),
