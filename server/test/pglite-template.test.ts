@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import {
   pgliteDir,
   rowsOf,
 } from '../src/platform/database/database.ts';
+import { writeTemplate } from '../src/platform/database/pglite-template.ts';
 import { openDeps } from '../src/platform/open.ts';
 import { Api, uniqueName } from './client.ts';
 import { driverSets } from './harness.ts';
@@ -152,6 +153,50 @@ describe.runIf(driverSets().includes('embedded'))('PGlite template', () => {
       }
       expect(existsSync(`${pgliteDir(dataDir)}.partial`)).toBe(false);
     }
+  });
+
+  it('fills an empty folder made beforehand (a volume mounted there) by initdb, in place', async () => {
+    const dataDir = await newDataDir();
+    await mkdir(pgliteDir(dataDir), { recursive: true });
+    const server = await startOn(dataDir, template);
+    try {
+      expect(server.database.pgliteStart).toEqual({ from: 'initdb', error: undefined });
+      expect(await appliedMigrations(server)).toBe(MIGRATIONS);
+      const username = uniqueName();
+      const stored = await storeSomething(server, username, 'mounted password');
+      await findIt(server, username, 'mounted password', stored);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps one template: writing one removes those of other migrations and PGlite versions', async () => {
+    const dir = await tempDir('fileshare-template-cache-');
+    dirs.push(dir);
+    const cache = path.join(dir.path, 'fileshare-pglite');
+    const file = path.join(cache, '0.5.16', 'new.tar');
+    await mkdir(path.join(cache, '0.4.0'), { recursive: true });
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(path.join(cache, '0.4.0', 'old.tar'), 'old');
+    await writeFile(path.join(cache, '0.5.16', 'before.tar'), 'before');
+    await writeFile(path.join(cache, '0.5.16', 'notes.txt'), 'not a template');
+    await writeFile(path.join(dir.path, 'beside.tar'), 'outside the cache');
+    await writeTemplate(file, new Blob(['new']));
+    expect(readFileSync(file, 'utf8')).toBe('new');
+    expect(await readdir(cache)).toEqual(['0.5.16']);
+    expect((await readdir(path.dirname(file))).sort()).toEqual(['new.tar', 'notes.txt']);
+    expect((await readdir(dir.path)).sort()).toEqual(['beside.tar', 'fileshare-pglite']);
+    // A template written anywhere else touches nothing beside it.
+    const elsewhere = path.join(dir.path, 'elsewhere', 'template.tar');
+    await writeFile(path.join(dir.path, 'neighbour.tar'), 'a neighbour');
+    await mkdir(path.dirname(elsewhere));
+    await writeTemplate(elsewhere, new Blob(['elsewhere']));
+    expect((await readdir(dir.path)).sort()).toEqual([
+      'beside.tar',
+      'elsewhere',
+      'fileshare-pglite',
+      'neighbour.tar',
+    ]);
   });
 
   it('loads the installed template (made again by the test setup) into every in-memory database', async () => {

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { type FileHandle, open, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../../../test/services.ts';
 import { FileSink, releaseChunk } from './file-sink.ts';
 
@@ -53,6 +53,10 @@ describe('file sink', () => {
     const part = 3 * 1024 * 1024 + 17;
     await writeFile(file, '');
     const halves = [randomBytes(part), randomBytes(part)];
+    // Every writev the sinks make, counted on the real file handle's class (the call goes through).
+    const probe = await open(file, 'r');
+    const writev = vi.spyOn(Object.getPrototypeOf(probe) as FileHandle, 'writev');
+    await probe.close();
     // 1,000-byte chunks, so that a batch ends inside a chunk's run, never on a round number.
     const chunksOf = (data: Buffer) =>
       Array.from({ length: Math.ceil(data.length / 1000) }, (_, i) =>
@@ -72,7 +76,14 @@ describe('file sink', () => {
         ),
       ),
     );
+    const written = writev.mock.calls.map(([buffers]) => buffers.reduce((sum, b) => sum + b.byteLength, 0));
+    writev.mockRestore();
     expect((await readFile(file)).equals(Buffer.concat(halves))).toBe(true);
+    // Batches of 64 KiB or a little more (what queued while one was written), never the default 2 MiB:
+    // about 49 a sink, against 2 had the batch size been ignored.
+    expect(written.length).toBeGreaterThanOrEqual((2 * part) / (128 * 1024));
+    expect(Math.max(...written)).toBeLessThanOrEqual(2 * 64 * 1024 + 1000);
+    expect(written.filter((bytes) => bytes < 64 * 1024).length).toBeLessThanOrEqual(2);
   });
 
   it('writes at an offset into an existing file, refuses to overwrite with wx, and keeps chunks when told to', async () => {

@@ -105,8 +105,9 @@ async function startPglite(dataDir: string | undefined, options: PgliteOptions) 
     }
   } catch (cause) {
     error = cause;
-    // A damaged copy is not left behind for the next start to take for a cluster.
-    if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+    // A damaged copy is not left behind for the next start to take for a cluster (the copy is only
+    // ever made where no folder was, so this removes nothing else; if it cannot, initdb says why).
+    if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true }).catch(() => {});
   }
   return { client: await createPglite(dataDir), start: { from: 'initdb' as const, error } };
 }

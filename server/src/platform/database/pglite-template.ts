@@ -14,6 +14,9 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import tar from 'tar-stream';
 
+/** The folder under `node_modules/.cache` that holds the templates, one folder per PGlite version. */
+const CACHE_FOLDER = 'fileshare-pglite';
+
 const migrationsFolder = fileURLToPath(new URL('../../../drizzle', import.meta.url));
 
 /** The folder of an installed package, found from where Node resolves its entry point. */
@@ -25,9 +28,18 @@ function packageFolder(name: string): string {
   return entry.slice(0, at + marker.length - 1);
 }
 
-/** A digest of every migration file, so a template made before a new migration is not used. */
+/** An installed package's version. */
+function packageVersion(name: string): string {
+  const file = path.join(packageFolder(name), 'package.json');
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
+/**
+ * A digest of every migration file and of the migrator's version (its own table is in the
+ * template), so a template made before a new migration or another drizzle-orm is not used.
+ */
 function migrationsKey(): string {
-  const hash = createHash('sha256');
+  const hash = createHash('sha256').update(`drizzle-orm ${packageVersion('drizzle-orm')}\0`);
   const files = [
     path.join('meta', '_journal.json'),
     ...readdirSync(migrationsFolder).filter((name) => name.endsWith('.sql')),
@@ -48,11 +60,9 @@ function migrationsKey(): string {
  */
 export function defaultTemplateFile(): string {
   const pglite = packageFolder('@electric-sql/pglite');
-  const { version } = JSON.parse(readFileSync(path.join(pglite, 'package.json'), 'utf8')) as {
-    version: string;
-  };
   const nodeModules = path.dirname(path.dirname(pglite));
-  return path.join(nodeModules, '.cache', 'fileshare-pglite', version, `${migrationsKey()}.tar`);
+  const version = packageVersion('@electric-sql/pglite');
+  return path.join(nodeModules, '.cache', CACHE_FOLDER, version, `${migrationsKey()}.tar`);
 }
 
 /**
@@ -69,11 +79,13 @@ export async function templateBlob(file: string): Promise<Blob | undefined> {
 }
 
 /**
- * Makes a data directory at `dataDir` (missing or empty) from the template, whole or not at all: the
- * files go to a folder beside it, renamed into place once complete. False when there is no template.
+ * Makes a data directory at `dataDir`, which must not exist yet, from the template, whole or not at
+ * all: the files go to a folder beside it, renamed into place once complete. False when there is no
+ * template, or when `dataDir` exists already: an empty folder made by hand or a volume mounted there
+ * cannot be replaced by a rename, and initdb fills it in place instead.
  */
 export async function copyTemplate(file: string, dataDir: string): Promise<boolean> {
-  if (!existsSync(file)) return false;
+  if (!existsSync(file) || existsSync(dataDir)) return false;
   const partial = `${dataDir}.partial`;
   await rm(partial, { recursive: true, force: true });
   await mkdir(partial, { recursive: true, mode: 0o700 });
@@ -111,7 +123,7 @@ async function writeEntries(extract: tar.Extract, folder: string) {
   }
 }
 
-/** True when `dataDir` holds no cluster yet and nothing else either (so a copy may take its place). */
+/** True when `dataDir` holds no cluster yet and nothing else either. */
 export async function isNewDataDir(dataDir: string): Promise<boolean> {
   if (!existsSync(dataDir)) return true;
   return (await readdir(dataDir)).length === 0;
@@ -126,4 +138,27 @@ export async function writeTemplate(file: string, dump: Blob): Promise<void> {
   const temporary = `${file}.${process.pid}.tmp`;
   await writeFile(temporary, dump.stream());
   await rename(temporary, file);
+  await removeOtherTemplates(file);
+}
+
+/**
+ * Templates of other migrations or other PGlite versions, which nothing will read again: each is
+ * some 40 MB. Only in the installed layout (`fileshare-pglite/<version>/<digest>.tar`, as
+ * `defaultTemplateFile` names it), never beside a template written anywhere else; what cannot be
+ * removed is left (another install may be reading it).
+ */
+async function removeOtherTemplates(file: string) {
+  const versionFolder = path.dirname(file);
+  const cacheFolder = path.dirname(versionFolder);
+  if (path.basename(cacheFolder) !== CACHE_FOLDER) return;
+  for (const entry of await readdir(cacheFolder, { withFileTypes: true })) {
+    const folder = path.join(cacheFolder, entry.name);
+    if (entry.isDirectory() && folder !== versionFolder)
+      await rm(folder, { recursive: true, force: true }).catch(() => {});
+  }
+  for (const entry of await readdir(versionFolder, { withFileTypes: true })) {
+    const other = path.join(versionFolder, entry.name);
+    if (entry.isFile() && other !== file && entry.name.endsWith('.tar'))
+      await rm(other, { force: true }).catch(() => {});
+  }
 }
