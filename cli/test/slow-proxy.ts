@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { Transform } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { connectPair } from '../../server/test/services.ts';
 
 /**
  * A TCP proxy in front of a server that carries at most `bytesPerSecond` each way per connection,
@@ -17,15 +18,7 @@ export async function startSlowProxy(target: string, bytesPerSecond: number) {
       },
     });
   const server = net.createServer((client) => {
-    const upstream = net.connect(Number(port), hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
+    const upstream = connectPair(client, hostname, Number(port), sockets);
     client.pipe(throttle()).pipe(upstream).pipe(throttle()).pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -44,8 +44,13 @@ export function requestSegments(url: string): string[] {
 
 /** The href of a node at these names: every name percent-encoded, a folder's with a trailing slash. */
 export function hrefOf(segments: readonly string[], folder: boolean): string {
-  const path = segments.map((name) => encodeURIComponent(name)).join('/');
-  return `${DAV_PREFIX}/${path}${folder && path !== '' ? '/' : ''}`;
+  if (segments.length === 0) return `${DAV_PREFIX}/`;
+  return childHref(hrefOf(segments.slice(0, -1), true), segments.at(-1) as string, folder);
+}
+
+/** The href of a child named `name` of the folder whose href is `folderHref` (which ends in `/`). */
+export function childHref(folderHref: string, name: string, folder: boolean): string {
+  return `${folderHref}${encodeURIComponent(name)}${folder ? '/' : ''}`;
 }
 
 /** What a path names: the node there (if any) and the folder it is in (if that exists). */

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { DavHandler, DavRequest } from './dav.context.ts';
 import { invalidDepth } from './dav.errors.ts';
 import { covers, lockPath } from './dav.locks.service.ts';
-import { existing, hrefOf } from './dav.paths.ts';
+import { childHref, existing, hrefOf } from './dav.paths.ts';
 import type { DavPropertyRow } from './dav.properties.table.ts';
 import { childrenHaveProperties, propertiesOf } from './dav.properties.ts';
 import { type PropfindRequest, propfindRequest, propfindResponse, type Storage } from './dav.propfind.ts';
@@ -81,7 +81,7 @@ export const propfind: DavHandler = async (dav) => {
       let answers = '';
       for (const child of page.items) {
         answers += propfindResponse(
-          `${folderHref}${encodeURIComponent(child.name)}${child.kind === 'folder' ? '/' : ''}`,
+          childHref(folderHref, child.name, child.kind === 'folder'),
           child,
           asked,
           properties.get(child.id) ?? [],

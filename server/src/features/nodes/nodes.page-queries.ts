@@ -1,4 +1,4 @@
-import { and, eq, type SQL, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { type Queryable, rowsOf } from '../../platform/database/database.ts';
 import { type NodeRow, nodes } from './nodes.table.ts';
@@ -84,16 +84,23 @@ const nodeJson = sql`(select row_to_json(api) from (select
   ${isoTime(nodes.createdAt)} as "createdAt", ${isoTime(nodes.updatedAt)} as "updatedAt",
   ${isoTime(nodes.trashedAt)} as "trashedAt") api)`;
 
+/** Every column of a node, by the name NodeRow gives it, and which of them are times. */
+const rowColumns = Object.entries(getTableColumns(nodes));
+const timeColumns = rowColumns
+  .filter(([, column]) => column.columnType === 'PgTimestamp')
+  .map(([key]) => key);
+
 /**
- * Every column of a node, camel-cased as NodeRow names them and with its times as toISOString
- * writes them, as compact JSON: what a page of rows is read as.
+ * Every column of a node (read off the table, so a new column comes along by itself), named as
+ * NodeRow names them and with its times as toISOString writes them, as compact JSON: what a page of
+ * rows is read as.
  */
-const rowJson = sql`(select row_to_json(node) from (select
-  ${nodes.id} as "id", ${nodes.ownerId} as "ownerId", ${nodes.parentId} as "parentId", ${nodes.kind} as "kind",
-  ${nodes.name} as "name", ${nodes.size} as "size", ${nodes.storedSize} as "storedSize",
-  ${nodes.contentType} as "contentType", ${nodes.blobKey} as "blobKey", ${nodes.sha256} as "sha256",
-  ${nodes.encoding} as "encoding", ${isoTime(nodes.createdAt)} as "createdAt",
-  ${isoTime(nodes.updatedAt)} as "updatedAt", ${isoTime(nodes.trashedAt)} as "trashedAt") node)`;
+const rowJson = sql`(select row_to_json(node) from (select ${sql.join(
+  rowColumns.map(
+    ([key, column]) => sql`${timeColumns.includes(key) ? isoTime(column) : column} as ${sql.identifier(key)}`,
+  ),
+  sql`, `,
+)}) node)`;
 
 /**
  * One page of nodes matching `where`, ordered by `keys` (the last key must be unique), after the
@@ -142,28 +149,17 @@ export const pageOfNodesAsJson = pageAsJson(nodeJson);
 
 const pageOfRowsAsJson = pageAsJson(rowJson);
 
-type RowFromJson = Omit<NodeRow, 'createdAt' | 'updatedAt' | 'trashedAt'> & {
-  createdAt: string;
-  updatedAt: string;
-  trashedAt: string | null;
-};
-
 /**
  * One page of nodes matching `where`, as rows (for answers the API's JSON doesn't fit: WebDAV's),
  * in one query: the page comes as one JSON string, parsed at once, its times made dates.
  */
 export const pageOfNodes: PageReader<NodeRow[]> = async (db, where, keys, after, limit) => {
   const page = await pageOfRowsAsJson(db, where, keys, after, limit);
-  const rows = JSON.parse(`[${page.items}]`) as RowFromJson[];
-  return {
-    ...page,
-    items: rows.map((row) => ({
-      ...row,
-      createdAt: new Date(row.createdAt),
-      updatedAt: new Date(row.updatedAt),
-      trashedAt: row.trashedAt === null ? null : new Date(row.trashedAt),
-    })),
-  };
+  const rows = JSON.parse(`[${page.items}]`) as Record<string, unknown>[];
+  for (const row of rows) {
+    for (const key of timeColumns) if (row[key] !== null) row[key] = new Date(row[key] as string);
+  }
+  return { ...page, items: rows as unknown as NodeRow[] };
 };
 
 /**

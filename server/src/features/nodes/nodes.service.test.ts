@@ -1,8 +1,10 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openServiceWorld, type ServiceWorld, seedUser, storedContent } from '../../../test/service-world.ts';
 import { AppError } from '../../shared/errors.ts';
 import { userActor } from '../access/access.ts';
 import * as realRepository from './nodes.repository.ts';
+import { nodes as nodesTable } from './nodes.table.ts';
 
 const codeOf = (promise: Promise<unknown>) =>
   promise.then(
@@ -18,6 +20,22 @@ describe('the tree, below the routes', () => {
   afterAll(() => world.close());
 
   const usedBytes = async (userId: string) => (await world.services.users.getUser(userId))?.usedBytes;
+
+  it('reads a page of child rows with every column as the table holds it, times as dates', async () => {
+    const { user } = await seedUser(world);
+    const { nodes } = world.services;
+    const folder = await nodes.createFolder(userActor(user.id), 'root', 'rows');
+    await nodes.createFolder(userActor(user.id), folder.id, 'a folder');
+    await nodes.commitFile(user.id, folder.id, 'b file', 'fail', storedContent(3));
+    const page = await nodes.childRows(folder.id, { limit: 10, sort: 'name', order: 'asc' });
+    const stored = await world.deps.database.db
+      .select()
+      .from(nodesTable)
+      .where(eq(nodesTable.parentId, folder.id))
+      .orderBy(nodesTable.name);
+    expect(page.items).toEqual(stored);
+    expect(page.items[0]?.createdAt).toBeInstanceOf(Date);
+  });
 
   it('refuses to move a folder into itself or below itself', async () => {
     const { user } = await seedUser(world);
