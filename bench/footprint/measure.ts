@@ -2,20 +2,25 @@
  * The footprint of the embedded default: time to ready, peak and idle RSS, V8 heap and threads, on a
  * fresh data directory and again on the one it made, then the RSS a large upload and download add.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { apiJson } from '../support/api-server.ts';
+import { fileURLToPath } from 'node:url';
+import { pgliteDir } from '../../server/src/platform/database/database.ts';
+import { apiJson, serverNode, startScriptArgs } from '../support/api-server.ts';
 import { curlDownload, curlSimpleUpload, requireCurl } from '../support/curl.ts';
 import { makeRandomFile } from '../support/files.ts';
-import { makeTempDir, tail } from '../support/processes.ts';
+import { makeTempDir, stopChild, tail, track } from '../support/processes.ts';
 import { startProduct, threads, treeMemory } from '../support/product-server.ts';
 import { fmt, machine, median, mib, printMachine, table, verdict, writeReport } from '../support/report.ts';
 import { MiB, positiveInt, ROUNDS, SIZE, SIZE_MIB } from '../support/settings.ts';
 
 /** How long the server is left alone before its idle RSS is read. */
 const IDLE_SECONDS = positiveInt('BENCH_IDLE_S', 10);
+
+const CHILD = fileURLToPath(new URL('./pglite-alone.child.ts', import.meta.url));
 
 const TARGETS = { readyFreshMs: 3_000, readyExistingMs: 1_000, peakMiB: 300, idleMiB: 150, transferMiB: 50 };
 
@@ -136,6 +141,14 @@ export async function measureFootprint() {
     if (round === ROUNDS) transferResult = await transfer(again.product, again.api, dir);
     await again.product.stop();
   }
+  const floor = {
+    bareNodeMiB: await aloneIdle(undefined),
+    pgliteAloneMiB: await aloneIdle(pgliteDir(path.join(dir, `data-${ROUNDS}`))),
+  };
+  console.log(
+    `reference: idle RSS after ${IDLE_SECONDS} s of bare node ${fmt(floor.bareNodeMiB)} MiB, ` +
+      `of PGlite alone as the server opens it ${fmt(floor.pgliteAloneMiB)} MiB (the same node flags)`,
+  );
   const of = (fresh: boolean, key: keyof (typeof starts)[number]) =>
     median(starts.filter((start) => start.fresh === fresh).map((start) => Number(start[key])));
   const peak = Math.max(...starts.map((start) => start.peakMiB));
@@ -188,5 +201,29 @@ export async function measureFootprint() {
     targets: TARGETS,
     starts,
     transfer: transferResult,
+    floor,
   });
+}
+
+/**
+ * The idle RSS of a process with the start script's node flags that opens only PGlite on the
+ * existing cluster `clusterDir` (or nothing: bare node), `BENCH_IDLE_S` after it is ready.
+ */
+async function aloneIdle(clusterDir: string | undefined): Promise<number> {
+  const flags = startScriptArgs().filter((arg) => arg.startsWith('--'));
+  const child = track(
+    spawn(serverNode(), [...flags, CHILD, ...(clusterDir === undefined ? [] : [clusterDir])], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+      child.once('exit', (code) => reject(new Error(`the PGlite reference exited (${code})`)));
+    });
+    await sleep(IDLE_SECONDS * 1000);
+    return mib(treeMemory(child.pid as number, 'VmRSS'));
+  } finally {
+    await stopChild(child, 'SIGTERM');
+  }
 }
