@@ -79,7 +79,7 @@ async function main() {
     dir,
     databaseUrl,
     redisUrl: process.env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379',
-    // S3_* set: main.ts reads them from the environment the instances inherit.
+    // S3_* set: the server reads them from the environment the instances inherit.
     s3: hasS3 ? (await import('../server/src/config.ts')).loadConfig().s3 : undefined,
     webDir,
   });

@@ -10,12 +10,12 @@ import { fileURLToPath } from 'node:url';
 import type { S3Config } from '../server/src/config.ts';
 import { freePort, stopProcess, waitUntil } from '../tools/processes.ts';
 import { startS3rver } from '../tools/s3rver.ts';
+import { serverStartArgs } from '../tools/server-start.ts';
 import { ClusterError } from './cluster-error.ts';
 import { localNginxConfig } from './nginx-config.ts';
 import { findNginx, spawnNginx } from './nginx-process.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const MAIN = path.join(ROOT, 'server/src/main.ts');
 
 export interface ClusterOptions {
   /** nginx's port on 127.0.0.1; 0 picks a free one. */
@@ -151,7 +151,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const instances: Instance[] = [];
     const launch = (index: number, instancePort: number): Instance => {
       const name = `api${index + 1}`;
-      const child = spawn(process.execPath, [MAIN], {
+      const child = spawn(process.execPath, serverStartArgs(), {
         cwd: ROOT,
         // Its own process group, so that a Ctrl-C in the terminal reaches only this script, which
         // then stops everything in order.

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { pgliteDir } from '../../server/src/platform/database/database.ts';
-import { apiJson, serverNode, startScriptArgs } from '../support/api-server.ts';
+import { serverStartFlags } from '../../tools/server-start.ts';
+import { apiJson, serverNode } from '../support/api-server.ts';
 import { curlDownload, curlSimpleUpload, requireCurl } from '../support/curl.ts';
 import { makeRandomFile } from '../support/files.ts';
 import { makeTempDir, stopChild, tail, track } from '../support/processes.ts';
@@ -20,7 +21,7 @@ import { MiB, positiveInt, ROUNDS, SIZE, SIZE_MIB } from '../support/settings.ts
 /** How long the server is left alone before its idle RSS is read. */
 const IDLE_SECONDS = positiveInt('BENCH_IDLE_S', 10);
 
-const CHILD = fileURLToPath(new URL('./pglite-alone.child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./pglite-alone.child.mjs', import.meta.url));
 
 const TARGETS = { readyFreshMs: 3_000, readyExistingMs: 1_000, peakMiB: 300, idleMiB: 150, transferMiB: 50 };
 
@@ -210,7 +211,7 @@ export async function measureFootprint() {
  * existing cluster `clusterDir` (or nothing: bare node), `BENCH_IDLE_S` after it is ready.
  */
 async function aloneIdle(clusterDir: string | undefined): Promise<number> {
-  const flags = startScriptArgs().filter((arg) => arg.startsWith('--'));
+  const flags = serverStartFlags();
   const child = track(
     spawn(serverNode(), [...flags, CHILD, ...(clusterDir === undefined ? [] : [clusterDir])], {
       stdio: ['ignore', 'pipe', 'inherit'],

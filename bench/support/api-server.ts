@@ -5,23 +5,14 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../../tools/processes.ts';
+import { serverStartArgs } from '../../tools/server-start.ts';
 import { BenchError, tail, track, waitFor } from './processes.ts';
 
 export const REPO = path.resolve(import.meta.dirname, '..', '..');
 export const SERVER_DIR = path.join(REPO, 'server');
-
-/** The server package's `start` script as arguments for node: `node --flag src/main.ts` → `['--flag', 'src/main.ts']`. */
-export function startScriptArgs(): string[] {
-  const manifest = JSON.parse(readFileSync(path.join(SERVER_DIR, 'package.json'), 'utf8')) as {
-    scripts: { start: string };
-  };
-  const [program, ...args] = manifest.scripts.start.trim().split(/\s+/);
-  if (program !== 'node') throw new BenchError(`the server's start script does not run node: ${program}`);
-  return args;
-}
 
 /** The server needs Node 24; use this process's node when it is one, else the repo's pinned one. */
 export function serverNode(): string {
@@ -61,7 +52,7 @@ export async function startApi(
   const logFile = path.join(dir, 'api.log');
   const log = openSync(logFile, 'w');
   // As `npm start` runs it: the server package's start script, its node flags included.
-  const args = startScriptArgs();
+  const args = serverStartArgs();
   if (options.cpuProfDir !== undefined) {
     mkdirSync(options.cpuProfDir, { recursive: true });
     args.unshift('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);

@@ -7,7 +7,8 @@ import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../tools/processes.ts';
-import { SERVER_DIR, serverNode, startScriptArgs } from './api-server.ts';
+import { serverStartArgs } from '../../tools/server-start.ts';
+import { SERVER_DIR, serverNode } from './api-server.ts';
 import { descendants, memory } from './process-stats.ts';
 import { BenchError, stopChild, tail, track } from './processes.ts';
 import { MiB } from './settings.ts';
@@ -70,7 +71,7 @@ export async function startProduct(dataDir: string, reportDir: string, logFile: 
   ];
   const started = performance.now();
   const child = track(
-    spawn(serverNode(), startScriptArgs(), {
+    spawn(serverNode(), serverStartArgs(), {
       cwd: SERVER_DIR,
       stdio: ['ignore', log, log],
       env: {

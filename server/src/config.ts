@@ -22,6 +22,11 @@ export interface Config {
   /** `GET /metrics`: off, or on (behind a bearer token when one is given). */
   metrics: { enabled: boolean; token: string | undefined };
   sessionTtlDays: number;
+  /**
+   * How long the server waits, once no request is open, before giving the operating system back the
+   * memory its heap freed (platform/idle-memory.ts); 0 never does.
+   */
+  idleMemoryReleaseMs: number;
   registration: {
     /** Who may create an account; the first account (the administrator) always may. */
     mode: RegistrationMode;
@@ -194,6 +199,7 @@ export function loadConfig(env: Env = process.env): Config {
     s3: s3(env),
     metrics: metrics(env),
     sessionTtlDays: integer(env, 'SESSION_TTL_DAYS', 30, 1, 3650),
+    idleMemoryReleaseMs: integer(env, 'IDLE_MEMORY_RELEASE_MS', 5000, 0, 3_600_000),
     registration: {
       mode: registrationMode(env),
       defaultQuotaBytes:

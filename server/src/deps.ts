@@ -7,7 +7,7 @@ import type { DatabaseHandle } from './platform/database/database.ts';
 import type { Metrics } from './platform/metrics/metrics.ts';
 import type { Clock } from './shared/clock.ts';
 
-/** The backing services the app is built from; `main.ts` opens real ones, tests open real ones on temporary data. */
+/** The backing services the app is built from; `serve.ts` opens real ones, tests open real ones on temporary data. */
 export interface Deps {
   config: Config;
   database: DatabaseHandle;

@@ -1,35 +1,24 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../tools/processes.ts';
+import { serverStartArgs } from '../../tools/server-start.ts';
 import { createS3BlobStore } from '../src/platform/blobs/s3.blob-store.ts';
 import { Api, uniqueName } from './client.ts';
 import { driverSets } from './harness.ts';
 import { createPostgresDatabase, REDIS_URL, startS3, tempDir } from './services.ts';
 import { partOf, sendPart, startUpload } from './uploads-client.ts';
 
-const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-/** The node flags of the package's `start` script (`node <flags> src/main.ts`), which `npm start` runs. */
-const START_FLAGS = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    scripts: { start: string };
-  }
-).scripts.start
-  .split(/\s+/)
-  .filter((arg) => arg.startsWith('--'));
-
 const started = new Set<ChildProcess>();
 
-/** Runs `main.ts` as `npm start` does, on the embedded drivers. */
+/** Runs `main.mjs` as `npm start` does, on the embedded drivers. */
 function startMain(env: Record<string, string>): { child: ChildProcess; output: () => string } {
   let output = '';
-  const child = spawn(process.execPath, [...START_FLAGS, MAIN], {
+  const child = spawn(process.execPath, serverStartArgs(), {
     // One data directory serves several tests, each registering an account of its own.
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', REGISTRATION: 'open', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -105,6 +94,42 @@ describe('the server process', () => {
     expect(code).toBe(1);
     expect(output()).toContain(`Fileshare can not start: ${variable}:`);
   });
+
+  it('started as npm start starts it, gives idle memory back after each burst of requests', async () => {
+    const port = await freePort();
+    const origin = `http://127.0.0.1:${port}`;
+    const env = {
+      DATA_DIR: data.path,
+      PORT: String(port),
+      LOG_LEVEL: 'debug',
+      IDLE_MEMORY_RELEASE_MS: '300',
+    };
+    const server = startMain(env);
+    const releases = () =>
+      server
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"idle memory released"'));
+    const waitForReleases = async (count: number) => {
+      for (let i = 0; i < 200 && releases().length < count; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(releases(), server.output()).toHaveLength(count);
+    };
+    try {
+      await waitForHealth(origin, server.child);
+      await waitForReleases(1);
+      const released = JSON.parse(releases()[0] ?? '{}') as { ms?: number; rssMiB?: number };
+      expect(released.rssMiB).toBeGreaterThan(0);
+      // Idle with no request since: nothing more to give back.
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(releases()).toHaveLength(1);
+      expect((await fetch(`${origin}/api/v1/ready`)).status).toBe(200);
+      await waitForReleases(2);
+    } finally {
+      server.child.kill('SIGTERM');
+      await once(server.child, 'exit');
+    }
+    expect(server.output()).not.toContain('node runs without --expose-gc');
+  }, 60_000);
 
   it('finishes an upload in flight on SIGTERM, exits cleanly, and keeps the file across a restart', async () => {
     const { origin, env, first, api } = await startSignedIn(data.path, 'sigterm test');

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { freePort } from '../../tools/processes.ts';
+import { serverStartArgs } from '../../tools/server-start.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const webDist = path.join(repoRoot, 'web', 'dist');
@@ -25,7 +26,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   let output = '';
   // FILESHARE_SERVER_ROOT runs another checkout's server (say, the last commit's) against this client.
   const serverRoot = process.env.FILESHARE_SERVER_ROOT ?? repoRoot;
-  const child: ChildProcess = spawn(process.execPath, ['server/src/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, serverStartArgs(path.join(serverRoot, 'server')), {
     cwd: serverRoot,
     env: {
       ...process.env,
