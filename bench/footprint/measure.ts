@@ -16,6 +16,7 @@ import { makeRandomFile } from '../support/files.ts';
 import { makeTempDir, stopChild, tail, track } from '../support/processes.ts';
 import { startProduct, threads, treeMemory } from '../support/product-server.ts';
 import { fmt, machine, median, mib, printMachine, table, verdict, writeReport } from '../support/report.ts';
+import { RESIDENT_KINDS, type ResidentKind, residentByKind } from '../support/resident.ts';
 import { MiB, positiveInt, ROUNDS, SIZE, SIZE_MIB } from '../support/settings.ts';
 
 /** How long the server is left alone before its idle RSS is read. */
@@ -66,6 +67,7 @@ async function oneStart(dir: string, dataDir: string, account: Account, fresh: b
   const peakHwm = treeMemory(product.pid, 'VmHWM');
   await sleep(IDLE_SECONDS * 1000);
   const idle = treeMemory(product.pid, 'VmRSS');
+  const resident = residentByKind(product.pid);
   const threadCount = threads(product.pid) ?? 0;
   const heap = await product.heap();
   const result = {
@@ -76,6 +78,7 @@ async function oneStart(dir: string, dataDir: string, account: Account, fresh: b
     heapTotalMiB: heap.totalMiB,
     heapUsedMiB: heap.usedMiB,
     threads: threadCount,
+    residentMiB: mibByKind(resident),
   };
   console.log(
     `${fresh ? 'fresh   ' : 'existing'}: ready ${fmt(result.readyMs, 0)} ms, peak ${fmt(result.peakMiB)} MiB, ` +
@@ -142,14 +145,24 @@ export async function measureFootprint() {
     if (round === ROUNDS) transferResult = await transfer(again.product, again.api, dir);
     await again.product.stop();
   }
-  const floor = {
-    bareNodeMiB: await aloneIdle(undefined),
-    pgliteAloneMiB: await aloneIdle(pgliteDir(path.join(dir, `data-${ROUNDS}`))),
-  };
+  const bareNode = await aloneIdle(undefined);
+  const pgliteAlone = await aloneIdle(pgliteDir(path.join(dir, `data-${ROUNDS}`)));
+  const floor = { bareNodeMiB: bareNode.idleMiB, pgliteAloneMiB: pgliteAlone.idleMiB };
   console.log(
     `reference: idle RSS after ${IDLE_SECONDS} s of bare node ${fmt(floor.bareNodeMiB)} MiB, ` +
       `of PGlite alone as the server opens it ${fmt(floor.pgliteAloneMiB)} MiB (the same node flags)`,
   );
+  const lastIdle = starts.at(-1)?.residentMiB;
+  const residentRows = [
+    ['resident after idling (MiB)', 'bare node', 'PGlite alone', 'server, existing data dir'],
+    ...RESIDENT_KINDS.map((kind) => [
+      kind,
+      fmt(bareNode.residentMiB[kind]),
+      fmt(pgliteAlone.residentMiB[kind]),
+      lastIdle === undefined ? '' : fmt(lastIdle[kind]),
+    ]),
+  ];
+  console.log(`\n${table(residentRows)}`);
   const of = (fresh: boolean, key: keyof (typeof starts)[number]) =>
     median(starts.filter((start) => start.fresh === fresh).map((start) => Number(start[key])));
   const peak = Math.max(...starts.map((start) => start.peakMiB));
@@ -203,14 +216,19 @@ export async function measureFootprint() {
     starts,
     transfer: transferResult,
     floor,
+    floorResident: { bareNode: bareNode.residentMiB, pgliteAlone: pgliteAlone.residentMiB },
   });
 }
 
+const mibByKind = (bytes: Record<ResidentKind, number>) =>
+  Object.fromEntries(RESIDENT_KINDS.map((kind) => [kind, mib(bytes[kind])])) as Record<ResidentKind, number>;
+
 /**
  * The idle RSS of a process with the start script's node flags that opens only PGlite on the
- * existing cluster `clusterDir` (or nothing: bare node), `BENCH_IDLE_S` after it is ready.
+ * existing cluster `clusterDir` (or nothing: bare node), `BENCH_IDLE_S` after it is ready, and where
+ * it is resident.
  */
-async function aloneIdle(clusterDir: string | undefined): Promise<number> {
+async function aloneIdle(clusterDir: string | undefined) {
   const flags = serverStartFlags();
   const child = track(
     spawn(serverNode(), [...flags, CHILD, ...(clusterDir === undefined ? [] : [clusterDir])], {
@@ -223,7 +241,10 @@ async function aloneIdle(clusterDir: string | undefined): Promise<number> {
       child.once('exit', (code) => reject(new Error(`the PGlite reference exited (${code})`)));
     });
     await sleep(IDLE_SECONDS * 1000);
-    return mib(treeMemory(child.pid as number, 'VmRSS'));
+    return {
+      idleMiB: mib(treeMemory(child.pid as number, 'VmRSS')),
+      residentMiB: mibByKind(residentByKind(child.pid as number)),
+    };
   } finally {
     await stopChild(child, 'SIGTERM');
   }
