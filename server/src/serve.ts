@@ -33,6 +33,7 @@ if (config.idleMemoryReleaseMs > 0 && release !== undefined) {
         { ms: Math.round(ms), rssMiB: Math.round(process.memoryUsage.rss() / 2 ** 20) },
         'idle memory released',
       ),
+    onFailed: (err) => logger.warn({ err }, 'releasing idle memory failed'),
   });
   app.server.once('close', () => idle.stop());
 } else if (config.idleMemoryReleaseMs > 0) {

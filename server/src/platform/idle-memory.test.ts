@@ -91,6 +91,31 @@ describe('idle memory release', () => {
     expect(server.calls()).toBe(2);
   });
 
+  it('goes on after a release that failed, and tries again after the next idle period', async () => {
+    const server = http.createServer((_request, response) => response.end('done'));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const failures: unknown[] = [];
+    let attempts = 0;
+    const idle = releaseMemoryWhenIdle(server, {
+      idleMs: IDLE_MS,
+      release: async () => {
+        attempts++;
+        if (attempts === 1) throw new Error('no collection this time');
+      },
+      onFailed: (error) => failures.push(error),
+    });
+    opened.push({ server, idle });
+    await sleep(WELL_PAST);
+    expect(failures).toHaveLength(1);
+    expect(idle.releases()).toBe(0);
+    expect(await (await fetch(origin)).text()).toBe('done');
+    await sleep(WELL_PAST);
+    expect(attempts).toBe(2);
+    expect(idle.releases()).toBe(1);
+  });
+
   it('stops releasing once stopped', async () => {
     const server = await serve();
     server.idle.stop();

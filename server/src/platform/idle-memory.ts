@@ -34,7 +34,13 @@ export interface IdleRelease {
  */
 export function releaseMemoryWhenIdle(
   server: Server,
-  options: { idleMs: number; release: ReleaseMemory; onReleased?: (released: { ms: number }) => void },
+  options: {
+    idleMs: number;
+    release: ReleaseMemory;
+    onReleased?: (released: { ms: number }) => void;
+    /** A release that failed; the server goes on, and tries again after its next idle period. */
+    onFailed?: (error: unknown) => void;
+  },
 ): IdleRelease {
   let open = 0;
   let activeSinceRelease = true; // the start itself loaded every module
@@ -46,12 +52,16 @@ export function releaseMemoryWhenIdle(
     clearTimeout(timer);
     if (stopped || open > 0 || !activeSinceRelease) return;
     // A request that comes clears the timer, so it only fires after `idleMs` with none open.
-    timer = setTimeout(async () => {
+    timer = setTimeout(() => {
       activeSinceRelease = false;
       const started = performance.now();
-      await options.release();
-      releases++;
-      options.onReleased?.({ ms: performance.now() - started });
+      options.release().then(
+        () => {
+          releases++;
+          options.onReleased?.({ ms: performance.now() - started });
+        },
+        (error: unknown) => options.onFailed?.(error),
+      );
     }, options.idleMs);
     timer.unref();
   };
