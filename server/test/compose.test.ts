@@ -3,11 +3,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { serverStartArgs } from '../../tools/server-start.ts';
 import { loadConfig } from '../src/config.ts';
 
 // deploy/compose.yaml can't be run where the tests run (no Docker), so it is checked against the
 // code and the other deploy files instead: what the API needs, what nginx expects, what connects.
 const DEPLOY = fileURLToPath(new URL('../../deploy/', import.meta.url));
+const REPO_ROOT = path.resolve(DEPLOY, '..');
 const read = (name: string) => readFileSync(path.join(DEPLOY, name), 'utf8');
 
 interface Service {
@@ -60,6 +62,17 @@ describe('deploy/compose.yaml, checked statically', () => {
       expect(services[name]?.ports, name).toBeUndefined();
     }
     expect(read('Dockerfile')).toMatch(new RegExp(`^EXPOSE ${apiConfig('api1').port}$`, 'm'));
+  });
+
+  it("starts the API in the image as the server package's start script does, its node flags included", () => {
+    const cmd = /^CMD (\[.*\])$/m.exec(read('Dockerfile'))?.[1];
+    const [program, ...args] = JSON.parse(cmd ?? '[]') as string[];
+    expect(program).toBe('node');
+    // The image runs from the repository's root (WORKDIR /app), the start script from server/.
+    expect(args.map((arg) => (arg.startsWith('-') ? arg : path.resolve(REPO_ROOT, arg)))).toEqual(
+      serverStartArgs(),
+    );
+    expect(read('Dockerfile')).toMatch(/^WORKDIR \/app$/m);
   });
 
   it('points the API at the PostgreSQL, Redis and S3 services it starts, with their credentials', () => {
