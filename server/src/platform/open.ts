@@ -72,7 +72,7 @@ export async function openDeps(config: Config, logger: Logger, overrides: DepsOv
     { database: database.driver, cache: cache.driver, blobs: blobs.driver, dataDir: config.dataDir },
     'backing services open',
   );
-  const metrics = createMetrics();
+  const metrics = await createMetrics(config.metrics.enabled);
   return {
     config,
     database,

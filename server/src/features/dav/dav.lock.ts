@@ -41,8 +41,8 @@ const lockAnswer = (dav: DavRequest, status: number, lock: DavLockRow) =>
     );
 
 /** What a lockinfo body asks for: the scope (the type must be write) and the owner element. */
-function lockInfo(text: string) {
-  const root = parseDavBody(text, 'lockinfo');
+async function lockInfo(text: string) {
+  const root = await parseDavBody(text, 'lockinfo');
   if (root === undefined) return undefined;
   const parts = childElements(root);
   const scopeElement = parts.find((element) => isDav(element, 'lockscope'));
@@ -75,7 +75,7 @@ async function refresh(dav: DavRequest, timeoutSeconds: number) {
  */
 export const lock: DavHandler = async (dav) => {
   const { request, services } = dav;
-  const info = lockInfo(await readXmlBody(request.raw));
+  const info = await lockInfo(await readXmlBody(request.raw));
   const timeoutSeconds = timeoutOf(String(request.headers.timeout ?? ''));
   if (info === undefined) return refresh(dav, timeoutSeconds);
   const depth = request.headers.depth ?? 'infinity';

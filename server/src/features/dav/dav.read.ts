@@ -38,7 +38,7 @@ export const propfind: DavHandler = async (dav) => {
   if (depth === 'infinity')
     return reply.code(403).type('application/xml; charset=utf-8').send(davErrorBody('propfind-finite-depth'));
   if (depth !== '0' && depth !== '1') throw invalidDepth();
-  const asked = propfindRequest(parseDavBody(await readXmlBody(request.raw), 'propfind'));
+  const asked = propfindRequest(await parseDavBody(await readXmlBody(request.raw), 'propfind'));
   const { node, segments } = await existing(services.nodes, dav.actor, dav.segments);
   const storage = storageOf(dav);
   const locks = needsLocks(asked) ? await services.davLocks.active(dav.user.id) : [];

@@ -120,8 +120,8 @@ export const remove: DavHandler = async (dav) => {
 };
 
 /** The changes a propertyupdate body asks for, in document order. */
-function propertyChanges(text: string): PropertyChange[] {
-  const root = parseDavBody(text, 'propertyupdate');
+async function propertyChanges(text: string): Promise<PropertyChange[]> {
+  const root = await parseDavBody(text, 'propertyupdate');
   if (root === undefined) throw invalidXml('PROPPATCH needs a propertyupdate body');
   const changes: PropertyChange[] = [];
   for (const instruction of childElements(root)) {
@@ -140,7 +140,7 @@ function propertyChanges(text: string): PropertyChange[] {
  */
 export const proppatch: DavHandler = async (dav) => {
   const { services, reply } = dav;
-  const changes = propertyChanges(await readXmlBody(dav.request.raw));
+  const changes = await propertyChanges(await readXmlBody(dav.request.raw));
   const { node, segments } = await existing(services.nodes, dav.actor, dav.segments);
   const scopes = [{ segments }];
   const isLive = (change: PropertyChange) => change.namespace === DAV_NS && LIVE_PROPERTIES.has(change.name);

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { DOMParser, type Element, MIME_TYPE, XMLSerializer } from '@xmldom/xmldom';
+import type { Element } from '@xmldom/xmldom';
 import { bodyTooLarge, invalidXml } from './dav.errors.ts';
 
 export const DAV_NS = 'DAV:';
@@ -26,12 +26,18 @@ export async function readXmlBody(body: Readable): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+let xmldom: typeof import('@xmldom/xmldom') | undefined;
+
 /**
  * The body's root element, namespace-aware (xmldom), when it is this element of DAV:; undefined
- * for an empty body. Anything that isn't well-formed XML with proper namespaces is a 400.
+ * for an empty body. Anything that isn't well-formed XML with proper namespaces is a 400. xmldom is
+ * loaded by the first body to parse: a server used only through the web client or the API never
+ * holds it (about 1 MiB of heap).
  */
-export function parseDavBody(text: string, rootName: string): Element | undefined {
+export async function parseDavBody(text: string, rootName: string): Promise<Element | undefined> {
   if (text.trim() === '') return undefined;
+  xmldom ??= await import('@xmldom/xmldom');
+  const { DOMParser, MIME_TYPE } = xmldom;
   const parser = new DOMParser({
     onError: (level, message) => {
       if (level !== 'warning') throw invalidXml(message);
@@ -73,8 +79,14 @@ export const nameOf = (element: Element): PropertyName => ({
 export const isDav = (element: Element, name: string) =>
   element.namespaceURI === DAV_NS && element.localName === name;
 
-/** An element with the namespace declarations it needs, to be stored and sent back as it came. */
-export const serialise = (element: Element) => new XMLSerializer().serializeToString(element);
+/**
+ * An element with the namespace declarations it needs, to be stored and sent back as it came. Every
+ * element is one `parseDavBody` made, so xmldom is loaded by then.
+ */
+export function serialise(element: Element) {
+  if (xmldom === undefined) throw new Error('serialise: no XML body was parsed');
+  return new xmldom.XMLSerializer().serializeToString(element);
+}
 
 const ESCAPES: Record<string, string> = {
   '&': '&amp;',

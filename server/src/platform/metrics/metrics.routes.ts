@@ -66,6 +66,7 @@ export function registerMetrics(
     const { token } = config.metrics;
     if (token !== undefined && !bearerMatches(request.headers.authorization, token))
       throw metricsTokenRequired();
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    const { contentType, text } = await metrics.scrape();
+    return reply.type(contentType).send(text);
   });
 }
