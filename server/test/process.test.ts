@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,6 +94,30 @@ describe('the server process', () => {
     expect(code).toBe(1);
     expect(output()).toContain(`Fileshare can not start: ${variable}:`);
   });
+
+  it('runs with the allocator settings it starts itself again for, in the same process, unless the operator set them', async () => {
+    /** The server's environment as the kernel holds it (glibc writes NULs between the tunables it read). */
+    const environment = async (extra: Record<string, string>) => {
+      const port = await freePort();
+      const server = startMain({ DATA_DIR: data.path, PORT: String(port), ...extra });
+      try {
+        await waitForHealth(`http://127.0.0.1:${port}`, server.child);
+        // The pid spawn answered is the server's: it replaced itself rather than starting a child.
+        return (await readFile(`/proc/${server.child.pid}/environ`, 'utf8')).replaceAll('\0', ':');
+      } finally {
+        server.child.kill('SIGTERM');
+        await once(server.child, 'exit');
+      }
+    };
+    const ours = 'glibc.malloc.arena_max=2:glibc.malloc.trim_threshold=131072';
+    expect(await environment({})).toContain(`GLIBC_TUNABLES=${ours}`);
+    const operators = await environment({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=4' });
+    expect(operators).toContain('GLIBC_TUNABLES=glibc.malloc.arena_max=4');
+    expect(operators).not.toContain('trim_threshold');
+    expect(await environment({ GLIBC_TUNABLES: 'glibc.pthread.rseq=1' })).toContain(
+      `GLIBC_TUNABLES=glibc.pthread.rseq=1:${ours}`,
+    );
+  }, 60_000);
 
   it('started as npm start starts it, gives idle memory back after each burst of requests', async () => {
     const port = await freePort();
