@@ -3,9 +3,9 @@
  * costs memory of its own for the process's life beside its code (its record, its loader job, its
  * source and compile cache entry): TypeBox's 373 files hold some 4.5 MiB more once idle than the
  * same code bundled into one module (measured beside fastify and drizzle-orm, with the compile
- * cache on). `npm ci` makes the bundle (scripts/postinstall.mjs) with esbuild, a development
- * dependency; where it is missing (an install without development dependencies, a failed bundle,
- * another version of the package) the package loads as it is, the same code.
+ * cache on). `npm ci` makes the bundle (scripts/postinstall.mjs) with esbuild, one of the server's
+ * dependencies so that a production install bundles too; where the bundle is missing (a failed
+ * bundle, another version of the package) the package loads as it is, the same code.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
