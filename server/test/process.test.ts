@@ -95,6 +95,20 @@ describe('the server process', () => {
     expect(output()).toContain(`Fileshare can not start: ${variable}:`);
   });
 
+  it('started as npm start starts it on a new data directory, copies the template rather than running initdb', async () => {
+    const fresh = await tempDir();
+    const port = await freePort();
+    const server = startMain({ DATA_DIR: fresh.path, PORT: String(port) });
+    try {
+      await waitForHealth(`http://127.0.0.1:${port}`, server.child);
+    } finally {
+      server.child.kill('SIGTERM');
+      await once(server.child, 'exit');
+      await fresh.remove();
+    }
+    expect(server.output()).not.toContain('ran initdb');
+  }, 60_000);
+
   it('runs with the allocator settings it starts itself again for, in the same process, unless the operator set them', async () => {
     /** The server's environment as the kernel holds it (glibc writes NULs between the tunables it read). */
     const environment = async (extra: Record<string, string>) => {

@@ -4,8 +4,8 @@
  * package.json each time; drizzle-orm's is 175 KB and 450 of its files load at start, which cost
  * 0.3 s of CPU (an `.mjs` file is a module by its name alone, so typebox's 1,450 cost nothing of
  * this). A relative import between two `.js` files of one ES module package is the same format as
- * its importer, so this hook answers those itself for the packages named here. It also loads a
- * bundled package from its bundle when there is one (`module-bundles.ts`).
+ * its importer, so this hook answers those itself for the packages named here. It also loads an
+ * import of a bundled package from its bundle when there is one (`module-bundles.ts`).
  */
 import { registerHooks } from 'node:module';
 import { bundledModules } from './module-bundles.ts';
@@ -17,7 +17,9 @@ export function registerModuleLoading() {
   const bundles = bundledModules();
   registerHooks({
     resolve(specifier, context, nextResolve) {
-      const bundle = bundles.get(specifier);
+      // An import, not a require or require.resolve (which find the package's own files, where
+      // code asks where a package is installed).
+      const bundle = context.conditions?.includes('import') ? bundles.get(specifier) : undefined;
       if (bundle !== undefined) return { url: bundle, format: 'module', shortCircuit: true };
       const parent = context.parentURL;
       if (
