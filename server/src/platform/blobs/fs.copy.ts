@@ -1,6 +1,5 @@
-import type { Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { ByteRange } from './blob-store.ts';
 
 const COPY_BUFFER = 1024 * 1024;
@@ -12,8 +11,8 @@ const SPARE_BUFFERS = 4;
 /**
  * A buffer of COPY_BUFFER bytes, or of `size` when that is less (a small file gets a small one, and
  * it is not kept). A copy's buffers live outside V8's heap; made anew for every copy, they pile up
- * until a full garbage collection frees them, and a session upload reading its parts back (one copy
- * each) ran one every few hundred milliseconds.
+ * until a full garbage collection frees them: many copies in a row (a session's parts read back one
+ * copy each, when the main thread did that) ran one every few hundred milliseconds.
  */
 function takeBuffer(size: number): Buffer {
   if (size < COPY_BUFFER) return Buffer.allocUnsafe(Math.max(size, 1));
@@ -56,21 +55,6 @@ export async function copyFromFile(handle: FileHandle, range: ByteRange | undefi
   }
   await Promise.all(writes);
   giveBack(buffers);
-}
-
-/** Feeds bytes [start, end) of an open file to `hash`, through the copy's reused buffers. */
-export async function hashFileRange(handle: FileHandle, start: number, end: number, hash: Hash) {
-  if (end <= start) return;
-  await copyFromFile(
-    handle,
-    { start, end: end - 1 },
-    new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        hash.update(chunk);
-        callback();
-      },
-    }),
-  );
 }
 
 function drained(destination: Writable): Promise<void> {

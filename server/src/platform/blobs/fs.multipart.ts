@@ -1,4 +1,4 @@
-import { type Hash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { link, mkdir, readdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -103,7 +103,6 @@ export function createFsMultipart(dirs: FsMultipartDirs): MultipartUploads & { c
       partsBeingWritten.add(slot);
       const marker = path.join(dir, String(number));
       let leave: (() => Promise<void>) | undefined;
-      let streamed: Hash | undefined;
       try {
         leave = await admitWriter(dir);
         // Its bytes are about to be overwritten: until they are checked, the part hasn't arrived.
@@ -113,7 +112,6 @@ export function createFsMultipart(dirs: FsMultipartDirs): MultipartUploads & { c
           md5: expect.md5 !== undefined,
           sha256: expect.sha256 !== undefined,
         });
-        streamed = partDigests.streamFor(uploadId, number, expect.offset);
         await pipeline(
           body,
           digester,
@@ -124,7 +122,6 @@ export function createFsMultipart(dirs: FsMultipartDirs): MultipartUploads & { c
             // Other parts of the upload are usually being written at the same time.
             batchBytes: PART_WRITE_BATCH,
             releaseChunks,
-            hash: streamed,
           }),
         );
         if (digester.bytes !== expect.size) {
@@ -140,16 +137,9 @@ export function createFsMultipart(dirs: FsMultipartDirs): MultipartUploads & { c
         }
         const etag = randomUUID();
         await writeFile(marker, markerText({ size: expect.size, etag }));
-        partDigests.stored(
-          uploadId,
-          data,
-          number,
-          { size: expect.size, etag, offset: expect.offset },
-          streamed,
-        );
+        partDigests.stored(uploadId, data, number, { size: expect.size, etag, offset: expect.offset });
         return { number, size: expect.size, etag };
       } catch (error) {
-        partDigests.failed(uploadId, data, streamed);
         if (error instanceof TooManyBytesError) {
           throw new PartRejectedError(`Part ${number} is larger than its ${expect.size} bytes.`);
         }

@@ -57,7 +57,7 @@ describe('local multipart uploads: the SHA-256 taken as parts arrive', () => {
     const data = randomBytes(2 * PART + 10);
     const first = randomBytes(PART);
     const { key, uploadId } = await upload(data, [{ number: 1, bytes: first }, { number: 2 }, { number: 3 }]);
-    // Sent one after another, the three were hashed as they passed; now part 1 changes.
+    // Sent one after another, the three were hashed as they came; now part 1 changes.
     await store.multipart.putPart(key, uploadId, 1, Readable.from([partOf(data, 1)]), {
       size: PART,
       offset: 0,
@@ -76,7 +76,7 @@ describe('local multipart uploads: the SHA-256 taken as parts arrive', () => {
     expect(known).toBeUndefined();
   });
 
-  it('hashes parts sent one after another as they pass, and parts sent at once by reading them back', async () => {
+  it('hashes parts sent one after another, and parts sent at once', async () => {
     const data = randomBytes(6 * PART + 77);
     const key = `blobs/${randomUUID()}`;
     const uploadId = await store.multipart.create(key);
