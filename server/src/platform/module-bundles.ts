@@ -8,11 +8,12 @@
  * bundle is missing (it failed, or another version of the package is installed) the package loads
  * as it is, the same code.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { packageFolder, packageVersion } from './packages.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BUNDLES_DIR = path.join(ROOT, 'node_modules', '.cache', 'fileshare-bundles');
@@ -44,16 +45,9 @@ export const BUNDLED: Record<string, Bundled> = {
   },
 };
 
-function packageDir(name: string): string {
-  return path.join(ROOT, 'node_modules', name);
-}
-
 /** Where the bundle of the installed version of `name` is, or would be: a folder. */
 export function bundleDir(name: string): string {
-  const manifest = JSON.parse(readFileSync(path.join(packageDir(name), 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  return path.join(BUNDLES_DIR, `${name}-${manifest.version}`);
+  return path.join(BUNDLES_DIR, `${name}-${packageVersion(name)}`);
 }
 
 /** The bundle's file for one of the package's entry files (`pg-core/index.js` → `…/pg-core/index.mjs`). */
@@ -91,8 +85,8 @@ export async function makeBundles(): Promise<string[]> {
     await rm(partial, { recursive: true, force: true });
     try {
       await build({
-        entryPoints: Object.values(bundled.entries).map((entry) => path.join(packageDir(name), entry)),
-        outbase: packageDir(name),
+        entryPoints: Object.values(bundled.entries).map((entry) => path.join(packageFolder(name), entry)),
+        outbase: packageFolder(name),
         outdir: partial,
         outExtension: { '.js': '.mjs' },
         bundle: true,

@@ -8,31 +8,16 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, openAsBlob, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import tar from 'tar-stream';
+import { packageFolder, packageVersion } from '../packages.ts';
 
 /** The folder under `node_modules/.cache` that holds the templates, one folder per PGlite version. */
 const CACHE_FOLDER = 'fileshare-pglite';
 
 const migrationsFolder = fileURLToPath(new URL('../../../drizzle', import.meta.url));
-
-/** The folder of an installed package, found from where Node resolves its entry point. */
-function packageFolder(name: string): string {
-  const entry = createRequire(import.meta.url).resolve(name);
-  const marker = `${path.sep}node_modules${path.sep}${name.split('/').join(path.sep)}${path.sep}`;
-  const at = entry.lastIndexOf(marker);
-  if (at < 0) throw new Error(`${name} is not installed under a node_modules folder`);
-  return entry.slice(0, at + marker.length - 1);
-}
-
-/** An installed package's version. */
-function packageVersion(name: string): string {
-  const file = path.join(packageFolder(name), 'package.json');
-  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-}
 
 /**
  * A digest of every migration file and of the migrator's version (its own table is in the
