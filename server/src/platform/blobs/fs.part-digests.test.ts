@@ -1,10 +1,13 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/services.ts';
 import type { BlobStore } from './blob-store.ts';
 import { createFsBlobStore } from './fs.blob-store.ts';
+import { createPartDigests } from './fs.part-digests.ts';
 
 const PART = 1024 * 1024;
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -133,5 +136,42 @@ describe('local multipart uploads: the SHA-256 taken as parts arrive', () => {
     const { sha256: known, stored } = await complete(store, key, uploadId);
     expect(stored.equals(data)).toBe(true);
     expect(known).toBe(sha256(data));
+  });
+});
+
+describe('the digest thread', () => {
+  it('stops once no upload is followed, and starts again for the next, whose SHA-256 is right', async () => {
+    const dir = await tempDir();
+    const digests = createPartDigests({ threadIdleMs: 50 });
+    try {
+      const digestOf = async (name: string) => {
+        const data = randomBytes(2 * PART + 99);
+        const file = path.join(dir.path, name);
+        await writeFile(file, data);
+        const uploadId = randomUUID();
+        const parts = [
+          { number: 2, offset: PART, size: PART + 99, etag: randomUUID() },
+          { number: 1, offset: 0, size: PART, etag: randomUUID() },
+        ];
+        for (const { number, ...part } of parts) digests.stored(uploadId, file, number, part);
+        const known = await digests.sha256Of(
+          uploadId,
+          parts.map(({ number, size, etag }) => ({ number, size, etag })).reverse(),
+        );
+        digests.forget(uploadId);
+        return { known, expected: sha256(data) };
+      };
+      const first = await digestOf('first');
+      expect(first.known).toBe(first.expected);
+      expect(digests.threadRunning()).toBe(true);
+      for (let i = 0; i < 100 && digests.threadRunning(); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(digests.threadRunning()).toBe(false);
+      const second = await digestOf('second');
+      expect(second.known).toBe(second.expected);
+      expect(digests.threadRunning()).toBe(true);
+    } finally {
+      digests.close();
+      await dir.remove();
+    }
   });
 });

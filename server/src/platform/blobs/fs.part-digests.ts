@@ -18,7 +18,11 @@ export type DigestState = { end: number; sha256: string } | { error: string };
  * read back.
  */
 const IDLE_MS = 24 * 60 * 60 * 1000;
-/** The digest thread stops once it has followed no upload for this long, and starts again when needed. */
+/**
+ * The digest thread stops once it has followed no upload for this long, and starts again when
+ * needed. An upload is followed from its first part until it completes, is aborted or forgotten
+ * (IDLE_MS): the thread holds its digest so far.
+ */
 const THREAD_IDLE_MS = 60_000;
 
 type Placed = StoredPart & { offset: number };
@@ -54,7 +58,8 @@ const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b78
  * being joined: a part sent again after it was hashed, a restart, a failed read, the thread's death
  * or parts stored by another instance all mean the file is read back, as without it.
  */
-export function createPartDigests() {
+export function createPartDigests(options: { threadIdleMs?: number } = {}) {
+  const threadIdleMs = options.threadIdleMs ?? THREAD_IDLE_MS;
   const uploads = new Map<string, UploadDigest>();
   let worker: Worker | undefined;
   let workerIdle: NodeJS.Timeout | undefined;
@@ -83,7 +88,7 @@ export function createPartDigests() {
       const idle = worker;
       worker = undefined;
       void idle?.terminate();
-    }, THREAD_IDLE_MS).unref();
+    }, threadIdleMs).unref();
   }
 
   function wake(upload: UploadDigest) {
@@ -181,6 +186,11 @@ export function createPartDigests() {
     },
 
     forget,
+
+    /** Whether the digest thread is running. */
+    threadRunning(): boolean {
+      return worker !== undefined;
+    },
 
     close() {
       for (const uploadId of [...uploads.keys()]) forget(uploadId);
