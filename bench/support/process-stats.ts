@@ -38,6 +38,30 @@ export function mainThreadCpuSeconds(pid: number): number {
   return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
 }
 
+/**
+ * CPU seconds of each of a process's live threads, summed by thread name (Node names its main
+ * thread `MainThread`, its thread pool's `libuv-worker`, a worker thread after its `name` option).
+ */
+export function threadCpuSeconds(pid: number): Record<string, number> {
+  const byName: Record<string, number> = {};
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byName;
+  }
+  for (const task of tasks) {
+    let name: string;
+    try {
+      name = readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    byName[name] = (byName[name] ?? 0) + statCpuSeconds(`/proc/${pid}/task/${task}/stat`);
+  }
+  return byName;
+}
+
 /** CPU seconds of this process's children that have exited and been waited for (curl): cutime + cstime. */
 export function reapedChildrenCpuSeconds(): number {
   const fields = statFields('/proc/self/stat') ?? [];

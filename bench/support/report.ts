@@ -2,7 +2,7 @@
  * What a benchmark prints and writes: the machine it ran on, medians, Markdown tables, and the JSON
  * report in bench/results/.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,6 +39,22 @@ export function table(rows: string[][]): string {
   return [line(rows[0] ?? []), rule, ...rows.slice(1).map(line)].join('\n');
 }
 
+/**
+ * The order of the free memory blocks a virtual machine's kernel reports to its host (virtio-balloon
+ * free page reporting), or undefined when it reports none. The host takes those pages back, and the
+ * next touch of each costs a fault on the host, charged to whichever thread touches it: a write
+ * into new page cache cost up to 2 CPU-s/GiB more than once the memory was backed.
+ */
+function freePageReporting(): number | undefined {
+  try {
+    const order = Number(readFileSync('/sys/module/page_reporting/parameters/page_reporting_order', 'utf8'));
+    // Orders past the largest (10) are never reported.
+    return Number.isInteger(order) && order >= 0 && order <= 10 ? order : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function machine() {
   const cpus = os.cpus();
   return {
@@ -52,6 +68,7 @@ export async function machine() {
     serverNode: (await version(serverNode(), ['--version'])).replace(/^v/, ''),
     curl: await version('curl', ['--version']),
     loadAverage1mAtStart: Number((os.loadavg()[0] ?? 0).toFixed(2)),
+    freePageReportingOrder: freePageReporting(),
     // Passed through to the server: set, they select its scaled-out drivers instead of the embedded ones.
     serverDrivers: ['DATABASE_URL', 'REDIS_URL', 'S3_ENDPOINT', 'S3_BUCKET'].filter((name) =>
       process.env[name]?.trim(),
@@ -72,6 +89,13 @@ export function printMachine(info: Machine, programs: string, dir: string, drive
         ? 'server drivers: embedded (PGlite, in-process cache, blobs on the local filesystem)'
         : `server drivers: from the environment (${info.serverDrivers.join(', ')} set)`),
   );
+  if (info.freePageReportingOrder !== undefined) {
+    console.log(
+      'warning: this virtual machine gives freed memory back to its host (free page reporting), so writing ' +
+        'into new page cache costs the writer a host fault per page: CPU figures of transfers swing by up to ' +
+        '2 s/GiB; see bench/README.md, "A quiet machine"',
+    );
+  }
   if (info.loadAverage1mAtStart > 0.5) {
     console.log(
       `warning: the 1-minute load average is ${info.loadAverage1mAtStart}; other work on this machine will make the numbers noisy`,

@@ -11,6 +11,7 @@ import {
   mainThreadCpuSeconds,
   monotonicUs,
   type RssSampler,
+  threadCpuSeconds,
 } from '../support/process-stats.ts';
 import { fmt, mib } from '../support/report.ts';
 import { isReference, type Side } from './servers.ts';
@@ -34,6 +35,8 @@ export interface Transfer {
   serverCpuSeconds: number;
   /** Of that, the API server's main thread (the one that runs its JavaScript); only for the API sides. */
   mainThreadCpuSeconds?: number;
+  /** The API server's CPU time by thread name (threads alive at the end; the 0.01 s readings left out). */
+  threadCpuSeconds?: Record<string, number>;
   /** The API server's highest sampled RSS during this transfer (MiB); only for the API sides. */
   peakRssMiB?: number;
   /** What the API server read and wrote during the transfer (/proc/<pid>/io); only for the API sides. */
@@ -56,6 +59,11 @@ function describe(t: Transfer): string {
     `  round ${t.round} ${t.op.padEnd(8)} ${t.side.padEnd(7)} ${fmt(t.mibPerSecond).padStart(7)} MiB/s` +
     `  ${fmt(t.seconds, 2).padStart(6)} s  server CPU ${fmt(t.serverCpuSeconds, 2).padStart(5)} s` +
     (api ? ` (main thread ${fmt(t.mainThreadCpuSeconds ?? Number.NaN, 2)} s)` : '') +
+    (t.threadCpuSeconds === undefined
+      ? ''
+      : ` [${Object.entries(t.threadCpuSeconds)
+          .map(([name, seconds]) => `${name} ${fmt(seconds, 2)}`)
+          .join(', ')}]`) +
     `  then sync ${fmt(t.syncSeconds, 2)} s${api ? `  peak RSS ${fmt(t.peakRssMiB ?? Number.NaN)} MiB` : ''}` +
     (t.io === undefined ? '' : `  read ${fmt(mib(t.io.rchar))} MiB`) +
     (p === undefined
@@ -81,12 +89,16 @@ export async function measureTransfer(
   sampler.window();
   const cpuBefore = cpuSeconds(pids);
   const mainBefore = mainThreadCpuSeconds(apiPid);
+  const threadsBefore = isApi ? threadCpuSeconds(apiPid) : {};
   const ioSince = isApi ? countIo(apiPid) : undefined;
   const startedUs = monotonicUs();
   const result = await transfer();
   const endedUs = monotonicUs();
   const cpu = cpuSeconds(pids) - cpuBefore;
   const mainCpu = mainThreadCpuSeconds(apiPid) - mainBefore;
+  const threads = Object.entries(isApi ? threadCpuSeconds(apiPid) : {})
+    .map(([name, seconds]) => [name, Number((seconds - (threadsBefore[name] ?? 0)).toFixed(2))] as const)
+    .filter(([, seconds]) => seconds > 0.01);
   const io = ioSince?.();
   const peak = sampler.window();
   const syncSeconds = await settle();
@@ -101,7 +113,14 @@ export async function measureTransfer(
     endedUs,
     syncSeconds: Number(syncSeconds.toFixed(3)),
     serverCpuSeconds: Number(cpu.toFixed(2)),
-    ...(isApi ? { mainThreadCpuSeconds: Number(mainCpu.toFixed(2)), peakRssMiB: Number(fmt(peak)), io } : {}),
+    ...(isApi
+      ? {
+          mainThreadCpuSeconds: Number(mainCpu.toFixed(2)),
+          threadCpuSeconds: Object.fromEntries(threads),
+          peakRssMiB: Number(fmt(peak)),
+          io,
+        }
+      : {}),
     ...(result.phases === undefined ? {} : { session: result.phases }),
   };
   console.log(describe(measured));

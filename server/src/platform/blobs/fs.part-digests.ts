@@ -69,7 +69,7 @@ export function createPartDigests(options: { threadIdleMs?: number } = {}) {
     if (workerIdle !== undefined) clearTimeout(workerIdle);
     workerIdle = undefined;
     if (worker !== undefined) return worker;
-    const started = new Worker(new URL('./fs.digest-worker.mjs', import.meta.url));
+    const started = new Worker(new URL('./fs.digest-worker.mjs', import.meta.url), { name: 'digest' });
     // Never what keeps the server running.
     started.unref();
     // Its ports close with it, which breaks every digest it was taking.
