@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { PassThrough } from 'node:stream';
+import { readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/services.ts';
@@ -48,6 +50,37 @@ describe('a local multipart upload aborted while a part is on its way', () => {
       expect([...outcomes].every((outcome) => ['stored', 'gone', 'closed'].includes(outcome))).toBe(true);
     } finally {
       store.close();
+      await dir.remove();
+    }
+  });
+});
+
+describe('a deleted local blob', () => {
+  it('is gone from its key at once, unlinked after, and what a stopped store left behind goes at its next start', async () => {
+    const dir = await tempDir();
+    const deleted = path.join(dir.path, 'deleted');
+    let store = await createFsBlobStore(dir.path);
+    try {
+      const body = randomBytes(256 * 1024);
+      await store.put('blobs/a', Readable.from([body]));
+      await store.put('blobs/b', Readable.from([body]));
+      await store.delete('blobs/a');
+      expect(await store.stat('blobs/a')).toBeUndefined();
+      await expect(store.get('blobs/a')).rejects.toBeInstanceOf(BlobNotFoundError);
+      expect(await store.stat('blobs/b')).toMatchObject({ size: body.length });
+      // Deleting what is not there is no error.
+      await store.delete('blobs/a');
+      await store.close();
+      expect(await readdir(deleted)).toEqual([]);
+
+      // A process stopped between the rename and the unlink.
+      await writeFile(path.join(deleted, 'left-behind'), body);
+      store = await createFsBlobStore(dir.path);
+      await store.close();
+      expect(await readdir(deleted)).toEqual([]);
+      expect(await store.stat('blobs/b')).toMatchObject({ size: body.length });
+    } finally {
+      await store.close();
       await dir.remove();
     }
   });

@@ -19,16 +19,33 @@ const SAFE_KEY = /^[a-z0-9][a-z0-9/_-]*$/;
 
 /**
  * Blobs as files under a directory. A blob is written to `tmp/` and renamed into place once it is
- * complete and flushed, so a reader never sees half a file.
+ * complete and flushed, so a reader never sees half a file. A deleted blob is renamed into
+ * `deleted/` and unlinked from there after the call returned: freeing a large file's cached pages
+ * and blocks took 0.6 s for 1 GiB, which replacing or purging a file should not wait for.
  */
 export async function createFsBlobStore(root: string): Promise<BlobStore> {
   const objects = path.join(root, 'objects');
   const incoming = path.join(root, 'tmp');
+  const deleted = path.join(root, 'deleted');
   // One directory per multipart upload (fs.multipart.ts).
   const uploadsDir = path.join(root, 'multipart');
   await mkdir(objects, { recursive: true });
   await mkdir(incoming, { recursive: true });
+  await mkdir(deleted, { recursive: true });
   await mkdir(uploadsDir, { recursive: true });
+
+  // Unlinks under way, which close() waits for.
+  const unlinking = new Set<Promise<void>>();
+  function unlinkLater(file: string) {
+    const done: Promise<void> = rm(file, { force: true })
+      .catch(() => {
+        // Left in deleted/: the next start removes it.
+      })
+      .finally(() => unlinking.delete(done));
+    unlinking.add(done);
+  }
+  // What a process stopped before it unlinked: nothing points at anything in deleted/.
+  for (const name of await readdir(deleted)) unlinkLater(path.join(deleted, name));
 
   function pathOf(key: string): string {
     // Keys come from the server, never from a user; this guards against a bug, not an attack.
@@ -124,7 +141,14 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
     },
     stat: infoOf,
     async delete(key) {
-      await rm(pathOf(key), { force: true });
+      const doomed = path.join(deleted, randomUUID());
+      try {
+        await rename(pathOf(key), doomed);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw error;
+      }
+      unlinkLater(doomed);
     },
     list(prefix) {
       const slash = prefix.lastIndexOf('/');
@@ -140,6 +164,7 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
     },
     async close() {
       multipart.close();
+      await Promise.all(unlinking);
     },
   };
 }
