@@ -16,12 +16,15 @@ import { copyFromFile } from './fs.copy.ts';
 import { createFsMultipart } from './fs.multipart.ts';
 
 const SAFE_KEY = /^[a-z0-9][a-z0-9/_-]*$/;
+/** A temporary file untouched this long is left from a write that a crash cut short. */
+const ABANDONED_WRITE_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Blobs as files under a directory. A blob is written to `tmp/` and renamed into place once it is
  * complete and flushed, so a reader never sees half a file. A deleted blob is renamed into
  * `deleted/` and unlinked from there after the call returned: freeing a large file's cached pages
- * and blocks took 0.6 s for 1 GiB, which replacing or purging a file should not wait for.
+ * and blocks took 0.6 s for 1 GiB, which replacing or purging a file should not wait for. A start
+ * removes what stopped processes left in both.
  */
 export async function createFsBlobStore(root: string): Promise<BlobStore> {
   const objects = path.join(root, 'objects');
@@ -46,6 +49,14 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
   }
   // What a process stopped before it unlinked: nothing points at anything in deleted/.
   for (const name of await readdir(deleted)) unlinkLater(path.join(deleted, name));
+  // A write cut short by a crash leaves its temporary file; one being written is touched with every
+  // batch, so a file nobody wrote to for a day is no write's any more.
+  const abandoned = Date.now() - ABANDONED_WRITE_MS;
+  for (const name of await readdir(incoming)) {
+    const file = path.join(incoming, name);
+    const stats = await stat(file).catch(() => undefined);
+    if (stats?.isFile() && stats.mtimeMs < abandoned) unlinkLater(file);
+  }
 
   function pathOf(key: string): string {
     // Keys come from the server, never from a user; this guards against a bug, not an attack.
