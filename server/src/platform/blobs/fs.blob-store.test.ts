@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readdir, utimes, writeFile } from 'node:fs/promises';
+import { link, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -56,7 +56,7 @@ describe('a local multipart upload aborted while a part is on its way', () => {
 });
 
 describe('a deleted local blob', () => {
-  it('is gone from its key at once, unlinked after; what a stopped store left, and writes a crash cut short a day ago, go at its next start', async () => {
+  it('is gone from its key at once, unlinked after; what a stopped store left, and writes a crash cut short, go at its next start', async () => {
     const dir = await tempDir();
     const deleted = path.join(dir.path, 'deleted');
     let store = await createFsBlobStore(dir.path);
@@ -73,19 +73,20 @@ describe('a deleted local blob', () => {
       await store.close();
       expect(await readdir(deleted)).toEqual([]);
 
-      // A process stopped between the rename and the unlink, and two writes cut short by a crash:
-      // one a day and a minute ago, one a minute ago (it may be another process's, still going).
+      // A process stopped between the rename and the unlink, and temporary files: one written
+      // before the time a write counts as abandoned (here 1 s, a day unless said), one made since
+      // as a completion's link is, of a file whose bytes are older (it may be another process's).
       await writeFile(path.join(deleted, 'left-behind'), body);
       const incoming = path.join(dir.path, 'tmp');
       await writeFile(path.join(incoming, 'abandoned'), body);
-      await writeFile(path.join(incoming, 'recent'), body);
-      const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
-      await utimes(path.join(incoming, 'abandoned'), minutesAgo(24 * 60 + 1), minutesAgo(24 * 60 + 1));
-      await utimes(path.join(incoming, 'recent'), minutesAgo(1), minutesAgo(1));
-      store = await createFsBlobStore(dir.path);
+      const old = path.join(dir.path, 'old-bytes');
+      await writeFile(old, body);
+      await sleep(1_500);
+      await link(old, path.join(incoming, 'linked'));
+      store = await createFsBlobStore(dir.path, { abandonedWriteMs: 1_000 });
       await store.close();
       expect(await readdir(deleted)).toEqual([]);
-      expect(await readdir(incoming)).toEqual(['recent']);
+      expect(await readdir(incoming)).toEqual(['linked']);
       expect(await store.stat('blobs/b')).toMatchObject({ size: body.length });
     } finally {
       await store.close();

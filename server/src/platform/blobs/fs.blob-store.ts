@@ -16,7 +16,7 @@ import { copyFromFile } from './fs.copy.ts';
 import { createFsMultipart } from './fs.multipart.ts';
 
 const SAFE_KEY = /^[a-z0-9][a-z0-9/_-]*$/;
-/** A temporary file untouched this long is left from a write that a crash cut short. */
+/** A temporary file unchanged this long is left from a write that a crash cut short. */
 const ABANDONED_WRITE_MS = 24 * 60 * 60 * 1000;
 
 /**
@@ -26,7 +26,10 @@ const ABANDONED_WRITE_MS = 24 * 60 * 60 * 1000;
  * and blocks took 0.6 s for 1 GiB, which replacing or purging a file should not wait for. A start
  * removes what stopped processes left in both.
  */
-export async function createFsBlobStore(root: string): Promise<BlobStore> {
+export async function createFsBlobStore(
+  root: string,
+  { abandonedWriteMs = ABANDONED_WRITE_MS }: { abandonedWriteMs?: number } = {},
+): Promise<BlobStore> {
   const objects = path.join(root, 'objects');
   const incoming = path.join(root, 'tmp');
   const deleted = path.join(root, 'deleted');
@@ -49,13 +52,14 @@ export async function createFsBlobStore(root: string): Promise<BlobStore> {
   }
   // What a process stopped before it unlinked: nothing points at anything in deleted/.
   for (const name of await readdir(deleted)) unlinkLater(path.join(deleted, name));
-  // A write cut short by a crash leaves its temporary file; one being written is touched with every
-  // batch, so a file nobody wrote to for a day is no write's any more.
-  const abandoned = Date.now() - ABANDONED_WRITE_MS;
+  // A write cut short by a crash leaves its temporary file. By its change time, not its modification
+  // time: a write moves both, but so does the link a multipart completion makes here of parts
+  // written days ago, which another instance starting meanwhile must not take for abandoned.
+  const abandoned = Date.now() - abandonedWriteMs;
   for (const name of await readdir(incoming)) {
     const file = path.join(incoming, name);
     const stats = await stat(file).catch(() => undefined);
-    if (stats?.isFile() && stats.mtimeMs < abandoned) unlinkLater(file);
+    if (stats?.isFile() && stats.ctimeMs < abandoned) unlinkLater(file);
   }
 
   function pathOf(key: string): string {
