@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
@@ -6,53 +5,24 @@ import http from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../tools/processes.ts';
-import { serverStartArgs } from '../../tools/server-start.ts';
 import { createS3BlobStore } from '../src/platform/blobs/s3.blob-store.ts';
 import { Api, uniqueName } from './client.ts';
 import { driverSets } from './harness.ts';
+import { killStartedServers, type ServerProcess, spawnServer, untilHealthy } from './server-process.ts';
 import { createPostgresDatabase, REDIS_URL, startS3, tempDir } from './services.ts';
 import { partOf, sendPart, startUpload } from './uploads-client.ts';
 
-const started = new Set<ChildProcess>();
-
 /** Runs `main.mjs` as `npm start` does, on the embedded drivers. */
-function startMain(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  let output = '';
-  const child = spawn(process.execPath, serverStartArgs(), {
-    // One data directory serves several tests, each registering an account of its own.
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', REGISTRATION: 'open', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.add(child);
-  child.once('exit', () => started.delete(child));
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  return { child, output: () => output };
+function startMain(env: Record<string, string>): ServerProcess {
+  // One data directory serves several tests, each registering an account of its own.
+  return spawnServer({ LOG_LEVEL: 'warn', REGISTRATION: 'open', ...env });
 }
 
-async function waitForHealth(origin: string, child: ChildProcess) {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
-    const ok = await fetch(`${origin}/api/v1/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the server did not come up');
-}
-
-/** A server on a free port over `data`, up and answering, with a signed-up user's client. */
 /** Starts the server on `env` again, runs `check` once it answers, and stops it. */
 async function whileRunning(env: Record<string, string>, origin: string, check: () => Promise<void>) {
   const server = startMain(env);
   try {
-    await waitForHealth(origin, server.child);
+    await untilHealthy(origin, server);
     await check();
   } finally {
     server.child.kill('SIGTERM');
@@ -65,7 +35,7 @@ async function startSignedIn(dataDir: string, password: string) {
   const origin = `http://127.0.0.1:${port}`;
   const env = { DATA_DIR: dataDir, PORT: String(port) };
   const first = startMain(env);
-  await waitForHealth(origin, first.child);
+  await untilHealthy(origin, first);
   const api = new Api(origin);
   api.token = (
     await api.expect(201, 'POST', '/auth/register', { json: { username: uniqueName(), password } })
@@ -80,7 +50,7 @@ describe('the server process', () => {
   });
   afterAll(async () => {
     // A test that failed half-way must not leave a server running.
-    for (const child of started) child.kill('SIGKILL');
+    killStartedServers();
     await data.remove();
   });
 
@@ -100,7 +70,7 @@ describe('the server process', () => {
     const port = await freePort();
     const server = startMain({ DATA_DIR: fresh.path, PORT: String(port) });
     try {
-      await waitForHealth(`http://127.0.0.1:${port}`, server.child);
+      await untilHealthy(`http://127.0.0.1:${port}`, server);
     } finally {
       server.child.kill('SIGTERM');
       await once(server.child, 'exit');
@@ -115,7 +85,7 @@ describe('the server process', () => {
       const port = await freePort();
       const server = startMain({ DATA_DIR: data.path, PORT: String(port), ...extra });
       try {
-        await waitForHealth(`http://127.0.0.1:${port}`, server.child);
+        await untilHealthy(`http://127.0.0.1:${port}`, server);
         // The pid spawn answered is the server's: it replaced itself rather than starting a child.
         return (await readFile(`/proc/${server.child.pid}/environ`, 'utf8')).replaceAll('\0', ':');
       } finally {
@@ -153,7 +123,7 @@ describe('the server process', () => {
       expect(releases(), server.output()).toHaveLength(count);
     };
     try {
-      await waitForHealth(origin, server.child);
+      await untilHealthy(origin, server);
       await waitForReleases(1);
       const released = JSON.parse(releases()[0] ?? '{}') as { ms?: number; rssMiB?: number };
       expect(released.rssMiB).toBeGreaterThan(0);
@@ -227,7 +197,7 @@ describe('the server process', () => {
       const s3 = await startS3();
       const port = await freePort();
       const origin = `http://127.0.0.1:${port}`;
-      const { child } = startMain({
+      const server = startMain({
         PORT: String(port),
         DATA_DIR: data.path,
         DATABASE_URL: postgres.url,
@@ -240,7 +210,7 @@ describe('the server process', () => {
         S3_FORCE_PATH_STYLE: 'true',
       });
       try {
-        await waitForHealth(origin, child);
+        await untilHealthy(origin, server);
         const api = new Api(origin);
         expect((await api.expect(200, 'GET', '/ready')).checks).toEqual({
           database: 'ok',
@@ -264,8 +234,8 @@ describe('the server process', () => {
         expect(rows).toHaveLength(1);
         expect((await createS3BlobStore(s3.config).stat(rows[0].blob_key))?.size).toBe(content.length);
       } finally {
-        child.kill('SIGTERM');
-        await once(child, 'exit');
+        server.child.kill('SIGTERM');
+        await once(server.child, 'exit');
         await s3.close();
         await postgres.drop();
       }

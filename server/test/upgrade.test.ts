@@ -4,7 +4,6 @@
  * a fixture the old build made through its API (test/fixtures/upgrade/make-fixture.ts); what it
  * holds is in expected.json, as the generator sent it, so nothing here trusts today's answers.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { chmod, mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,10 +12,10 @@ import { zstdDecompressSync } from 'node:zlib';
 import { extract } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, stopProcess, waitUntil } from '../../tools/processes.ts';
-import { serverStartArgs } from '../../tools/server-start.ts';
 import { Api } from './client.ts';
 import { type Content, contentOf, type StoredFile, sha256Of } from './fixtures/upgrade/content.ts';
 import { driverSets } from './harness.ts';
+import { killStartedServers, spawnServer, untilHealthy } from './server-process.ts';
 import { tempDir } from './services.ts';
 import { partOf, type Session, sendPart, startUpload, uploadAll } from './uploads-client.ts';
 
@@ -71,33 +70,13 @@ async function unpack(archive: Buffer, dir: string) {
   for (const [target, mtime] of times.reverse()) await utimes(target, mtime, mtime);
 }
 
-const started = new Set<ChildProcess>();
-
 /** Today's server as `npm start` runs it, on `dataDir`, up and answering. */
 async function startToday(dataDir: string, extraEnv: Record<string, string> = {}) {
   const port = await freePort();
-  let output = '';
-  const child = spawn(process.execPath, serverStartArgs(), {
-    env: {
-      PATH: process.env.PATH ?? '',
-      LOG_LEVEL: 'info',
-      DATA_DIR: dataDir,
-      PORT: String(port),
-      ...extraEnv,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.add(child);
-  child.once('exit', () => started.delete(child));
-  for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk) => (output += chunk));
+  const server = spawnServer({ LOG_LEVEL: 'info', DATA_DIR: dataDir, PORT: String(port), ...extraEnv });
   const origin = `http://127.0.0.1:${port}`;
-  await waitUntil('the server', async () => (await fetch(`${origin}/api/v1/health`)).ok, {
-    timeoutMs: 60_000,
-    child,
-  }).catch((error: Error) => {
-    throw new Error(`${error.message}\n${output}`);
-  });
-  return { child, api: new Api(origin), output: () => output };
+  await untilHealthy(origin, server);
+  return { ...server, api: new Api(origin) };
 }
 
 type Server = Awaited<ReturnType<typeof startToday>>;
@@ -173,7 +152,7 @@ describe.runIf(driverSets().includes('embedded'))(`a data directory made by ${ex
   }, 120_000);
   afterAll(async () => {
     // A test that failed half-way must not leave a server running.
-    for (const child of started) child.kill('SIGKILL');
+    killStartedServers();
     await data.remove();
   });
 
