@@ -4,10 +4,11 @@
  * a fixture the old build made through its API (test/fixtures/upgrade/make-fixture.ts); what it
  * holds is in expected.json, as the generator sent it, so nothing here trusts today's answers.
  */
-import { readFileSync } from 'node:fs';
-import { chmod, mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { chmod, mkdir, symlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { zstdDecompressSync } from 'node:zlib';
 import { extract } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,11 +58,8 @@ async function unpack(archive: Buffer, dir: string) {
     if (!target.startsWith(`${dir}${path.sep}`)) throw new Error(`the fixture holds ${name}`);
     if (type === 'directory') await mkdir(target, { recursive: true });
     else if (type === 'symlink' && linkname) await symlink(linkname, target);
-    else if (type === 'file') {
-      const chunks: Buffer[] = [];
-      for await (const chunk of entry) chunks.push(chunk as Buffer);
-      await writeFile(target, Buffer.concat(chunks));
-    } else throw new Error(`${name}: a ${type} entry`);
+    else if (type === 'file') await pipeline(entry, createWriteStream(target));
+    else throw new Error(`${name}: a ${type} entry`);
     entry.resume();
     if (type !== 'symlink' && mode !== undefined) await chmod(target, mode);
     if (mtime !== undefined && type !== 'symlink') times.push([target, mtime]);
