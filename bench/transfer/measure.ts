@@ -56,7 +56,7 @@ function describe(t: Transfer): string {
   const api = !isReference(t.side);
   const p = t.session;
   return (
-    `  round ${t.round} ${t.op.padEnd(8)} ${t.side.padEnd(7)} ${fmt(t.mibPerSecond).padStart(7)} MiB/s` +
+    `  round ${t.round} ${t.op.padEnd(8)} ${t.side.padEnd(10)} ${fmt(t.mibPerSecond).padStart(7)} MiB/s` +
     `  ${fmt(t.seconds, 2).padStart(6)} s  server CPU ${fmt(t.serverCpuSeconds, 2).padStart(5)} s` +
     (api ? ` (main thread ${fmt(t.mainThreadCpuSeconds ?? Number.NaN, 2)} s)` : '') +
     (t.threadCpuSeconds === undefined
@@ -85,7 +85,7 @@ export async function measureTransfer(
 ): Promise<Transfer> {
   const { apiPid, sampler } = watched;
   const isApi = !isReference(side);
-  const pids = isApi ? [apiPid] : side === 'node' ? [watched.nodePid] : watched.nginxPids;
+  const pids = isApi ? [apiPid] : side === 'nginx' ? watched.nginxPids : [watched.nodePid];
   sampler.window();
   const cpuBefore = cpuSeconds(pids);
   const mainBefore = mainThreadCpuSeconds(apiPid);

@@ -1,10 +1,11 @@
 /**
- * The transfer benchmark against nginx: in each round the file goes up four ways (the API's simple
- * upload, a session upload, nginx's PUT, the bare Node server's PUT) and comes down four ways (the
+ * The transfer benchmark against nginx: in each round the file goes up five ways (the API's simple
+ * upload, a session upload, nginx's PUT, the bare Node server's PUT, and the session's parts to the
+ * bare Node server) and comes down four ways (the
  * API's download, a zip of it, nginx's, the bare Node server's), every time by curl, while the API
  * server's RSS is sampled; results.ts summarises.
  */
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiJson, startApi } from '../support/api-server.ts';
@@ -20,7 +21,7 @@ import { download } from './download.ts';
 import { measureTransfer, type Transfer } from './measure.ts';
 import { printResults } from './results.ts';
 import type { Servers, Side } from './servers.ts';
-import { prepareParts, sessionUpload } from './session-upload.ts';
+import { bareNodeParts, prepareParts, sessionUpload } from './session-upload.ts';
 import { PARALLEL, SAMPLE_INTERVAL_MS } from './settings.ts';
 import { simpleUpload } from './simple-upload.ts';
 import { zipDownload } from './zip.ts';
@@ -33,7 +34,10 @@ async function removeRoundFiles(servers: Servers, apiIds: (string | undefined)[]
     await apiJson(servers.api, 'DELETE', `/trash/${id}`, 204);
   }
   await rm(path.join(servers.nginx.www, name), { force: true });
-  await rm(path.join(servers.node.www, name), { force: true });
+  // Bare Node's copy, and its files of the session's parts (`<name>.<number>`).
+  for (const file of await readdir(servers.node.www))
+    if (file === name || file.startsWith(`${name}.`))
+      await rm(path.join(servers.node.www, file), { force: true });
 }
 
 export async function compareWithNginx() {
@@ -70,7 +74,10 @@ export async function compareWithNginx() {
       if (side === 'api') await zipDownload(servers, id, warm.size, 'warm-up zip download');
     }
   }
-  for (let i = 0; i < 3; i++) await uploadSession(warm, 'warm-session.bin', 'warm-up session upload');
+  for (let i = 0; i < 3; i++) {
+    await uploadSession(warm, 'warm-session.bin', 'warm-up session upload');
+    await bareNodeParts(node, warm, 'warm-parts.bin', dir, 'warm-up bare Node parts', PARALLEL);
+  }
   await settle();
   await sleep(1_000);
 
@@ -92,8 +99,8 @@ export async function compareWithNginx() {
     return [...sides.slice(shift), ...sides.slice(0, shift)];
   };
   for (let round = 1; round <= ROUNDS; round++) {
-    const uploadOrder = rotated<'api' | 'session' | 'nginx' | 'node'>(
-      ['api', 'session', 'nginx', 'node'],
+    const uploadOrder = rotated<'api' | 'session' | 'nginx' | 'node' | 'node-parts'>(
+      ['api', 'session', 'nginx', 'node', 'node-parts'],
       round,
     );
     const downloadOrder = rotated<'api' | 'zip' | 'nginx' | 'node'>(['api', 'zip', 'nginx', 'node'], round);
@@ -107,7 +114,9 @@ export async function compareWithNginx() {
         const result =
           side === 'session'
             ? await uploadSession(source, `session-${name}`, what)
-            : await simpleUpload(servers, side, source, name, what);
+            : side === 'node-parts'
+              ? await bareNodeParts(node, source, name, dir, what, PARALLEL)
+              : await simpleUpload(servers, side, source, name, what);
         ids.set(side, result.id);
         return result;
       });

@@ -85,15 +85,16 @@ const curlConfigValue = (value: string) => `"${value.replace(/\\/g, '\\\\').repl
 
 /**
  * Sends every part with one curl process, `parallel` transfers at a time (HTTP/1.1, connections
- * reused), each part file to its URL; checks every part's status and size.
+ * reused), each part file to its URL; checks every part's status (`status`) and size.
  */
 async function curlParts(
-  session: UploadSession,
+  session: Pick<UploadSession, 'parts'>,
   files: string[],
   headers: string[],
   parallel: number,
   dir: string,
   what: string,
+  status = '200',
 ) {
   const outDir = path.join(dir, 'part-responses');
   rmSync(outDir, { recursive: true, force: true });
@@ -119,13 +120,13 @@ async function curlParts(
   if (result.code !== 0) throw new BenchError(`${what}: curl exited ${result.code}: ${result.stderr.trim()}`);
   const seen = new Map<number, number>();
   for (const line of result.stdout.trim().split('\n')) {
-    const [status, bytes, seconds, output = ''] = line.trim().split(' ');
+    const [answered, bytes, seconds, output = ''] = line.trim().split(' ');
     const number = Number(path.basename(output));
     const part = session.parts.find((p) => p.number === number);
     if (part === undefined) throw new BenchError(`${what}: unexpected curl output "${line}"`);
-    if (status !== '200') {
+    if (answered !== status) {
       const body = existsSync(output) ? readFileSync(output, 'utf8') : '';
-      throw new BenchError(`${what}: part ${number} answered ${status}: ${body.slice(0, 500)}`);
+      throw new BenchError(`${what}: part ${number} answered ${answered}: ${body.slice(0, 500)}`);
     }
     if (Number(bytes) !== part.size) {
       throw new BenchError(`${what}: part ${number} sent ${bytes} bytes, expected ${part.size}`);
@@ -199,4 +200,32 @@ export async function sessionUpload(
     medianPartSeconds: Number(partTimes.median.toFixed(3)),
   };
   return { bytes: file.size, seconds: (t3 - t0) / 1000, id: node.id, node, phases };
+}
+
+/**
+ * The floor for the session's parts: the same part files, `parallel` at a time by the same curl, to
+ * the bare Node server, each into a file of its own (`<name>.<number>`), hashed as it passes and
+ * flushed before its answer. What it leaves out is what a session adds: the digest of the whole
+ * file (which takes its parts in order), the session's checks and records.
+ */
+export async function bareNodeParts(
+  node: { url: string },
+  file: TestFile,
+  name: string,
+  dir: string,
+  what: string,
+  parallel: number,
+) {
+  const layout = [...partFiles.entries()].find(([key]) => key.startsWith(`${file.path}\u0000`));
+  if (layout === undefined) throw new BenchError(`${what}: ${file.path} was not cut into parts`);
+  const [key, files] = layout;
+  const partSize = Number(key.split('\u0000')[1]);
+  const parts = files.map((_, i) => ({
+    number: i + 1,
+    size: Math.min(partSize, file.size - i * partSize),
+    url: `${node.url}/${name}.${i + 1}`,
+  }));
+  const started = performance.now();
+  await curlParts({ parts }, files, [], parallel, dir, what, '201');
+  return { bytes: file.size, seconds: (performance.now() - started) / 1000, id: name };
 }
