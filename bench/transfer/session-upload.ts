@@ -3,6 +3,7 @@
  * session gives it, then `POST /uploads/<id>/complete`; timed from the first request to the last
  * answer, with each of the three steps (and the server's CPU in them) on its own.
  */
+import { createHash } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -49,14 +50,19 @@ export interface SessionPhases {
  * Files cut into the parts of a session layout, as files of their own, so that curl can send each
  * part with -T (it cannot send a byte range of a file). Cut before the timed uploads, not during them.
  */
-const partFiles = new Map<string, string[]>();
-const partFilesKey = (file: string, partSize: number) => `${file}\u0000${partSize}`;
+interface PartLayout {
+  partSize: number;
+  /** Each part's file, size and SHA-256 (hex), in order. */
+  parts: { file: string; size: number; sha256: string }[];
+}
+/** By the path of the file cut. */
+const layouts = new Map<string, PartLayout>();
 
 function cutIntoParts(file: string, size: number, partSize: number, dir: string) {
   const partsDir = path.join(dir, `parts-${path.basename(file)}-${partSize}`);
   mkdirSync(partsDir, { recursive: true });
   const buffer = Buffer.allocUnsafe(partSize);
-  const files: string[] = [];
+  const parts: PartLayout['parts'] = [];
   const fd = openSync(file, 'r');
   try {
     for (let offset = 0, number = 1; offset < size; offset += partSize, number++) {
@@ -66,14 +72,15 @@ function cutIntoParts(file: string, size: number, partSize: number, dir: string)
         if (n === 0) throw new BenchError(`${file} is shorter than ${size} bytes`);
         got += n;
       }
+      const part = buffer.subarray(0, length);
       const partFile = path.join(partsDir, String(number));
-      writeFileSync(partFile, buffer.subarray(0, length));
-      files.push(partFile);
+      writeFileSync(partFile, part);
+      parts.push({ file: partFile, size: length, sha256: createHash('sha256').update(part).digest('hex') });
     }
   } finally {
     closeSync(fd);
   }
-  partFiles.set(partFilesKey(file, partSize), files);
+  layouts.set(file, { partSize, parts });
 }
 
 /** Learns the part layout the server gives a file of `size` bytes and cuts `file` into it. Not timed. */
@@ -85,7 +92,8 @@ const curlConfigValue = (value: string) => `"${value.replace(/\\/g, '\\\\').repl
 
 /**
  * Sends every part with one curl process, `parallel` transfers at a time (HTTP/1.1, connections
- * reused), each part file to its URL; checks every part's status (`status`) and size.
+ * reused), each part file to its URL; checks every part's status (`status`) and size. Each part's
+ * answer is left in `<outDir>/<number>`.
  */
 async function curlParts(
   session: Pick<UploadSession, 'parts'>,
@@ -137,7 +145,7 @@ async function curlParts(
     throw new BenchError(`${what}: curl reported ${seen.size} of ${session.parts.length} parts`);
   }
   const times = [...seen.values()];
-  return { slowest: Math.max(...times), median: median(times) };
+  return { slowest: Math.max(...times), median: median(times), outDir };
 }
 
 /**
@@ -164,8 +172,9 @@ export async function sessionUpload(
   });
   const t1 = performance.now();
   const cpu1 = cpu();
-  const files = partFiles.get(partFilesKey(file.path, session.partSize));
-  if (files === undefined || files.length !== session.partCount) {
+  const layout = layouts.get(file.path);
+  const files = layout?.parts.map((part) => part.file) ?? [];
+  if (layout?.partSize !== session.partSize || files.length !== session.partCount) {
     throw new BenchError(`${what}: ${file.path} was not cut for this layout (${session.partSize} B parts)`);
   }
   // Presigned store URLs take no Authorization header; the API's part URLs need the token.
@@ -216,16 +225,34 @@ export async function bareNodeParts(
   what: string,
   parallel: number,
 ) {
-  const layout = [...partFiles.entries()].find(([key]) => key.startsWith(`${file.path}\u0000`));
+  const layout = layouts.get(file.path);
   if (layout === undefined) throw new BenchError(`${what}: ${file.path} was not cut into parts`);
-  const [key, files] = layout;
-  const partSize = Number(key.split('\u0000')[1]);
-  const parts = files.map((_, i) => ({
+  const parts = layout.parts.map((part, i) => ({
+    ...part,
     number: i + 1,
-    size: Math.min(partSize, file.size - i * partSize),
     url: `${node.url}/${name}.${i + 1}`,
   }));
   const started = performance.now();
-  await curlParts({ parts }, files, [], parallel, dir, what, '201');
-  return { bytes: file.size, seconds: (performance.now() - started) / 1000, id: name };
+  const { outDir } = await curlParts(
+    { parts },
+    layout.parts.map((part) => part.file),
+    [],
+    parallel,
+    dir,
+    what,
+    '201',
+  );
+  const seconds = (performance.now() - started) / 1000;
+  // What the server stored of each part, as it answered: its size and SHA-256.
+  for (const part of parts) {
+    const stored = JSON.parse(readFileSync(path.join(outDir, String(part.number)), 'utf8')) as {
+      size?: number;
+      sha256?: string;
+    };
+    if (stored.size !== part.size || stored.sha256 !== part.sha256)
+      throw new BenchError(
+        `${what}: the bare Node server stored part ${part.number} as ${JSON.stringify(stored)}`,
+      );
+  }
+  return { bytes: file.size, seconds, id: name };
 }
