@@ -93,7 +93,8 @@ describe('the server process', () => {
         await once(server.child, 'exit');
       }
     };
-    const ours = 'glibc.malloc.arena_max=2:glibc.malloc.trim_threshold=131072';
+    const ours =
+      'glibc.malloc.arena_max=2:glibc.malloc.trim_threshold=131072:glibc.malloc.mmap_threshold=2097152';
     expect(await environment({})).toContain(`GLIBC_TUNABLES=${ours}`);
     const operators = await environment({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=4' });
     expect(operators).toContain('GLIBC_TUNABLES=glibc.malloc.arena_max=4');

@@ -10,9 +10,14 @@ import { fileURLToPath } from 'node:url';
  * glibc's malloc as a small server wants it: two arenas rather than one for each of the threads
  * that allocate (V8's, libuv's), and freed memory at the top of an arena given back past 128 KiB
  * (a fixed threshold, where glibc's default climbs with the largest block freed so far). The
- * embedded server idles some 7 MiB lower with them (bench:footprint).
+ * embedded server idles some 7 MiB lower with them (bench:footprint). Fixing the trim threshold
+ * fixes the mmap threshold too, at 128 KiB: blocks up to 2 MiB (the copy buffers of downloads and
+ * of the digest thread) stay in the arenas, because a block mapped on its own starts 16 bytes into
+ * a page, as the page cache's pages start at its beginning, and the kernel's copies between
+ * buffers at such offsets cost twice the CPU (docs/architecture.md).
  */
-const MALLOC_TUNABLES = 'glibc.malloc.arena_max=2:glibc.malloc.trim_threshold=131072';
+const MALLOC_TUNABLES =
+  'glibc.malloc.arena_max=2:glibc.malloc.trim_threshold=131072:glibc.malloc.mmap_threshold=2097152';
 
 /**
  * Starts this same process again (the same pid, arguments and node flags) with the allocator's
