@@ -16,10 +16,9 @@ export interface FileSinkOptions {
   flush: 'sync' | 'datasync';
   /**
    * The least a write takes, 2 MiB unless said. Sinks that run side by side (a session's parts in
-   * flight) take less: with 2 MiB each, 4 parts held up to 16 MiB at a time and cost about 0.45 s
-   * per GiB more than with 512 KiB (docs/benchmarks.md, Transfer), in the thread pool (most likely
-   * the copy into the page cache reading bytes that had left the CPU's cache) and in full garbage
-   * collections; a single upload costs about 0.15 s per GiB more on its main thread with 512 KiB.
+   * flight) take less, so that 4 parts hold 4 MiB at a time rather than 16: in quiet readings 512 KiB,
+   * 1 and 2 MiB cost a session the same (docs/benchmarks.md, Transfer); a single upload costs about
+   * 0.15 s per GiB more on its main thread with 512 KiB.
    */
   batchBytes?: number;
   /** Free each chunk's memory once it is written; see `releaseChunk`. */
